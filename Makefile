@@ -1,0 +1,35 @@
+# sbbatch — the two commands of the README, and a few more.
+#   make demo   runs a full monthly cycle on a fresh sample workspace (out/demo)
+#   make test   runs ruff, mypy and pytest (with doctests)
+# Each bootstraps its own virtual environment in .venv from pyproject.toml.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.sbbatch-installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sbbatch 需要 Python 3.11 或更高版本"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/sbbatch demo --out out/demo --db out/demo/workspace.duckdb
+
+lint: $(STAMP)
+	$(BIN)/ruff check sbbatch tests bench
+	$(BIN)/ruff format --check sbbatch tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis
