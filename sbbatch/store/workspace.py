@@ -76,8 +76,8 @@ class Workspace:
 
     Examples:
         >>> ws = Workspace(today=dt.date(2026, 11, 26))
-        >>> ws.schema_version
-        1
+        >>> ws.schema_version == max(number for number, _ in migrations())
+        True
         >>> ws.today
         datetime.date(2026, 11, 26)
     """
@@ -94,6 +94,7 @@ class Workspace:
         self.user = user
         self._today = today or system_now().date()
         self._fault: Callable[[str], None] | None = None
+        self._depth = 0
         target = ":memory:" if self.path is None else str(self.path)
         try:
             self._con = duckdb.connect(target, read_only=read_only)
@@ -186,13 +187,27 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Run the block as one transaction: all of it is kept, or none of it."""
+        """Run the block as one transaction: all of it is kept, or none of it.
+
+        Nested blocks join the outermost transaction, so a service that calls
+        another service stays one transaction.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
         self._con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield
         except BaseException:
+            self._depth = 0
             self._con.execute("ROLLBACK")
             raise
+        self._depth = 0
         self._con.execute("COMMIT")
 
     def _checkpoint(self, name: str) -> None:
@@ -203,6 +218,27 @@ class Workspace:
     def sql(self, query: str, params: list[Any] | Mapping[str, Any] | None = None) -> pl.DataFrame:
         """Run a read query with parameters and return the result as a polars frame."""
         return self._con.sql(query, params=params or None).pl()
+
+    @contextmanager
+    def registered(self, **frames: pl.DataFrame) -> Iterator[None]:
+        """Make polars frames readable by name in :meth:`sql` for the block (no copy)."""
+        for name, frame in frames.items():
+            self._con.register(name, frame.to_arrow())
+        try:
+            yield
+        finally:
+            for name in frames:
+                self._con.unregister(name)
+
+    def transition(
+        self, declaration_id: str, action: str, note: str | None = None
+    ) -> dict[str, Any]:
+        """Move a declaration through ``action`` inside the caller's transaction; return its header.
+
+        For the effects of one declaration on another (a 撤销 business revoking the
+        declaration it names); the caller runs it within :meth:`transaction`.
+        """
+        return self._transition(declaration_id, action, note)
 
     def execute(self, query: str, params: list[Any] | Mapping[str, Any] | None = None) -> None:
         """Run a statement with parameters (callers wrap it in :meth:`transaction`)."""

@@ -297,3 +297,14 @@ def test_injectable_clock(ws: Workspace) -> None:
     ws.submit(declaration_id)
     assert ws.events(declaration_id)["occurred_at"][-1] == dt.datetime(2026, 12, 3)
     assert "2026-12-03" in repr(ws)
+
+
+def test_nested_transactions_join_the_outer_one(ws: Workspace) -> None:
+    before = ws.table("declarations").height
+    with pytest.raises(Boom), ws.transaction():
+        ws.create_declaration("enrolment", UNIT, ROWS)  # its own transaction, nested
+        raise Boom("outer")
+    assert ws.table("declarations").height == before
+    with ws.transaction():
+        ws.create_declaration("enrolment", UNIT, ROWS)
+    assert ws.table("declarations").height == before + 1
