@@ -1,0 +1,582 @@
+"""Converting batch files between xlsx, xls, csv and parquet (格式转换), with column mappings.
+
+:func:`convert` reads any table sbbatch reads (xlsx, legacy xls, csv in UTF-8 or
+GB18030, parquet) as text and writes xlsx, csv or parquet. Conversion never changes a
+value silently: every cell is carried as the text that was read, so ID numbers,
+leading zeros (``0012345``) and long digit strings survive xlsx → csv → xlsx exactly.
+What does change is said in the :class:`ConvertResult`: columns renamed, dropped or
+missing, values recoded, defaults filled, and remarks such as cells the source stored
+as numbers.
+
+With ``kind`` the output takes the layout of that business's template (its headers in
+the manual's order; an xlsx output is the full 报盘模板 with drop-downs and 填写说明).
+A mapping file turns an HR export into a batch file::
+
+    columns:            # 原列名: 新列名
+      证件号: 身份证号码
+      Sex: 性别
+    values:             # 列名: {原值: 新值}, after renaming
+      性别: {M: 男, F: 女}
+      用工形式: {合同工: 城镇合同制职工}
+    defaults:           # 列名: 值, for empty cells (the column is added when missing)
+      增加原因: 在职人员新参保
+
+YAML reads ``01``, ``yes`` or ``1.50`` as numbers or true/false, which would lose the
+text; such entries are refused with a hint to quote them (``'01': 汉族``).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from sbbatch.declarations import Declaration, get, registry
+from sbbatch.exceptions import UnusableInputError
+from sbbatch.io.read import ROW_COLUMN, RawTable, header_key, read_table
+from sbbatch.io.xlsx import write_frame, write_template_text
+
+__all__ = ["ColumnMapping", "ConvertResult", "convert", "load_mapping"]
+
+_WRITABLE = {".xlsx": "xlsx", ".csv": "csv", ".parquet": "parquet"}
+_SECTIONS = {"columns": "改列名", "values": "改取值", "defaults": "默认值"}
+_FORMULA_START = r"^[=+\-@]"
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How to turn an HR export into a batch file, as read from a mapping file.
+
+    Attributes:
+        columns: Source header → new header.
+        values: Header (after renaming) → {value as found → new value}.
+        defaults: Header (after renaming) → value for its empty cells.
+        name: Where the mapping came from, for messages.
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+    name: str = "映射"
+
+
+@dataclass(frozen=True)
+class ConvertResult:
+    """What a conversion wrote, and every change it made.
+
+    Attributes:
+        source: The file read.
+        target: The file written.
+        kind: The business whose template layout was used, or None.
+        rows_written: Data rows written (the header not counted).
+        columns: The output headers, in order.
+        columns_mapped: Source header → output header, where they differ (renamed by
+            the mapping, or matched to the template through a synonym).
+        columns_dropped: Source headers not written (unknown to the template).
+        columns_missing: Template headers the source did not have (written empty).
+        values_recoded: Output header → number of cells changed by ``values``.
+        defaults_filled: Output header → number of empty cells given the default.
+        notes: Remarks in Chinese (cells stored as numbers, formula-like values,
+            mapping entries that matched nothing, blank rows skipped).
+    """
+
+    source: Path
+    target: Path
+    kind: str | None
+    rows_written: int
+    columns: tuple[str, ...]
+    columns_mapped: dict[str, str]
+    columns_dropped: tuple[str, ...]
+    columns_missing: tuple[str, ...]
+    values_recoded: dict[str, int]
+    defaults_filled: dict[str, int]
+    notes: tuple[str, ...] = ()
+
+    def summary_zh(self) -> str:
+        """Return the result as Chinese lines, for the CLI and notebooks."""
+        lines = [f"已写出 {self.target}：{self.rows_written} 行，{len(self.columns)} 列。"]
+        if self.columns_mapped:
+            pairs = "、".join(f"{a}→{b}" for a, b in self.columns_mapped.items())
+            lines.append(f"列名对应：{pairs}。")
+        if self.columns_dropped:
+            lines.append(f"未写出的列（模板中没有）：{'、'.join(self.columns_dropped)}。")
+        if self.columns_missing:
+            lines.append(f"源文件缺少、已留空的列：{'、'.join(self.columns_missing)}。")
+        if self.values_recoded:
+            counts = "、".join(f"{k} {n} 个" for k, n in self.values_recoded.items())
+            lines.append(f"按映射改写的值：{counts}。")
+        if self.defaults_filled:
+            counts = "、".join(f"{k} {n} 个" for k, n in self.defaults_filled.items())
+            lines.append(f"填入默认值的空单元格：{counts}。")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary_zh()
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def _mapping_error(name: str, problem: str, hint: str) -> UnusableInputError:
+    return UnusableInputError(f"映射文件 {name} 有误：{problem}。提示：{hint}")
+
+
+def _text(value: Any, name: str, where: str) -> str:
+    """A mapping entry as text; anything YAML did not read as text is refused."""
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, str) or value is None:
+        raise _mapping_error(name, f"{where} 是空的", "请填写内容，或删去这一项。")
+    raise _mapping_error(
+        name,
+        f"{where} 的「{value}」没有被读成文本（YAML 会把 01、yes、on、1.50 这类写法读成数字或真假值，前导零等会丢失）",
+        f"请给它加引号，例如 '{value}'。",
+    )
+
+
+def _section(raw: Any, key: str, name: str) -> dict[Any, Any]:
+    section = raw.get(key)
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        example = {
+            "columns": "columns:\n  证件号: 身份证号码",
+            "values": "values:\n  性别: {M: 男, F: 女}",
+            "defaults": "defaults:\n  增加原因: 在职人员新参保",
+        }[key]
+        raise _mapping_error(
+            name, f"{key}（{_SECTIONS[key]}）应是「键: 值」的列表", f"请写成\n{example}"
+        )
+    return section
+
+
+def load_mapping(mapping: str | Path | Mapping[str, Any]) -> ColumnMapping:
+    """Read and check a column mapping: a YAML file, or the same shape as a dict.
+
+    Args:
+        mapping: The path of a YAML file, or a dict with the sections ``columns``,
+            ``values`` and ``defaults`` (each optional).
+
+    Returns:
+        The checked :class:`ColumnMapping`.
+
+    Raises:
+        UnusableInputError: The file is missing, is not YAML, or its shape is wrong;
+            the Chinese message says where and how to fix it.
+
+    Example:
+        >>> m = load_mapping({"columns": {"证件号": "身份证号码"}, "values": {"性别": {"M": "男"}}})
+        >>> m.columns, m.values
+        ({'证件号': '身份证号码'}, {'性别': {'M': '男'}})
+        >>> load_mapping({"values": {"民族": {1: "汉族"}}})
+        Traceback (most recent call last):
+        ...
+        sbbatch.exceptions.UnusableInputError: 映射文件 映射 有误：values → 民族 → 1 的「1」没有被读成文本（YAML 会把 01、yes、on、1.50 这类写法读成数字或真假值，前导零等会丢失）。提示：请给它加引号，例如 '1'。
+    """
+    if isinstance(mapping, Mapping):
+        raw: Any = dict(mapping)
+        name = "映射"
+    else:
+        path = Path(mapping)
+        name = str(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError as error:
+            msg = f"找不到映射文件 {path}。提示：请检查路径。"
+            raise UnusableInputError(msg) from error
+        except UnicodeDecodeError as error:
+            raise _mapping_error(
+                name, "不是 UTF-8 编码的文本", "请用 UTF-8 编码保存该文件。"
+            ) from error
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f"第 {mark.line + 1} 行附近" if mark is not None else "文件中"
+            raise _mapping_error(
+                name, f"{where}不是有效的 YAML", "检查缩进（用空格，不用 Tab）和冒号后的空格。"
+            ) from error
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise _mapping_error(
+            name,
+            "内容应是「键: 值」的列表，含 columns、values、defaults 中的一节或几节",
+            "参照 columns:\\n  证件号: 身份证号码 的写法。",
+        )
+    unknown = [str(key) for key in raw if key not in _SECTIONS]
+    if unknown:
+        allowed = "、".join(f"{key}（{label}）" for key, label in _SECTIONS.items())
+        raise _mapping_error(name, f"有未知的一节「{'、'.join(unknown)}」", f"只能有 {allowed}。")
+    columns: dict[str, str] = {}
+    for source, target in _section(raw, "columns", name).items():
+        source_text = _text(source, name, f"columns → {source}")
+        columns[source_text] = _text(target, name, f"columns → {source}")
+    targets = list(columns.values())
+    doubled = sorted({t for t in targets if targets.count(t) > 1})
+    if doubled:
+        raise _mapping_error(
+            name,
+            f"columns 中有几列都改名为「{'、'.join(doubled)}」",
+            "每个新列名只能对应一个原列名。",
+        )
+    values: dict[str, dict[str, str]] = {}
+    for column, recode in _section(raw, "values", name).items():
+        column_text = _text(column, name, f"values → {column}")
+        if not isinstance(recode, dict):
+            raise _mapping_error(
+                name,
+                f"values → {column_text} 应是「原值: 新值」的列表",
+                f"请写成 {column_text}: {{原值: 新值}}。",
+            )
+        values[column_text] = {
+            _text(old, name, f"values → {column_text} → {old}"): _text(
+                new, name, f"values → {column_text} → {old}"
+            )
+            for old, new in recode.items()
+        }
+    defaults = {
+        _text(column, name, f"defaults → {column}"): _text(value, name, f"defaults → {column}")
+        for column, value in _section(raw, "defaults", name).items()
+    }
+    return ColumnMapping(columns=columns, values=values, defaults=defaults, name=name)
+
+
+# --------------------------------------------------------------------------- convert
+
+
+def _output_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        msg = (
+            f"不能写出 .xls 格式（旧版 Excel 97-2003）：{path}。"
+            f"提示：请改存为 .xlsx（{path.with_suffix('.xlsx').name}），Excel 2007 及以后的版本和 WPS 都能打开。"
+        )
+        raise UnusableInputError(msg)
+    if suffix not in _WRITABLE:
+        msg = (
+            f"不支持写出「{path.suffix or path.name}」格式。提示：可写出 .xlsx、.csv 或 .parquet。"
+        )
+        raise UnusableInputError(msg)
+    return _WRITABLE[suffix]
+
+
+def _csv_encoding(encoding: str | None) -> str:
+    """The codec for csv output: UTF-8 with BOM unless told otherwise."""
+    if encoding is None:
+        return "utf-8-sig"
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError as error:
+        msg = f"不认识的编码「{encoding}」。提示：常用的是 utf-8（默认，带 BOM）或 gb18030。"
+        raise UnusableInputError(msg) from error
+
+
+def _match_template(headers: list[str], declaration: Declaration) -> dict[str, str]:
+    """Map source headers to the template's headers: its own header first, then synonyms."""
+    from sbbatch.batch import match_headers
+
+    header_of = declaration.headers
+    return {
+        header: header_of[field] for header, field in match_headers(headers, declaration).items()
+    }
+
+
+def _template_header(name: str, declaration: Declaration, mapping_name: str, where: str) -> str:
+    """The template header a mapping entry names (its header or a synonym)."""
+    key = header_key(name)
+    for column in declaration.columns:
+        if key in {header_key(h) for h in (column.header, *column.synonyms)}:
+            return column.header
+    headers = "、".join(column.header for column in declaration.columns)
+    raise _mapping_error(
+        mapping_name,
+        f"{where} 的「{name}」不是{declaration.title}模板中的列",
+        f"可用的列有 {headers}。",
+    )
+
+
+def _id_headers(declarations: list[Declaration], mapping: ColumnMapping) -> set[str]:
+    headers = {
+        name
+        for declaration in declarations
+        for column in declaration.columns
+        if column.type == "id"
+        for name in (column.header, *column.synonyms)
+    }
+    keys = {header_key(h) for h in headers}
+    headers.update(s for s, t in mapping.columns.items() if header_key(t) in keys)
+    return headers
+
+
+def _find(columns: list[str], name: str) -> str | None:
+    """The column among ``columns`` whose header compares equal to ``name``."""
+    if name in columns:
+        return name
+    key = header_key(name)
+    return next((c for c in columns if header_key(c) == key), None)
+
+
+def convert(
+    src: str | Path,
+    dst: str | Path,
+    *,
+    kind: str | None = None,
+    mapping: str | Path | Mapping[str, Any] | None = None,
+    encoding: str | None = None,
+    src_encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> ConvertResult:
+    """Convert a table between xlsx, xls (read only), csv and parquet, as text.
+
+    Every cell is read as text and written back as the same text: no number, date
+    or code is reinterpreted. In xlsx output every cell is a text cell (format
+    ``@``), so a value beginning with ``=`` stays text; csv output keeps such values
+    verbatim (the check warns about them, and a note here counts them).
+
+    Args:
+        src: The file to read (.xlsx, .xls, .csv, .parquet).
+        dst: The file to write (.xlsx, .csv, .parquet); ``.xls`` is refused with a
+            hint to use .xlsx.
+        kind: A business (English key or Chinese title): the output gets its template
+            layout — its headers in order, source columns matched by header or
+            synonym, unknown columns dropped, missing ones empty. An xlsx output is
+            then the full template (drop-downs, 填写说明).
+        mapping: A YAML mapping file (or dict) renaming columns, recoding values and
+            giving defaults; see the module docstring.
+        encoding: The encoding of a csv output: UTF-8 with BOM by default (Excel
+            opens it), or e.g. ``"gb18030"`` for older tools; ``"utf-8"`` writes no BOM.
+        src_encoding: The encoding of a csv source; detected when omitted.
+        sheet: The sheet of an xlsx/xls source (name or 0-based index); the first
+            by default.
+
+    Returns:
+        A :class:`ConvertResult` listing what was written and changed.
+
+    Raises:
+        UnusableInputError: The source cannot be read, the output format is not
+            writable, the mapping file is wrong, or a value cannot be encoded.
+    """
+    source, target = Path(src), Path(dst)
+    out_format = _output_format(target)
+    csv_codec = _csv_encoding(encoding) if out_format == "csv" else None
+    declaration = get(kind) if kind else None
+    rules = load_mapping(mapping) if mapping is not None else ColumnMapping()
+    if declaration is not None:
+        rules = _resolve_mapping(rules, declaration)
+    candidates = [declaration] if declaration is not None else list(registry().values())
+    # Without a business the header is the first non-blank row; with one, the row
+    # naming the most of its headers (title rows above it are skipped).
+    known: set[str] = set()
+    if declaration is not None:
+        known.update(rules.columns)
+        known.update(n for c in declaration.columns for n in (c.header, *c.synonyms))
+    raw = read_table(
+        source,
+        known_headers=tuple(known),
+        sheet=sheet,
+        encoding=src_encoding,
+        id_headers=tuple(_id_headers(candidates, rules)),
+    )
+    headers = [c for c in raw.frame.columns if c != ROW_COLUMN]
+    frame = raw.frame.sort(ROW_COLUMN, maintain_order=True).select(
+        pl.when(pl.col(h).cast(pl.String) != "").then(pl.col(h).cast(pl.String)).alias(h)
+        for h in headers
+    )
+    notes: list[str] = []
+
+    # 1. rename by the mapping
+    renames: dict[str, str] = {}
+    for old, new in rules.columns.items():
+        found = _find(headers, old)
+        if found is None:
+            notes.append(f"映射中的列「{old}」在源文件中没有，未使用。")
+        else:
+            renames[found] = new
+    for found, new in renames.items():
+        clash = _find([h for h in headers if h != found and h not in renames], new)
+        if clash is not None:
+            msg = (
+                f"源文件已有列「{clash}」，不能再把「{found}」改名为「{new}」。"
+                "提示：请删去映射中的这一项，或先删去源文件中的那一列。"
+            )
+            raise UnusableInputError(msg)
+    frame = frame.rename(renames)
+    origin = {renames.get(h, h): h for h in headers}
+
+    # 2. the template's headers
+    dropped: list[str] = []
+    if declaration is not None:
+        matched = _match_template(frame.columns, declaration)
+        if not matched:
+            headers_zh = "、".join(c.header for c in declaration.columns)
+            msg = (
+                f"源文件 {source.name} 没有一列能对应到{declaration.title}模板的列。"
+                f"提示：模板的列有 {headers_zh}；可用映射文件的 columns 一节把原列名改成它们。"
+            )
+            raise UnusableInputError(msg)
+        dropped = [origin[c] for c in frame.columns if c not in matched]
+        frame = frame.select(pl.col(current).alias(header) for current, header in matched.items())
+        origin = {header: origin[current] for current, header in matched.items()}
+    mapped = {first: now for now, first in origin.items() if first != now}
+
+    # 3. recode values, 4. fill defaults
+    recoded: dict[str, int] = {}
+    for name, recode in rules.values.items():
+        column = _find(frame.columns, name)
+        if column is None:
+            notes.append(f"映射中要改取值的列「{name}」在源文件中没有，未使用。")
+            continue
+        frame, count = _recode(frame, column, recode)
+        if count:
+            recoded[column] = count
+    filled: dict[str, int] = {}
+    for name, value in rules.defaults.items():
+        column = _find(frame.columns, name) or name
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
+        empty = pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")
+        count = int(frame.select(empty.sum()).item())
+        frame = frame.with_columns(
+            pl.when(empty).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+        )
+        if count:
+            filled[column] = count
+
+    # 5. the template's layout: its columns in order, missing ones empty
+    missing: list[str] = []
+    if declaration is not None:
+        missing = [
+            f"{c.header}（必填）" if c.required else c.header
+            for c in declaration.columns
+            if c.header not in frame.columns
+        ]
+        frame = frame.select(
+            pl.col(c.header)
+            if c.header in frame.columns
+            else pl.lit(None, pl.String).alias(c.header)
+            for c in declaration.columns
+        )
+
+    notes.extend(_source_notes(raw))
+    if out_format == "csv":
+        notes.extend(_formula_note(frame))
+    _write(frame, target, out_format, declaration, csv_codec)
+    return ConvertResult(
+        source=source,
+        target=target,
+        kind=declaration.kind if declaration is not None else None,
+        rows_written=frame.height,
+        columns=tuple(frame.columns),
+        columns_mapped=mapped,
+        columns_dropped=tuple(dropped),
+        columns_missing=tuple(missing),
+        values_recoded=recoded,
+        defaults_filled=filled,
+        notes=tuple(notes),
+    )
+
+
+def _resolve_mapping(rules: ColumnMapping, declaration: Declaration) -> ColumnMapping:
+    """Check that a mapping names the template's columns; use the template's headers."""
+    name = rules.name
+    columns = {
+        old: _template_header(new, declaration, name, f"columns → {old}")
+        for old, new in rules.columns.items()
+    }
+    values = {
+        _template_header(column, declaration, name, "values"): recode
+        for column, recode in rules.values.items()
+    }
+    defaults = {
+        _template_header(column, declaration, name, "defaults"): value
+        for column, value in rules.defaults.items()
+    }
+    return ColumnMapping(columns=columns, values=values, defaults=defaults, name=name)
+
+
+def _recode(
+    frame: pl.DataFrame, column: str, recode: Mapping[str, str]
+) -> tuple[pl.DataFrame, int]:
+    """Replace the values of ``column`` found in ``recode`` (compared trimmed)."""
+    trimmed = pl.col(column).str.strip_chars()
+    new = trimmed.replace_strict(dict(recode), default=None, return_dtype=pl.String)
+    hit = trimmed.is_in(list(recode)) & (new != pl.col(column))
+    count = int(frame.select(hit.sum()).item())
+    return frame.with_columns(pl.when(hit).then(new).otherwise(pl.col(column)).alias(column)), count
+
+
+def _source_notes(raw: RawTable) -> list[str]:
+    """Remarks on the source: cells stored as numbers or dates, blank rows skipped."""
+    notes = []
+    cells = raw.non_text_cells
+    if cells.height:
+        first = cells.row(0, named=True)
+        notes.append(
+            f"源文件有 {cells.height} 个单元格存的是数字或日期而不是文本"
+            f"（如「{first['header']}」第 {first[ROW_COLUMN]} 行「{first['value']}」），"
+            "已按读到的内容写出；身份证号码等长号码在 Excel 里存成数字时末几位已丢失，请核对。"
+        )
+    if raw.blank_rows:
+        notes.append(f"跳过了 {raw.blank_rows} 个空行。")
+    return notes
+
+
+def _formula_note(frame: pl.DataFrame) -> list[str]:
+    if frame.width == 0:
+        return []
+    count = frame.select(
+        pl.sum_horizontal(
+            pl.col(c).str.contains(_FORMULA_START).fill_null(False).sum() for c in frame.columns
+        )
+    ).item()
+    if not count:
+        return []
+    return [
+        f"有 {count} 个单元格以 = + - @ 开头，csv 中已原样写出；直接用 Excel 打开 csv 时它们可能被当作公式，"
+        "建议改用 xlsx。"
+    ]
+
+
+def _write(
+    frame: pl.DataFrame,
+    target: Path,
+    out_format: str,
+    declaration: Declaration | None,
+    csv_codec: str | None,
+) -> None:
+    if out_format == "xlsx":
+        if declaration is not None:
+            write_template_text(declaration, target, frame)
+        else:
+            write_frame(frame, target, sheet="Sheet1", text_columns=frame.columns)
+    elif out_format == "parquet":
+        frame.write_parquet(target)
+    else:
+        _write_csv(frame, target, csv_codec or "utf-8-sig")
+
+
+def _write_csv(frame: pl.DataFrame, target: Path, codec: str) -> None:
+    """Write csv text in ``codec``; refuse characters the encoding cannot hold."""
+    text = frame.write_csv(null_value="")
+    try:
+        data = text.encode(codec)
+    except UnicodeEncodeError as error:
+        char = error.object[error.start : error.end]
+        line = text.count("\n", 0, error.start)
+        msg = (
+            f"字符「{char}」（第 {line} 行数据）无法用 {codec} 编码写出。"
+            "提示：改用 encoding='gb18030' 或 'utf-8'，它们能写出所有汉字。"
+        )
+        raise UnusableInputError(msg) from error
+    try:
+        target.write_bytes(data)
+    except OSError as error:
+        msg = f"无法写入文件 {target}：{error}。提示：若该文件正在 Excel 中打开，请先关闭。"
+        raise UnusableInputError(msg) from error
