@@ -1,0 +1,739 @@
+"""Checking a batch file (报盘) against its business: normalise, type and validate.
+
+:func:`check` reads a file (or takes a frame), finds the business from the headers
+when it is not given, maps the headers to the business's columns, turns every cell's
+text into its typed value and runs every rule of the business in one pass. The result
+is a :class:`Batch`: the typed rows with their spreadsheet row numbers, and one
+failures frame (row, column, value, rule, level, message) holding every problem of
+every row. A row with a ``reject`` failure is rejected; warnings (提示) keep it.
+Validation is what the file says on its own; the agency's review against its
+records comes later (:mod:`sbbatch.review`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+
+from sbbatch import codes, ids
+from sbbatch._clock import system_now
+from sbbatch._rules import evaluate, message_expr
+from sbbatch.declarations import Column, Declaration, get, registry
+from sbbatch.declarations._spec import LEVEL_LABELS
+from sbbatch.exceptions import UnusableInputError
+from sbbatch.io.normalise import (
+    clean_text,
+    is_excel_serial,
+    parse_date,
+    parse_gender,
+    parse_int,
+    parse_money_fen,
+    parse_month,
+)
+from sbbatch.io.read import RawTable, header_key, read_table
+
+__all__ = ["FAILURE_SCHEMA", "Batch", "check", "check_frame", "detect_kind", "match_headers"]
+
+#: The columns of every failures frame.
+FAILURE_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "column": pl.String(),
+    "value": pl.String(),
+    "rule": pl.String(),
+    "level": pl.String(),
+    "message": pl.String(),
+}
+
+_PHONE = r"^1[3-9]\d{9}$"
+_FORMULA_START = r"^[=+\-@]"
+
+_TYPED_DTYPES: dict[str, pl.DataType] = {
+    "month": pl.Date(),
+    "date": pl.Date(),
+    "money": pl.Int64(),
+    "int": pl.Int64(),
+}
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A checked batch: typed rows, every failure, and the file it came from.
+
+    Attributes:
+        declaration: The business.
+        rows: One row per data row read: ``source_row`` (the spreadsheet's row
+            number) and the business's English fields, typed; derived fields
+            (性别, 出生日期, 户口所在地 from the ID) filled in.
+        failures: Every problem: row, column (Chinese header), value as entered,
+            rule, level (reject/warn), Chinese message.
+        raw: The table as read, when the batch came from a file.
+        source: The file's path, when there was one.
+    """
+
+    declaration: Declaration
+    rows: pl.DataFrame
+    failures: pl.DataFrame
+    raw: RawTable | None = None
+    source: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The business's English key."""
+        return self.declaration.kind
+
+    @property
+    def rows_read(self) -> int:
+        """How many data rows were read."""
+        return self.rows.height
+
+    @property
+    def rejected_rows(self) -> pl.Series:
+        """The spreadsheet row numbers of the rejected rows."""
+        return self.failures.filter(pl.col("level") == "reject")["row"].unique().sort()
+
+    @property
+    def accepted(self) -> pl.DataFrame:
+        """The rows with no ``reject`` failure."""
+        return self.rows.filter(~pl.col("source_row").is_in(self.rejected_rows.implode()))
+
+    @property
+    def rejected(self) -> pl.DataFrame:
+        """The rows with at least one ``reject`` failure."""
+        return self.rows.filter(pl.col("source_row").is_in(self.rejected_rows.implode()))
+
+    @property
+    def warnings(self) -> int:
+        """How many 提示 (warnings) were given."""
+        return self.failures.filter(pl.col("level") == "warn").height
+
+    def messages_by_row(self) -> pl.DataFrame:
+        """Return one row per spreadsheet row with failures: ``row`` and ``错误信息`` joined."""
+        return (
+            self.failures.sort("row", maintain_order=True)
+            .group_by("row", maintain_order=True)
+            .agg(pl.col("message").str.join("；").alias("错误信息"))
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the check result as the JSON shape of ``sbbatch check --format json``."""
+        return {
+            "kind": self.kind,
+            "rows": self.rows_read,
+            "accepted": self.accepted.height,
+            "rejected": self.rejected.height,
+            "warnings": self.warnings,
+            "failures": self.failures.to_dicts(),
+        }
+
+    def to_json(self) -> str:
+        """Return :meth:`to_dict` as JSON text (Chinese kept readable)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def summary_zh(self) -> str:
+        """Return a one-line Chinese summary of the check."""
+        return (
+            f"{self.declaration.title}：读取 {self.rows_read} 行，通过 {self.accepted.height} 行，"
+            f"不通过 {self.rejected.height} 行，提示 {self.warnings} 条。"
+        )
+
+    def __repr__(self) -> str:
+        return f"Batch({self.summary_zh()})"
+
+
+# -- headers ------------------------------------------------------------------------------
+
+
+def _header_names(column: Column) -> list[str]:
+    return [column.header, *column.synonyms]
+
+
+def known_headers(declarations: Iterable[Declaration] | None = None) -> set[str]:
+    """Return every header (and synonym) any business accepts."""
+    found: set[str] = set()
+    for declaration in declarations or registry().values():
+        for column in declaration.columns:
+            found.update(_header_names(column))
+    return found
+
+
+def match_headers(headers: Iterable[str], declaration: Declaration) -> dict[str, str]:
+    """Map each file header that names a column of ``declaration`` to the column's field.
+
+    Headers are compared ignoring spaces, ``*`` and full-width punctuation; a
+    column's own header wins over a synonym, and each column is matched once.
+
+    Examples:
+        >>> from sbbatch.declarations import get
+        >>> match_headers(["*证件号码", "姓 名", "缴费基数"], get("wage_base"))
+        {'*证件号码': 'person_id', '姓 名': 'name', '缴费基数': 'wage_fen'}
+    """
+    own = {header_key(column.header): column.field for column in declaration.columns}
+    by_synonym: dict[str, str] = {}
+    for column in declaration.columns:
+        for synonym in column.synonyms:
+            by_synonym.setdefault(header_key(synonym), column.field)
+    headers = list(headers)
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    # a column's own header wins over a synonym elsewhere in the file
+    for table in (own, by_synonym):
+        for header in headers:
+            field = table.get(header_key(header))
+            if header in mapping or field is None or field in taken:
+                continue
+            mapping[header] = field
+            taken.add(field)
+    return {header: mapping[header] for header in headers if header in mapping}
+
+
+def detect_kind(headers: Iterable[str]) -> Declaration:
+    """Return the business whose required columns the headers name best.
+
+    Raises:
+        UnusableInputError: When no business has all its required columns.
+    """
+    headers = list(headers)
+    best: tuple[float, Declaration] | None = None
+    for declaration in registry().values():
+        fields = set(match_headers(headers, declaration).values())
+        required = {column.field for column in declaration.required}
+        if not required <= fields:
+            continue
+        score = len(fields) / len(declaration.columns) + len(required)
+        if best is None or score > best[0]:
+            best = (score, declaration)
+    if best is None:
+        titles = "、".join(f"{d.kind}（{d.title}）" for d in registry().values())
+        msg = f"无法从表头识别业务类型。提示：请用 --kind 指定，可选 {titles}。"
+        raise UnusableInputError(msg)
+    return best[1]
+
+
+# -- checking -----------------------------------------------------------------------------
+
+
+def check(
+    source: str | Path | pl.DataFrame | RawTable,
+    kind: str | None = None,
+    *,
+    today: dt.date | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+) -> Batch:
+    """Read and validate a batch file (or a frame) of a business.
+
+    Args:
+        source: A file path (xlsx, xls, csv, parquet), a :class:`RawTable`, or a
+            frame whose columns are English fields or Chinese headers.
+        kind: The business (English key or Chinese title); found from the headers
+            when omitted.
+        today: The agency's date, for checks such as "birth date not in the
+            future"; the system date when omitted.
+        sheet: The sheet to read (name or 0-based index); the first by default.
+        encoding: A csv file's encoding; detected when omitted.
+
+    Returns:
+        The :class:`Batch`; ``accepted`` + ``rejected`` always equal the rows read.
+    """
+    if isinstance(source, pl.DataFrame):
+        return check_frame(source, kind, today=today)
+    declaration = get(kind) if kind else None
+    if isinstance(source, RawTable):
+        raw = source
+    else:
+        candidates = [declaration] if declaration else list(registry().values())
+        id_headers = {
+            h for d in candidates for c in d.columns if c.type == "id" for h in _header_names(c)
+        }
+        raw = read_table(
+            source,
+            known_headers=known_headers(candidates),
+            sheet=sheet,
+            encoding=encoding,
+            id_headers=id_headers,
+        )
+    if declaration is None:
+        declaration = detect_kind([c for c in raw.frame.columns if c != "_row"])
+    batch = _check_raw(raw, declaration, today or system_now().date())
+    return Batch(
+        declaration,
+        batch[0],
+        batch[1],
+        raw=raw,
+        source=None if isinstance(source, RawTable) else str(source),
+    )
+
+
+def check_frame(
+    frame: pl.DataFrame, kind: str | None = None, *, today: dt.date | None = None
+) -> Batch:
+    """Validate rows given as a frame (a single case is a frame of one row).
+
+    Columns may be the English fields or the Chinese headers; every value is taken
+    as its text. Rows are numbered from 1 unless a ``source_row`` column is given.
+    """
+    declaration = get(kind) if kind else None
+    if declaration is None:
+        declaration = detect_kind(frame.columns)
+    header_of = declaration.headers
+    renamed = frame.rename({c: header_of[c] for c in frame.columns if c in header_of})
+    row_numbers = (
+        renamed["source_row"].cast(pl.Int64)
+        if "source_row" in renamed.columns
+        else pl.int_range(1, renamed.height + 1, eager=True, dtype=pl.Int64)
+    )
+    texts = renamed.drop("source_row", strict=False).select(
+        [pl.col(c).cast(pl.String).alias(c) for c in renamed.columns if c != "source_row"]
+    )
+    texts = texts.with_columns(row_numbers.alias("_row"))
+    headers = [c for c in texts.columns if c != "_row"]
+    raw = RawTable(
+        frame=texts,
+        headers=headers,
+        header_row=0,
+        sheet=None,
+        format="frame",
+        encoding=None,
+        rows_read=texts.height,
+        blank_rows=0,
+        non_text_cells=pl.DataFrame(
+            schema={
+                "_row": pl.Int64,
+                "header": pl.String,
+                "value": pl.String,
+                "cell_type": pl.String,
+            }
+        ),
+    )
+    rows, failures = _check_raw(raw, declaration, today or system_now().date())
+    return Batch(declaration, rows, failures, raw=raw, source=None)
+
+
+def _check_raw(
+    raw: RawTable, declaration: Declaration, today: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    mapping = match_headers([c for c in raw.frame.columns if c != "_row"], declaration)
+    present = set(mapping.values())
+    missing = [c.header for c in declaration.required if c.field not in present]
+    if missing:
+        msg = (
+            f"文件缺少{declaration.title}的必填列：{'、'.join(missing)}。"
+            f"提示：请使用 sbbatch template {declaration.kind} 生成的报盘模板。"
+        )
+        raise UnusableInputError(msg)
+    header_of = {field: header for header, field in mapping.items()}
+    text = raw.frame.select(
+        pl.col("_row").cast(pl.Int64),
+        *[
+            (pl.col(header_of[c.field]) if c.field in header_of else pl.lit(None, pl.String)).alias(
+                c.field
+            )
+            for c in declaration.columns
+        ],
+    )
+    typed, failures = _type_columns(text, declaration, today)
+    failures.extend(_numeric_id_failures(raw, declaration, header_of))
+    typed = _with_id_facts(typed)
+    failures.append(_duplicates(typed, declaration))
+    typed = _derive_from_id(typed, declaration)
+    failures.append(_rule_failures(typed, text, declaration))
+    failures.append(_pandera_failures(typed, declaration))
+    all_failures = _tidy_failures(
+        pl.concat([_as_failures(f) for f in failures], how="vertical"), raw
+    )
+    rows = typed.select(pl.col("_row").alias("source_row"), *[c.field for c in declaration.columns])
+    return rows, all_failures
+
+
+def _as_failures(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    collected = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    return collected.select([pl.col(name).cast(dtype) for name, dtype in FAILURE_SCHEMA.items()])
+
+
+def _tidy_failures(failures: pl.DataFrame, raw: RawTable) -> pl.DataFrame:
+    """Keep one failure per row, column and rule; a numeric-ID failure masks the others."""
+    numeric = failures.filter(pl.col("rule") == "id_stored_as_number").select("row", "column")
+    masked = failures.join(numeric, on=["row", "column"], how="anti")
+    kept = pl.concat([masked, failures.filter(pl.col("rule") == "id_stored_as_number")])
+    kept = kept.unique(subset=["row", "column", "rule"], keep="first", maintain_order=True)
+    # a cell that could not be parsed is reported as such, not again as "required"
+    explained = kept.filter(pl.col("rule") != "required").select("row", "column").unique()
+    kept = pl.concat(
+        [
+            kept.filter(pl.col("rule") != "required"),
+            kept.filter(pl.col("rule") == "required").join(
+                explained, on=["row", "column"], how="anti"
+            ),
+        ]
+    )
+    order = raw.frame.select(
+        pl.col("_row").cast(pl.Int64).alias("row"), pl.int_range(pl.len()).alias("_pos")
+    )
+    return (
+        kept.join(order, on="row", how="left")
+        .sort(["_pos", "level"], descending=[False, False])
+        .drop("_pos")
+    )
+
+
+def _failure_frame(
+    source: pl.DataFrame,
+    failing: pl.Expr,
+    column: Column,
+    rule: str,
+    level: str,
+    message: pl.Expr,
+    value: pl.Expr | None = None,
+) -> pl.DataFrame:
+    return source.filter(failing.fill_null(False)).select(
+        pl.col("_row").alias("row"),
+        pl.lit(column.header).alias("column"),
+        (value if value is not None else pl.col(column.field)).cast(pl.String).alias("value"),
+        pl.lit(rule).alias("rule"),
+        pl.lit(level).alias("level"),
+        message.alias("message"),
+    )
+
+
+def _type_columns(
+    text: pl.DataFrame, declaration: Declaration, today: dt.date
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Parse every column from its text; report what cannot be parsed."""
+    cleaned = text.with_columns(
+        [clean_text(pl.col(c.field)).alias(c.field) for c in declaration.columns]
+    )
+    typed_exprs: list[pl.Expr] = []
+    for column in declaration.columns:
+        typed_exprs.append(_typed(column, today).alias(column.field))
+    typed = cleaned.with_columns(typed_exprs)
+    failures: list[pl.DataFrame] = []
+    for column in declaration.columns:
+        failures.extend(_column_failures(cleaned, typed, column, today))
+    return typed, failures
+
+
+def _typed(column: Column, today: dt.date) -> pl.Expr:
+    value = pl.col(column.field)
+    match column.type:
+        case "id":
+            return ids.normalise(value)
+        case "month":
+            return parse_month(value)
+        case "date":
+            return parse_date(value)
+        case "money":
+            return parse_money_fen(value)
+        case "int":
+            return parse_int(value)
+        case "gender":
+            return parse_gender(value)
+        case "code":
+            assert column.code_table is not None
+            return codes.to_code(value, column.code_table)
+        case _:
+            return value
+
+
+def _column_failures(
+    cleaned: pl.DataFrame, typed: pl.DataFrame, column: Column, today: dt.date
+) -> list[pl.DataFrame]:
+    field = column.field
+    both = cleaned.select("_row", pl.col(field).alias("_text")).with_columns(
+        typed[field].alias(field)
+    )
+    given = pl.col("_text").is_not_null()
+    text = pl.col("_text")
+    out: list[pl.DataFrame] = []
+    header = column.header
+
+    def add(failing: pl.Expr, rule: str, level: str, message: pl.Expr) -> None:
+        out.append(_failure_frame(both, given & failing, column, rule, level, message, value=text))
+
+    match column.type:
+        case "id":
+            reason = ids.failure_reason(pl.col(field), today)
+            both = both.with_columns(
+                reason.alias("_reason"),
+                ids.expected_check_char(pl.col(field)).alias("_expected"),
+                ids.is_upgraded_15(text).alias("_upgraded"),
+            )
+            for code, template in ids.MESSAGES_ZH.items():
+                add(
+                    pl.col("_reason") == code,
+                    f"id_{code}",
+                    "reject",
+                    message_expr(
+                        f"{header}「{{value}}」{template}", value=text, expected=pl.col("_expected")
+                    ),
+                )
+            add(
+                pl.col("_upgraded") & pl.col("_reason").is_null(),
+                "id_upgraded_15",
+                "warn",
+                message_expr(
+                    f"{header}「{{value}}」是 15 位旧号码，已升为 18 位 {{new}}，请核对。",
+                    value=text,
+                    new=pl.col(field),
+                ),
+            )
+        case "month" | "date":
+            what = "年月" if column.type == "month" else "日期"
+            example = "2019-04" if column.type == "month" else "1983-10-13"
+            add(
+                pl.col(field).is_null(),
+                f"{column.type}_format",
+                "reject",
+                message_expr(
+                    f"{header}「{{value}}」不是有效的{what}。提示：请写成 {example}。", value=text
+                ),
+            )
+            add(
+                is_excel_serial(text) & pl.col(field).is_not_null(),
+                "excel_serial",
+                "warn",
+                message_expr(
+                    f"{header}「{{value}}」是 Excel 日期序号，已按 {{parsed}} 读取，请核对。",
+                    value=text,
+                    parsed=pl.col(field).dt.strftime(
+                        "%Y-%m" if column.type == "month" else "%Y-%m-%d"
+                    ),
+                ),
+            )
+            if column.type == "date":
+                add(
+                    pl.col(field) > pl.lit(today),
+                    "date_in_future",
+                    "reject",
+                    message_expr(f"{header}「{{value}}」晚于今天。", value=text),
+                )
+        case "money":
+            add(
+                pl.col(field).is_null(),
+                "money_format",
+                "reject",
+                message_expr(
+                    f"{header}「{{value}}」不是有效的金额。提示：只写数字，最多两位小数，如 5000.00。",
+                    value=text,
+                ),
+            )
+            add(
+                pl.col(field) < 0,
+                "money_negative",
+                "reject",
+                message_expr(f"{header}「{{value}}」不能为负数。", value=text),
+            )
+        case "int":
+            add(
+                pl.col(field).is_null(),
+                "int_format",
+                "reject",
+                message_expr(f"{header}「{{value}}」应为整数。", value=text),
+            )
+        case "gender":
+            add(
+                pl.col(field).is_null(),
+                "gender_format",
+                "reject",
+                message_expr(f"{header}「{{value}}」应为“男”或“女”。", value=text),
+            )
+        case "code":
+            assert column.code_table is not None
+            labels = codes.table(column.code_table)["label"].to_list()
+            hint = "、".join(labels) if len(labels) <= 8 else "请从模板的下拉列表中选择"
+            add(
+                pl.col(field).is_null(),
+                "code_unknown",
+                "reject",
+                message_expr(f"{header}「{{value}}」不是有效的选项。提示：{hint}。", value=text),
+            )
+        case "phone":
+            add(
+                ~pl.col(field).str.contains(_PHONE),
+                "phone_format",
+                "reject",
+                message_expr(f"{header}「{{value}}」不是 11 位手机号码。", value=text),
+            )
+        case "name" | "text":
+            if column.type == "name":
+                add(
+                    pl.col(field).str.contains(r"[0-9A-Za-z]{2,}|[!#$%^&*_|<>?]"),
+                    "name_chars",
+                    "warn",
+                    message_expr(
+                        f"{header}「{{value}}」含有数字、字母或符号，请核对。", value=text
+                    ),
+                )
+            add(
+                pl.col(field).str.contains(_FORMULA_START),
+                "formula_like",
+                "warn",
+                message_expr(
+                    f"{header}「{{value}}」以 = + - @ 开头，Excel 可能把它当作公式；sbbatch 写出时一律按文本处理。",
+                    value=text,
+                ),
+            )
+    if column.max_length is not None:
+        add(
+            pl.col("_text").str.len_chars() > column.max_length,
+            "too_long",
+            "reject",
+            message_expr(f"{header}「{{value}}」超过 {column.max_length} 个字。", value=text),
+        )
+    return out
+
+
+def _numeric_id_failures(
+    raw: RawTable, declaration: Declaration, header_of: dict[str, str]
+) -> list[pl.DataFrame]:
+    """Reject ID cells that the spreadsheet stored as numbers (their last digits are lost)."""
+    out: list[pl.DataFrame] = []
+    for column in declaration.columns:
+        if column.type != "id" or column.field not in header_of:
+            continue
+        key = header_key(header_of[column.field])
+        cells = raw.non_text_cells.filter(
+            pl.col("header").map_elements(header_key, return_dtype=pl.String) == key
+        ).rename({"_row": "row"})
+        out.append(
+            cells.select(
+                pl.col("row").cast(pl.Int64),
+                pl.lit(column.header).alias("column"),
+                pl.col("value"),
+                pl.lit("id_stored_as_number").alias("rule"),
+                pl.lit("reject").alias("level"),
+                message_expr(
+                    f"{column.header}「{{value}}」被 Excel 存成了数字，末几位已丢失。"
+                    f"提示：把{column.header}列设为文本格式，再重新录入该号码。",
+                    value=pl.col("value"),
+                ).alias("message"),
+            )
+        )
+    return out
+
+
+def _with_id_facts(typed: pl.DataFrame) -> pl.DataFrame:
+    if "person_id" not in typed.columns:
+        return typed
+    valid = ids.failure_reason(pl.col("person_id"), dt.date.max).is_null()
+    return typed.with_columns(
+        pl.when(valid).then(ids.gender(pl.col("person_id"))).alias("id_gender"),
+        pl.when(valid).then(ids.birth_date(pl.col("person_id"))).alias("id_birth_date"),
+    ).with_columns(
+        pl.col("id_gender")
+        .replace_strict({"1": "男", "2": "女"}, default=None)
+        .alias("id_gender_label"),
+    )
+
+
+def _duplicates(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
+    keys = [k for k in declaration.key_fields if k in typed.columns]
+    if not keys:
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    column = declaration.column(keys[0])
+    marked = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)).with_columns(
+        pl.col("_row").first().over(keys).alias("_first")
+    )
+    return _failure_frame(
+        marked,
+        pl.col("_row") != pl.col("_first"),
+        column,
+        "duplicate_in_file",
+        "reject",
+        message_expr(
+            f"{column.header}「{{value}}」在本文件中重复，与第 {{first}} 行相同。",
+            value=pl.col(column.field),
+            first=pl.col("_first"),
+        ),
+    )
+
+
+def _rule_failures(
+    typed: pl.DataFrame, text: pl.DataFrame, declaration: Declaration
+) -> pl.DataFrame:
+    raw_values = text.select(
+        pl.col("_row"), *[pl.col(c.field).alias(f"{c.field}__raw") for c in declaration.columns]
+    )
+    return evaluate(
+        typed.join(raw_values, on="_row", how="left"),
+        declaration.rules,
+        row="_row",
+        headers=declaration.headers,
+        values={c.field: f"{c.field}__raw" for c in declaration.columns},
+    )
+
+
+def _derive_from_id(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
+    """Fill blank derived columns (性别, 出生日期, 户口所在地) from a valid ID number."""
+    fields = {c.field for c in declaration.columns if c.derived_from_id}
+    if not fields or "person_id" not in typed.columns:
+        return typed
+    fills: list[pl.Expr] = []
+    if "gender" in fields:
+        fills.append(pl.coalesce("gender", "id_gender").alias("gender"))
+    if "birth_date" in fields:
+        fills.append(pl.coalesce("birth_date", "id_birth_date").alias("birth_date"))
+    derived = typed.with_columns(fills)
+    region = {
+        "hukou_province": ids.province_name,
+        "hukou_city": ids.city_name,
+        "hukou_county": ids.county_name,
+    }
+    wanted = [name for name in region if name in fields]
+    if wanted:
+        valid = pl.col("id_gender").is_not_null()
+        derived = derived.with_columns(
+            pl.coalesce(pl.col(name), pl.when(valid).then(region[name](pl.col("person_id")))).alias(
+                name
+            )
+            for name in wanted
+        )
+    return derived
+
+
+def _pandera_schema(declaration: Declaration) -> pa.DataFrameSchema:
+    """Build the business's pandera contract: dtype per column, required not null."""
+    columns = {}
+    for column in declaration.columns:
+        dtype = _TYPED_DTYPES.get(column.type, pl.String())
+        columns[column.field] = pa.Column(dtype, nullable=not column.required, required=True)
+    return pa.DataFrameSchema(columns, name=declaration.title, coerce=False, strict=False)
+
+
+def _pandera_failures(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
+    """Report required cells left empty, through the business's pandera schema."""
+    try:
+        _pandera_schema(declaration).validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases.filter(
+            (pl.col("check") == "not_nullable") & pl.col("index").is_not_null()
+        )
+        header = declaration.headers
+        rows = typed.select(pl.col("_row"), pl.int_range(pl.len()).alias("index"))
+        return (
+            cases.with_columns(pl.col("index").cast(pl.Int64))
+            .join(rows.with_columns(pl.col("index").cast(pl.Int64)), on="index", how="left")
+            .select(
+                pl.col("_row").alias("row"),
+                pl.col("column").replace_strict(header, default=pl.col("column")).alias("column"),
+                pl.lit(None, pl.String).alias("value"),
+                pl.lit("required").alias("rule"),
+                pl.lit("reject").alias("level"),
+                pl.concat_str(
+                    pl.col("column").replace_strict(header, default=pl.col("column")),
+                    pl.lit("必填，不能为空。"),
+                ).alias("message"),
+            )
+        )
+    return pl.DataFrame(schema=FAILURE_SCHEMA)
+
+
+def level_label(level: str) -> str:
+    """Return 不通过 or 提示 for a failure level."""
+    return LEVEL_LABELS.get(level, level)

@@ -1,0 +1,69 @@
+"""Columns and rules that several businesses share, defined once."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sbbatch.declarations._spec import Column, Rule
+
+__all__ = ["birth_date_matches_id", "gender_matches_id", "id_column", "name_column"]
+
+ID_SYNONYMS = (
+    "身份证号码",
+    "社会保障号码",
+    "证件号码",
+    "公民身份号码",
+    "身份证号",
+    "身份证",
+    "社保号码",
+    "个人社保号",
+)
+NAME_SYNONYMS = ("姓名", "职工姓名", "员工姓名", "名字", "人员姓名")
+
+
+def id_column(header: str = "身份证号码") -> Column:
+    """Return the ID-number column (身份证号码 = 社会保障号码), required."""
+    return Column(
+        "person_id",
+        header,
+        "id",
+        required=True,
+        example="370103198310135678",
+        help="18 位身份证号码，该列须设为文本格式",
+        synonyms=tuple(s for s in ID_SYNONYMS if s != header),
+    )
+
+
+def name_column(*, required: bool = True) -> Column:
+    """Return the name column (姓名)."""
+    return Column(
+        "name",
+        "姓名",
+        "name",
+        required=required,
+        example="张三",
+        max_length=30,
+        synonyms=tuple(s for s in NAME_SYNONYMS if s != "姓名"),
+    )
+
+
+def gender_matches_id() -> Rule:
+    """Return the rule that a filled 性别 agrees with the ID number's 17th digit."""
+    return Rule(
+        "gender_matches_id",
+        "reject",
+        "gender",
+        "性别「{value}」与身份证号码不符（身份证号码第 17 位表示{id_gender_label}）。",
+        pl.col("gender") == pl.col("id_gender"),
+    )
+
+
+def birth_date_matches_id() -> Rule:
+    """Return the rule that a filled 出生日期 agrees with the ID number."""
+    return Rule(
+        "birth_date_matches_id",
+        "reject",
+        "birth_date",
+        "出生日期「{value}」与身份证号码中的出生日期 {id_birth_date} 不符。",
+        pl.col("birth_date") == pl.col("id_birth_date"),
+    )

@@ -1,0 +1,152 @@
+"""The shape every business module shares: its columns and its rules.
+
+A business (增员, 减员, 工资申报 …) is described once, as data: a tuple of
+:class:`Column` (English field, the Chinese header exactly as in the manual, type,
+whether required, code table, example, help text) and a tuple of :class:`Rule`
+(id, level, Chinese message, polars expression true for rows that pass). The generic
+machinery — templates, reading, validation, error reports, declaring, reviewing,
+widgets — serves every business from these, without per-business code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from sbbatch.store import Workspace
+
+#: Fills a batch file from the workspace (含数据报盘): (workspace, unit, month) → rows.
+Prefill = Callable[["Workspace", str, dt.date], pl.DataFrame]
+
+#: Joins a declaration's rows with the registry facts its review rules need:
+#: (workspace, rows as declared with ``row_no``, declaration header) → rows + facts.
+ReviewContext = Callable[["Workspace", pl.DataFrame, dict[str, Any]], pl.DataFrame]
+
+#: Changes the registry for the approved rows, inside the review's transaction.
+ReviewEffects = Callable[["Workspace", pl.DataFrame, dict[str, Any]], None]
+
+__all__ = [
+    "Column",
+    "ColumnType",
+    "Declaration",
+    "Level",
+    "Prefill",
+    "Review",
+    "ReviewContext",
+    "ReviewEffects",
+    "Rule",
+]
+
+#: How a column's text is parsed and checked.
+ColumnType = Literal[
+    "id", "text", "name", "phone", "month", "date", "money", "code", "gender", "int"
+]
+
+#: 不通过 (the row is rejected) or 提示 (a warning; the row is kept).
+Level = Literal["reject", "warn"]
+
+LEVEL_LABELS: dict[str, str] = {"reject": "不通过", "warn": "提示"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a business's batch file (报盘) and of its declared rows.
+
+    Attributes:
+        field: English snake_case name used in frames and the API.
+        header: The Chinese header exactly as in the manual.
+        type: How the text is parsed (see :data:`ColumnType`).
+        required: Whether the column must be present and every row must fill it.
+        code_table: For ``type="code"``, the key of the table in ``schemas/codes``.
+        example: An example value for the template and the 填写说明 sheet.
+        help: What to enter, in Chinese.
+        synonyms: Other headers accepted for this column (from HR exports).
+        derived_from_id: May be left blank and is then derived from the ID number.
+        max_length: Longest text accepted (names, addresses).
+    """
+
+    field: str
+    header: str
+    type: ColumnType = "text"
+    required: bool = False
+    code_table: str | None = None
+    example: str = ""
+    help: str = ""
+    synonyms: tuple[str, ...] = ()
+    derived_from_id: bool = False
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check of a business: rows where ``expr`` is false fail with ``message``.
+
+    ``expr`` is evaluated on the typed frame (English fields, plus ``<field>__raw``
+    text columns); ``message`` may use ``{value}`` (the cell as entered) and any
+    ``{field}`` of the row's typed values. ``column`` names the field reported.
+    Null results of ``expr`` count as passing: a rule only judges what it can see.
+    """
+
+    id: str
+    level: Level
+    column: str
+    message: str
+    expr: pl.Expr
+    when: pl.Expr | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """How the agency reviews (审核) a business's declarations, simulated.
+
+    Attributes:
+        rules: Checked against ``context``'s frame, all at once; ``reject`` rules
+            make a row 不通过, ``warn`` rules add a 提示 to the 审核意见.
+        context: Adds the registry facts the rules need to the declared rows.
+        effects: What approval changes in the registry (same transaction).
+        success: The 审核意见 of an approved row (the manual shows e.g.
+            「中断转退休成功」; empty for most businesses).
+    """
+
+    rules: tuple[Rule, ...]
+    context: ReviewContext
+    effects: ReviewEffects | None = None
+    success: str = ""
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A business of the manual, as the generic machinery needs it."""
+
+    kind: str
+    title: str
+    columns: tuple[Column, ...]
+    rules: tuple[Rule, ...] = ()
+    has_business_month: bool = False
+    key_fields: tuple[str, ...] = ("person_id",)
+    description: str = ""
+    prefill: Prefill | None = field(default=None, compare=False)
+    review: Review | None = field(default=None, compare=False)
+
+    def column(self, name: str) -> Column:
+        """Return the column with English ``name``."""
+        for column in self.columns:
+            if column.field == name:
+                return column
+        msg = f"{self.title}没有字段 {name}。"
+        raise KeyError(msg)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Map each English field to its Chinese header."""
+        return {column.field: column.header for column in self.columns}
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        """The columns that must be present and filled."""
+        return tuple(column for column in self.columns if column.required)
