@@ -1,0 +1,313 @@
+"""Commands for declaring and reviewing: declare, submit, review, result, print, read, void, query.
+
+Thin calls of :mod:`sbbatch.review`, :mod:`sbbatch.io.results`,
+:mod:`sbbatch.forms.registry_forms` and :mod:`sbbatch.queries.registry`. Output is
+Chinese; ID numbers are masked unless ``--unmask`` is given. ``--today`` sets the
+agency's date (经办日期) of the workspace; by default it is the system date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+__all__ = ["register"]
+
+_ID_IN_TEXT = re.compile(r"(\d{6})\d{8}(\d{3}[\dXx])")
+_QUERIES = ("unit", "persons", "declarations", "progress")
+
+
+# ----------------------------------------------------------------------------- helpers
+def _today(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        from sbbatch.exceptions import UnusableInputError
+
+        msg = f"经办日期「{text}」无效。提示：请写成 2026-11-26。"
+        raise UnusableInputError(msg) from None
+
+
+def _month(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    from sbbatch.exceptions import UnusableInputError
+    from sbbatch.io.normalise import parse_month
+
+    month = pl.DataFrame({"month": [text]}).select(parse_month(pl.col("month"))).item()
+    if month is None:
+        msg = f"年月「{text}」无效。提示：请写成 2026-11。"
+        raise UnusableInputError(msg)
+    return month
+
+
+def _workspace(args: argparse.Namespace, *, read_only: bool = False) -> Any:
+    from sbbatch.store import Workspace
+
+    return Workspace(args.db, today=_today(args.today), read_only=read_only)
+
+
+def _masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
+    """Mask ID numbers in ``person_id`` columns and inside messages, unless asked not to."""
+    if unmask:
+        return frame
+    from sbbatch import ids
+
+    return frame.with_columns(
+        [ids.mask_expr(pl.col(c)) for c in ("person_id",) if c in frame.columns]
+        + [
+            pl.col(c).str.replace_all(_ID_IN_TEXT.pattern, "${1}********${2}")
+            for c, dtype in frame.schema.items()
+            if dtype == pl.String and c != "person_id"
+        ]
+    )
+
+
+def _show(frame: pl.DataFrame, title: str, headers: dict[str, str], unmask: bool) -> None:
+    """Print a frame under a title with Chinese headers, long texts (审核说明) in full."""
+    shown = _masked(frame, unmask)
+    months = ("month", "from_month", "until_month", "business_month")
+    shown = shown.with_columns(
+        [
+            pl.col(c).dt.strftime("%Y-%m")
+            for c, dtype in shown.schema.items()
+            if dtype == pl.Date and c in months
+        ]
+        + [
+            pl.col(c).dt.strftime("%Y-%m-%d")
+            for c, dtype in shown.schema.items()
+            if isinstance(dtype, pl.Datetime)
+        ]
+    )
+    print(f"\n【{title}】")
+    with pl.Config(
+        tbl_rows=500,
+        tbl_cols=-1,
+        tbl_hide_column_data_types=True,
+        tbl_hide_dataframe_shape=True,
+        tbl_width_chars=200,
+        fmt_str_lengths=120,
+    ):
+        print(shown.rename(headers, strict=False))
+
+
+# ----------------------------------------------------------------------------- commands
+def _declare(args: argparse.Namespace) -> int:
+    from sbbatch.batch import check
+    from sbbatch.review import declare
+
+    with _workspace(args) as ws:
+        batch = check(args.file, args.kind, today=ws.today)
+        print(batch.summary_zh())
+        declaration_id = declare(
+            ws,
+            batch,
+            args.unit,
+            business_month=_month(args.month),
+            accepted_only=args.accepted_only,
+        )
+        rows = ws.declaration_rows(declaration_id).height
+        print(f"已录入{batch.declaration.title} {declaration_id}，共 {rows} 人。")
+        print(f"下一步：sbbatch --db {args.db} submit {declaration_id}")
+    return 0
+
+
+def _submit(args: argparse.Namespace) -> int:
+    with _workspace(args) as ws:
+        ws.submit(args.id)
+        print(f"申报 {args.id} 已提交。")
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    from sbbatch.review import review
+
+    with _workspace(args) as ws:
+        table = review(ws, args.id)
+        approved = table.filter(pl.col("review_result") == "审核成功").height
+        rejected = table.height - approved
+        print(
+            f"申报 {args.id} 审核完成：共{table.height}人，审核成功 {approved} 人，不通过 {rejected} 人。"
+        )
+        if rejected:
+            from sbbatch.io.results import result_table
+
+            failed = _masked(
+                result_table(ws, args.id).filter(pl.col("review_result") == "不通过"),
+                args.unmask,
+            )
+            print("不通过的人员：")
+            for row in failed.iter_rows(named=True):
+                print(
+                    f"  No.{row['row_no']} {row['name']} {row['person_id']}：{row['review_opinion']}"
+                )
+            print(
+                f"提示：设为已读后，不通过的 {rejected} 人转入新的录入申报，可修改后重新提交"
+                f"（sbbatch --db {args.db} read {args.id}），或加 --void-failed 作废。"
+            )
+    return 1 if rejected else 0
+
+
+def _result(args: argparse.Namespace) -> int:
+    from sbbatch.io.results import result_headers, result_table, write_review_result
+
+    with _workspace(args, read_only=args.output is None) as ws:
+        header = ws.declaration(args.id)
+        table = result_table(ws, args.id)
+        _show(table, f"审核结果 {args.id}", result_headers(header["kind"]), args.unmask)
+        print(f"共{table.height}人")
+        if args.output:
+            write_review_result(ws, args.id, Path(args.output))
+            print(f"已写出审核结果：{args.output}")
+    return 0
+
+
+def _print(args: argparse.Namespace) -> int:
+    from sbbatch.forms.registry_forms import FORMS, print_form
+
+    with _workspace(args, read_only=True) as ws:
+        path = print_form(ws, args.id, Path(args.output))
+        title = FORMS[ws.declaration(args.id)["kind"]].title
+    print(f"已打印{title}：{path}")
+    return 0
+
+
+def _read(args: argparse.Namespace) -> int:
+    with _workspace(args) as ws:
+        redraft = ws.mark_read(args.id, failed_rows="void" if args.void_failed else "redraft")
+    print(f"申报 {args.id} 已设为已读。")
+    if redraft:
+        print(f"不通过的人员已转入新的录入申报 {redraft}，请修改后重新提交，或作废。")
+    return 0
+
+
+def _void(args: argparse.Namespace) -> int:
+    with _workspace(args) as ws:
+        ws.void(args.id)
+    print(f"申报 {args.id} 已作废。")
+    return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    from sbbatch.exceptions import UnusableInputError
+    from sbbatch.queries import registry as queries
+
+    with _workspace(args, read_only=True) as ws:
+        if args.name == "unit":
+            frame = queries.unit_info(ws, args.unit, month=_month(args.month))
+            title = "单位信息"
+        elif args.name == "persons":
+            if not args.unit:
+                msg = "单位人员查询需要 --unit 单位编号。"
+                raise UnusableInputError(msg)
+            frame = queries.unit_persons(
+                ws,
+                args.unit,
+                month=_month(args.month),
+                name=args.person_name,
+                person_id=args.id,
+                status=args.status,
+            )
+            title = f"单位人员（{args.unit}）"
+        elif args.name == "declarations":
+            frame = queries.declarations(
+                ws,
+                args.unit,
+                kind=args.kind,
+                status=args.status,
+                month_from=_month(args.month_from),
+                month_to=_month(args.month_to),
+            ).drop("kind", "status", "unit_name")
+            title = "申报业务"
+        else:
+            if not args.id:
+                msg = "办理进度查询需要 --id 身份证号码。"
+                raise UnusableInputError(msg)
+            frame = queries.progress(ws, args.id)
+            _print_progress(_masked(frame, args.unmask), args.id if args.unmask else None)
+            return 0
+    _show(frame, title, queries.ZH_HEADERS, args.unmask)
+    print(f"共 {frame.height} 条")
+    return 0
+
+
+def _print_progress(frame: pl.DataFrame, person_id: str | None) -> None:
+    """Print one person's declarations as lines: what, when, where it stands, why."""
+    print(f"\n【办理进度】{person_id or ''}".rstrip())
+    for row in frame.iter_rows(named=True):
+        print(
+            f"  {row['created_at']:%Y-%m-%d} {row['kind_title']} {row['declaration_id']}"
+            f"（{row['unit_name'] or row['unit_id']}）：{row['stage']}"
+        )
+        if row["review_opinion"]:
+            print(f"    审核意见：{row['review_opinion']}")
+    if frame.height == 0:
+        print("  没有该人员的申报。")
+    print(f"共 {frame.height} 条")
+
+
+# ----------------------------------------------------------------------------- parser
+def register(commands: Any) -> None:
+    """Add the declaring and reviewing commands to the parser."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--today", help="经办日期，如 2026-11-26（默认今天）")
+    common.add_argument("--unmask", action="store_true", help="显示完整的身份证号码")
+
+    def add(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = commands.add_parser(
+            name, help=help_text, parents=[common]
+        )
+        parser.set_defaults(handler=handler, needs_db=True)
+        return parser
+
+    declare = add("declare", "把报盘文件录入为一份申报（录入）", _declare)
+    declare.add_argument("file", help="报盘文件：xlsx、xls、csv 或 parquet")
+    declare.add_argument("--unit", required=True, help="单位编号")
+    declare.add_argument("--kind", help="业务，如 enrolment（增员申报）；不填则按表头识别")
+    declare.add_argument("--month", help="申报年月，如 2026-12")
+    declare.add_argument(
+        "--accepted-only",
+        action="store_true",
+        help="只申报检查通过的行（默认有不通过的行时不申报）",
+    )
+
+    add("submit", "提交申报", _submit).add_argument("id", help="申报编号")
+    add("review", "模拟经办机构审核申报", _review).add_argument("id", help="申报编号")
+
+    result = add("result", "查看审核结果，可写出 xlsx", _result)
+    result.add_argument("id", help="申报编号")
+    result.add_argument("-o", "--output", help="审核结果文件（xlsx）")
+
+    printing = add("print", "打印增员表、减员表等（PDF）", _print)
+    printing.add_argument("id", help="申报编号")
+    printing.add_argument("-o", "--output", required=True, help="输出文件（PDF）")
+
+    read = add("read", "设为已读；不通过的人员转入新的录入申报", _read)
+    read.add_argument("id", help="申报编号")
+    read.add_argument("--void-failed", action="store_true", help="不通过的人员作废，不再转入新申报")
+
+    add("void", "作废申报", _void).add_argument("id", help="申报编号")
+
+    query = add(
+        "query",
+        "信息查询：unit 单位信息、persons 单位人员、declarations 申报业务、progress 办理进度",
+        _query,
+    )
+    query.add_argument("name", choices=_QUERIES, help="查询：unit、persons、declarations、progress")
+    query.add_argument("--unit", help="单位编号")
+    query.add_argument("--month", help="查询年月，如 2026-11")
+    query.add_argument("--name", dest="person_name", help="姓名（包含）")
+    query.add_argument("--id", help="身份证号码")
+    query.add_argument(
+        "--status", help="状态：参保缴费/暂停缴费/终止，或申报状态 录入/已提交/已审核/已读/已作废"
+    )
+    query.add_argument("--kind", help="业务，如 enrolment 或 增员申报")
+    query.add_argument("--from", dest="month_from", help="申报时间自，如 2026-01")
+    query.add_argument("--to", dest="month_to", help="申报时间至，如 2026-12")

@@ -1,0 +1,176 @@
+"""Departure (减员申报, 批量减员申报): persons leaving the unit's insurance.
+
+Manual §1.3–1.4. 减员年月 is the first month no longer insured (停保年月).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from sbbatch.declarations._common import id_column, name_column
+from sbbatch.declarations._registry import (
+    RETIREMENT_REASON,
+    accepted_month,
+    code_rules,
+    month_text,
+    name_matches_registry,
+    no_open_declaration,
+    once_in_declaration,
+    periods_of,
+    retirement_month,
+    rows_source,
+    with_all_columns,
+    with_code_labels,
+    with_other_declarations,
+    with_registry_person,
+)
+from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+
+if TYPE_CHECKING:
+    from sbbatch.store import Workspace
+
+__all__ = ["DECLARATION", "REVIEW_RULES", "insured_persons"]
+
+
+def insured_persons(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
+    """Return the persons insured in the unit in ``month`` (查询全部进行减员), to fill a 减员 file."""
+    return ws.sql(
+        """
+        SELECT DISTINCT p.person_id, s.name, NULL::DATE AS month, NULL::VARCHAR AS leave_reason
+        FROM insured_periods p JOIN persons s USING (person_id)
+        WHERE p.unit_id = $unit AND p.from_month <= $month
+          AND (p.until_month IS NULL OR p.until_month > $month)
+        ORDER BY p.person_id
+        """,
+        {"unit": unit_id, "month": month},
+    )
+
+
+COLUMNS = (
+    id_column(),
+    name_column(),
+    Column(
+        "month",
+        "减员年月",
+        "month",
+        required=True,
+        example="2019-04",
+        help="停止参保的年月，写成 2019-04",
+        synonyms=("停保年月", "减员月份"),
+    ),
+    Column(
+        "leave_reason",
+        "减员原因",
+        "code",
+        required=True,
+        code_table="leave_reason",
+        example="在职人员解除劳动合同",
+        synonyms=("停保原因",),
+    ),
+)
+
+
+# --------------------------------------------------------------------------- review
+def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
+    """Join the declared rows with the person's open insured periods in the unit."""
+    rows = with_all_columns(rows, COLUMNS)
+    accepted = accepted_month(ws, "departure")
+    periods = periods_of(ws, rows["person_id"])
+    here = (
+        periods.filter((pl.col("unit_id") == header["unit_id"]) & pl.col("until_month").is_null())
+        .group_by("person_id")
+        .agg(pl.col("from_month").max().alias("enrolled_month"), pl.len().alias("open_periods"))
+    )
+    context = with_registry_person(ws, rows)
+    context = with_other_declarations(ws, context, header["declaration_id"])
+    context = with_code_labels(context, COLUMNS, "month")
+    return (
+        context.join(here, on="person_id", how="left")
+        .with_columns(
+            month_text(pl.col("month")).alias("month_text"),
+            month_text(pl.col("enrolled_month")).alias("enrolled_text"),
+            pl.lit(accepted).alias("accepted_month"),
+            pl.lit(accepted.strftime("%Y-%m")).alias("accepted_text"),
+            retirement_month(
+                pl.col("reg_gender"), pl.col("reg_identity"), pl.col("reg_birth_date")
+            ),
+        )
+        .with_columns(month_text(pl.col("retirement_month")).alias("retirement_text"))
+    )
+
+
+REVIEW_RULES: tuple[Rule, ...] = (
+    Rule(
+        "insured_here",
+        "reject",
+        "person_id",
+        "该人员未在本单位参保（或已减员），不能减员。",
+        pl.col("open_periods").is_not_null(),
+    ),
+    name_matches_registry(),
+    Rule(
+        "month_not_before_enrolment",
+        "reject",
+        "month",
+        "减员年月 {month_text} 早于该人员在本单位的增员年月 {enrolled_text}。",
+        pl.col("month") >= pl.col("enrolled_month"),
+    ),
+    Rule(
+        "month_not_before_window",
+        "reject",
+        "month",
+        "减员年月 {month_text} 早于本期受理的减员年月 {accepted_text}，经办机构不办理往月减员。"
+        "提示：减员年月是停止参保的第一个月，请填 {accepted_text}。",
+        pl.col("month") >= pl.col("accepted_month"),
+    ),
+    Rule(
+        "month_not_after_window",
+        "reject",
+        "month",
+        "减员年月 {month_text} 晚于本期受理的减员年月 {accepted_text}。提示：请到该月的受理期内再申报。",
+        pl.col("month") <= pl.col("accepted_month"),
+    ),
+    Rule(
+        "retirement_reason_at_age",
+        "warn",
+        "leave_reason",
+        "减员原因为在职转退休，但该人员在减员年月 {month_text} 尚未达到法定退休年龄"
+        "（法定退休年月 {retirement_text}），请核对。",
+        pl.col("month") >= pl.col("retirement_month"),
+        when=pl.col("leave_reason") == RETIREMENT_REASON,
+    ),
+    no_open_declaration(),
+    once_in_declaration(),
+    *code_rules(COLUMNS, "month_text"),
+)
+
+
+def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> None:
+    """Close the unit's open insured periods of the approved persons at their 减员年月."""
+    declaration_id = header["declaration_id"]
+    source, params = rows_source(approved.select("person_id", "month", "leave_reason"))
+    if approved.height:
+        ws.execute(
+            "UPDATE insured_periods SET until_month = x.month, leave_reason = x.leave_reason, "
+            f"closed_by = $declaration FROM {source} "
+            "WHERE insured_periods.person_id = x.person_id AND insured_periods.unit_id = $unit "
+            "AND insured_periods.until_month IS NULL",
+            {**params, "declaration": declaration_id, "unit": header["unit_id"]},
+        )
+    closed = ws.sql(
+        "SELECT count(*) AS n FROM insured_periods WHERE closed_by = ?", [declaration_id]
+    )["n"][0]
+    ws.log_effect(declaration_id, f"减员审核通过 {approved.height} 人：终止参保记录 {closed} 条。")
+
+
+DECLARATION = Declaration(
+    kind="departure",
+    title="减员申报",
+    columns=COLUMNS,
+    description="单位人员停止参保（减员）。一行一人。",
+    prefill=insured_persons,
+    review=Review(REVIEW_RULES, _context, _effects),
+)

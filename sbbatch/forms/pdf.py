@@ -1,0 +1,157 @@
+"""Printed forms (打印): the building blocks every PDF form of sbbatch uses.
+
+:class:`FormPDF` is an fpdf2 document with the embedded CJK font, a title block, a
+grid of labelled fields, ruled tables whose header repeats on every page, totals,
+signature and seal boxes, and "第 x 页 共 y 页" page numbers. Text is embedded as
+TrueType, so pypdf, pdfplumber and pdftotext extract exactly what was printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import Align, TableBordersLayout, XPos, YPos
+from fpdf.fonts import FontFace
+
+from sbbatch.forms._font import cjk_font_path
+
+__all__ = ["FormPDF"]
+
+_FONT = "cjk"
+
+
+class FormPDF(FPDF):
+    """A form with sbbatch's layout conventions.
+
+    Args:
+        title: The form's title, printed at the top of the first page.
+        orientation: ``"P"`` (portrait) or ``"L"`` (landscape) A4.
+        subtitle: A line under the title (unit, declaration number, date …).
+    """
+
+    def __init__(self, title: str, orientation: str = "P", subtitle: str = "") -> None:
+        super().__init__(orientation=orientation, unit="mm", format="A4")
+        self.form_title = title
+        self.subtitle = subtitle
+        self.set_margins(12, 12, 12)
+        self.set_auto_page_break(auto=True, margin=16)
+        self.add_font(_FONT, "", str(cjk_font_path()))
+        self.set_font(_FONT, size=10)
+        self.set_title(title)
+        self.set_creator("sbbatch")
+        self.alias_nb_pages("{nb}")
+        self.add_page()
+        self._title_block()
+
+    def _title_block(self) -> None:
+        self.set_font(_FONT, size=16)
+        self.cell(0, 10, self.form_title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if self.subtitle:
+            self.set_font(_FONT, size=9)
+            self.cell(0, 6, self.subtitle, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(_FONT, size=10)
+        self.ln(2)
+
+    def footer(self) -> None:
+        """Print the page number as 第 x 页 共 y 页."""
+        self.set_y(-12)
+        self.set_font(_FONT, size=8)
+        self.cell(0, 6, f"第 {self.page_no()} 页 共 {{nb}} 页", align=Align.C)
+
+    def fields(self, pairs: Sequence[tuple[str, str]], columns: int = 3) -> None:
+        """Print label–value pairs in a ruled grid of ``columns`` pairs per line."""
+        width = (self.w - self.l_margin - self.r_margin) / columns
+        label_width = width * 0.38
+        self.set_font(_FONT, size=9)
+        for start in range(0, len(pairs), columns):
+            for label, value in pairs[start : start + columns]:
+                self.set_fill_color(240, 240, 240)
+                self.cell(label_width, 7, label, border=1, fill=True)
+                self.cell(width - label_width, 7, value, border=1)
+            self.ln(7)
+        self.set_font(_FONT, size=10)
+        self.ln(2)
+
+    def table(  # type: ignore[override]
+        self,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        widths: Sequence[float] | None = None,
+        align: Sequence[str] | None = None,
+        sum_row: Sequence[str] | None = None,
+        total: str | None = None,
+        font_size: float = 8,
+    ) -> None:
+        """Print a ruled table; its header row repeats on every page.
+
+        Args:
+            headers: Column headings.
+            rows: The cells, as text.
+            widths: Relative column widths.
+            align: ``"L"``, ``"C"`` or ``"R"`` per column (amounts right-aligned).
+            sum_row: A last row of the table (Σ, 合计 …).
+            total: A line under the table, such as ``共N人``.
+            font_size: The table's font size.
+        """
+        self.set_font(_FONT, size=font_size)
+        alignment = [Align.coerce(a) for a in (align or ["L"] * len(headers))]
+        with super().table(
+            col_widths=tuple(widths) if widths else None,
+            text_align=tuple(alignment),
+            borders_layout=TableBordersLayout.ALL,
+            line_height=font_size * 0.55,
+            repeat_headings=1,
+            headings_style=FontFace(fill_color=(235, 235, 235)),
+            first_row_as_headings=True,
+        ) as table:
+            heading = table.row()
+            for text in headers:
+                heading.cell(text, align=Align.C)
+            for values in rows:
+                row = table.row()
+                for text in values:
+                    row.cell("" if text is None else str(text))
+            if sum_row is not None:
+                row = table.row(style=FontFace(fill_color=(245, 245, 245)))
+                for text in sum_row:
+                    row.cell(str(text))
+        self.set_font(_FONT, size=10)
+        if total:
+            self.cell(0, 7, total, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(2)
+
+    def text_line(self, text: str, size: float = 10) -> None:
+        """Print a wrapped line of text."""
+        self.set_font(_FONT, size=size)
+        self.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(_FONT, size=10)
+
+    def signature_boxes(
+        self, labels: Sequence[str] = ("经办人（签字）", "单位（盖章）", "社保经办机构（盖章）")
+    ) -> None:
+        """Print boxes for signatures and seals, each with a date line."""
+        height = 30
+        if self.get_y() + height > self.h - self.b_margin:
+            self.add_page()
+        width = (self.w - self.l_margin - self.r_margin) / len(labels)
+        top = self.get_y() + 2
+        self.set_font(_FONT, size=9)
+        for index, label in enumerate(labels):
+            x = self.l_margin + index * width
+            self.rect(x, top, width, height)
+            self.set_xy(x + 2, top + 2)
+            self.cell(width - 4, 5, label)
+            self.set_xy(x + 2, top + height - 7)
+            self.cell(width - 4, 5, "年    月    日", align=Align.R)
+        self.set_xy(self.l_margin, top + height + 2)
+        self.set_font(_FONT, size=10)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the PDF to ``path`` and return it."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.output(str(target))
+        return target
