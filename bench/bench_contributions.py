@@ -1,0 +1,223 @@
+"""Benchmark: contributions for N persons × 12 months, in polars and in DuckDB SQL.
+
+Not a test. Run ``python bench/bench_contributions.py`` (default 1,000,000 persons in
+10,000 units, 12 months of 2026, five insurances each: 养老, 失业, 医疗, 工伤, 大额医疗,
+both payers → 8 lines per person and month). It first writes the inputs (parquet files
+and a workspace file) in a setup process, then runs every variant in its own process and
+reports wall time of the computation, the time to load the inputs, and the peak RSS of
+the whole process (``ru_maxrss``: it includes the inputs):
+
+- ``polars-detail``: :func:`sbbatch.contributions.compute_lines`, collected — the full
+  person-level detail in memory;
+- ``polars-totals``: :func:`sbbatch.contributions.compute_totals`: one row per person
+  and month, every line type priced and rounded per person inside the aggregation per
+  unit and month (the detail is never materialised);
+- ``duckdb-detail``: :func:`sbbatch.contributions.contribution_sql` (detail) stored as a
+  temporary DuckDB table (``CREATE TEMP TABLE … AS``);
+- ``duckdb-totals``: the same totals in DuckDB SQL (what
+  :func:`sbbatch.contributions.unit_totals` runs), fetched into polars.
+
+Every variant prints the grand total in fen; they must agree to the fen.
+
+Options: ``--persons``, ``--units``, ``--dir`` (keep the inputs), ``--repeat``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+MONTHS = [dt.date(2026, m, 1) for m in range(1, 13)]
+INSURANCES = ["1", "2", "3", "4", "10"]
+VARIANTS = ("polars-detail", "polars-totals", "duckdb-detail", "duckdb-totals")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def setup(directory: Path, persons: int, units: int) -> dict[str, float]:
+    """Write units, periods and wages as parquet and into a workspace file."""
+    from sbbatch.store import Workspace
+
+    started = time.perf_counter()
+    ids = pl.int_range(0, persons, eager=True)
+    people = pl.DataFrame({"n": ids}).select(
+        (pl.lit("3701021990") + pl.col("n").cast(pl.String).str.zfill(8)).alias("person_id"),
+        (pl.lit("00") + (pl.col("n") % units).cast(pl.String).str.zfill(8)).alias("unit_id"),
+        # 2,300 … 59,999 yuan, spread by a multiplicative hash: some under the floor, some over the ceiling
+        (230_000 + (pl.col("n") * 2_654_435_761 % 5_770_000)).alias("wage0"),
+    )
+    unit_frame = pl.DataFrame({"k": pl.int_range(0, units, eager=True)}).select(
+        (pl.lit("00") + pl.col("k").cast(pl.String).str.zfill(8)).alias("unit_id"),
+        (pl.lit("单位") + pl.col("k").cast(pl.String)).alias("name"),
+        (pl.col("k") % 8 + 1).cast(pl.Int32).alias("risk_class"),
+        pl.when(pl.col("k") % 50 == 0).then(pl.lit("0.0016")).otherwise(None).alias("injury_rate"),
+        pl.lit("2").alias("payment_method"),
+    )
+    periods = (
+        people.select("unit_id", "person_id")
+        .join(pl.DataFrame({"insurance": INSURANCES}), how="cross")
+        .with_columns(
+            pl.lit("11").alias("person_category"),
+            pl.lit(MONTHS[0]).alias("from_month"),
+            pl.lit(None, pl.Date).alias("until_month"),
+        )
+    )
+    bases = people.join(pl.DataFrame({"month": MONTHS}), how="cross").select(
+        "unit_id",
+        "person_id",
+        "month",
+        (pl.col("wage0") + pl.col("month").dt.month() * 1_000).alias("wage_fen"),
+    )
+    unit_frame.write_parquet(directory / "units.parquet")
+    periods.write_parquet(directory / "periods.parquet")
+    bases.write_parquet(directory / "bases.parquet")
+    written = time.perf_counter() - started
+    with Workspace(directory / "ws.duckdb", today=dt.date(2026, 12, 31)) as ws:
+        ws.load(units=unit_frame, insured_periods=periods, wage_bases=bases)
+    return {
+        "generate_and_write_s": round(written, 2),
+        "load_workspace_s": round(time.perf_counter() - started - written, 2),
+        "periods": periods.height,
+        "wage_rows": bases.height,
+    }
+
+
+def run_variant(variant: str, directory: Path) -> dict[str, object]:
+    """Run one variant in this process and return its figures."""
+    from sbbatch import contributions as c
+
+    started = time.perf_counter()
+    if variant.startswith("polars"):
+        units = pl.read_parquet(directory / "units.parquet")
+        periods = pl.read_parquet(directory / "periods.parquet")
+        bases = pl.read_parquet(directory / "bases.parquet")
+        groups, rates = c.rate_groups(units, MONTHS)
+        limits = c.limits_for(MONTHS)
+        loaded = time.perf_counter()
+        if variant == "polars-detail":
+            plan = c.compute_lines(
+                periods.lazy(), bases.lazy(), groups.lazy(), rates.lazy(), limits.lazy()
+            )
+            detail = plan.collect()
+            rows, total = detail.height, int(detail["amount_fen"].sum())
+        else:
+            totals = c.compute_totals(
+                periods.lazy(), bases.lazy(), groups.lazy(), rates, limits.lazy()
+            )
+            rows, total = totals.height, int(totals["amount_fen"].sum())
+    else:
+        from sbbatch.store import Workspace
+
+        ws = Workspace(directory / "ws.duckdb", today=dt.date(2026, 12, 31))
+        if variant == "duckdb-detail":
+            inputs = c.sql_inputs(ws, MONTHS)
+            loaded = time.perf_counter()
+            where, base_where, params = c.sql_filters(None, MONTHS)
+            query = c.contribution_sql(detail=True, where=where, base_where=base_where)
+            with ws.registered(**inputs):
+                ws.execute(f"CREATE TEMP TABLE detail AS {query}", params)
+            found = ws.sql("SELECT count(*) AS n, sum(amount_fen)::BIGINT AS s FROM detail")
+        else:
+            loaded = time.perf_counter()
+            totals = c.unit_totals(ws, months=MONTHS)
+            found = totals.select(pl.len().alias("n"), pl.col("amount_fen").sum().alias("s"))
+        rows, total = int(found["n"][0]), int(found["s"][0])
+        ws.close()
+    finished = time.perf_counter()
+    return {
+        "variant": variant,
+        "load_s": round(loaded - started, 2),
+        "compute_s": round(finished - loaded, 2),
+        "rows": rows,
+        "total_fen": total,
+        "peak_rss_mb": round(_peak_mb()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--units", type=int, default=10_000)
+    parser.add_argument("--dir", help="keep the inputs here (default: a temporary folder)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per variant (the median is reported)"
+    )
+    parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--only", nargs="*", choices=VARIANTS, help="run only these variants")
+    args = parser.parse_args()
+
+    if args.variant:
+        print(json.dumps(run_variant(args.variant, Path(args.dir))))
+        return
+
+    directory = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="sbbatch-bench-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        if not (directory / "ws.duckdb").exists():
+            command = [
+                sys.executable,
+                "-c",
+                "import sys, json; sys.path.insert(0, sys.argv[1]); "
+                "import bench_contributions as b; from pathlib import Path; "
+                "print(json.dumps(b.setup(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))))",
+                str(Path(__file__).parent),
+                str(directory),
+                str(args.persons),
+                str(args.units),
+            ]
+            done = subprocess.run(command, check=True, capture_output=True, text=True)
+            prepared = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"setup: {args.persons:,} persons, {args.units:,} units, 12 months -> {prepared}")
+        print(
+            f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, polars {pl.__version__}"
+        )
+        print(
+            f"{'variant':15} {'load s':>7} {'compute s':>10} {'peak RSS MB':>12} {'rows':>12} {'total (fen)':>16}"
+        )
+        totals = set()
+        for variant in args.only or VARIANTS:
+            runs = []
+            for _ in range(args.repeat):
+                done = subprocess.run(
+                    [sys.executable, __file__, "--variant", variant, "--dir", str(directory)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            runs.sort(key=lambda r: r["compute_s"])
+            r = runs[len(runs) // 2]
+            totals.add(r["total_fen"])
+            print(
+                f"{variant:15} {r['load_s']:>7} {r['compute_s']:>10} {r['peak_rss_mb']:>12,} {r['rows']:>12,} {r['total_fen']:>16,}"
+                + (
+                    f"   (runs: {', '.join(str(x['compute_s']) for x in runs)})"
+                    if len(runs) > 1
+                    else ""
+                )
+            )
+        print(
+            "all variants agree to the fen"
+            if len(totals) == 1
+            else f"VARIANTS DISAGREE: {sorted(totals)}"
+        )
+    finally:
+        if not args.dir:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

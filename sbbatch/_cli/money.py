@@ -1,0 +1,340 @@
+"""Commands for money: contributions, bill, pay, backpay, fee-form (thin calls of the API)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+__all__ = ["contributions_frame", "register"]
+
+#: The columns of ``sbbatch contributions`` output, in order.
+OUTPUT_COLUMNS = (
+    "unit",
+    "person",
+    "month",
+    "insurance",
+    "payer",
+    "base",
+    "rate",
+    "amount",
+    "policy_id",
+)
+
+
+def _month(text: str) -> dt.date:
+    from sbbatch.exceptions import UnusableInputError
+    from sbbatch.io.normalise import parse_month
+
+    value = pl.DataFrame({"m": [text]}).select(parse_month(pl.col("m"))).item()
+    if not isinstance(value, dt.date):
+        msg = f"年月「{text}」无效。提示：请写成 2026-11。"
+        raise UnusableInputError(msg)
+    return value
+
+
+def _workspace(args: argparse.Namespace, *, read_only: bool = False) -> Any:
+    from sbbatch.store import Workspace
+
+    today = dt.date.fromisoformat(args.today) if getattr(args, "today", None) else None
+    return Workspace(args.db, today=today, read_only=read_only)
+
+
+def contributions_frame(detail: pl.DataFrame, fmt: str) -> pl.DataFrame:
+    """Shape a contribution detail for a file: ``unit, person, month, insurance, payer,
+    base, rate, amount, policy_id``.
+
+    ``fmt`` is ``csv`` (everything as text, money as plain decimal yuan ``1234.56``,
+    month ``YYYY-MM``), ``parquet`` (money as Decimal(18,2) yuan, month as a date) or
+    ``xlsx`` (money kept in fen for :func:`sbbatch.io.xlsx.write_frame`). ``rate`` is
+    the exact decimal of the policy table, empty for fixed amounts (大额医疗).
+    """
+    from sbbatch.contributions import yuan_expr
+
+    base = pl.col("base_fen")
+    amount = pl.col("amount_fen")
+    if fmt == "csv":
+        base, amount = yuan_expr(base), yuan_expr(amount)
+        month = pl.col("month").dt.strftime("%Y-%m")
+    elif fmt == "parquet":
+        base = yuan_expr(base).cast(pl.Decimal(18, 2))
+        amount = yuan_expr(amount).cast(pl.Decimal(18, 2))
+        month = pl.col("month")
+    else:
+        month = pl.col("month")
+    return detail.select(
+        pl.col("unit_id").alias("unit"),
+        pl.col("person_id").alias("person"),
+        month.alias("month"),
+        "insurance",
+        "payer",
+        base.alias("base"),
+        "rate",
+        amount.alias("amount"),
+        "policy_id",
+    )
+
+
+def _contributions(args: argparse.Namespace) -> int:
+    from sbbatch.contributions import contributions, yuan
+    from sbbatch.exceptions import UnusableInputError
+    from sbbatch.ids import mask
+
+    target = Path(args.output)
+    fmt = target.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv", "parquet"):
+        msg = f"不支持的输出格式「{target.suffix}」。提示：请用 .xlsx、.csv 或 .parquet。"
+        raise UnusableInputError(msg)
+    months = [_month(m) for m in args.month] if args.month else None
+    with _workspace(args, read_only=True) as ws:
+        result = contributions(ws, months=months, unit_id=args.unit, person_id=args.person)
+    shaped = contributions_frame(result.plain(), fmt)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        shaped.write_csv(target)
+    elif fmt == "parquet":
+        shaped.write_parquet(target)
+    else:
+        from sbbatch.io.xlsx import write_frame
+
+        write_frame(
+            shaped,
+            target,
+            sheet="缴费明细",
+            headers={
+                "unit": "单位编号",
+                "person": "社会保障号码",
+                "month": "费款所属期",
+                "insurance": "险种",
+                "payer": "缴费人",
+                "base": "缴费基数",
+                "rate": "缴费费率",
+                "amount": "缴费金额",
+                "policy_id": "政策依据",
+            },
+            text_columns=["unit", "person", "insurance", "payer", "rate", "policy_id"],
+            money_columns=["base", "amount"],
+            month_columns=["month"],
+        )
+    span = f"{result.months[0]:%Y-%m} 至 {result.months[-1]:%Y-%m}" if result.months else "（无）"
+    print(
+        f"缴费明细：{span}，{shaped.height} 行，{result.detail['person_id'].n_unique()} 人，"
+        f"合计 {yuan(result.total_fen)} 元。已写出 {target}"
+    )
+    if result.missing.height:
+        shown = "、".join(
+            f"{mask(p)}（{m:%Y-%m}）"
+            for p, m in result.missing.select("person_id", "month").head(5).rows()
+        )
+        print(
+            f"注意：{result.missing.height} 个人月已参保但没有审核通过的缴费工资，未计算：{shown}"
+            + ("……" if result.missing.height > 5 else "")
+            + "。提示：请先办理工资申报。"
+        )
+    return 0
+
+
+def _print_bill(ws: Any, bill_id: str) -> None:
+    from sbbatch.contributions import insurance_label_expr, yuan
+    from sbbatch.forms.rmb import fen_in_words
+    from sbbatch.payments import BILL_KIND_LABELS, BILL_STATUS_LABELS, bill, bill_summary
+
+    header = bill(ws, bill_id)
+    print(
+        f"单据号 {bill_id}（{BILL_KIND_LABELS[header['kind']]}），状态：{BILL_STATUS_LABELS[header['status']]}"
+    )
+    summary = bill_summary(ws, bill_id).with_columns(
+        insurance_label_expr(pl.col("insurance")).alias("label")
+    )
+    for row in summary.iter_rows(named=True):
+        payer = "单位" if row["payer"] == "unit" else "个人"
+        late = f"，滞纳金 {yuan(row['late_fee_fen'])} 元" if row["late_fee_fen"] else ""
+        print(f"  {row['label']} {payer}：{row['persons']} 人，{yuan(row['amount_fen'])} 元{late}")
+    print(f"合计 {yuan(header['total_fen'])} 元（大写：{fen_in_words(int(header['total_fen']))}）")
+
+
+def _bill(args: argparse.Namespace) -> int:
+    from sbbatch.exceptions import UnusableInputError
+    from sbbatch.payments import create_backpay_bill, create_bill
+
+    with _workspace(args) as ws:
+        if args.backpay:
+            bill_id = create_backpay_bill(ws, args.unit)
+        else:
+            if not args.month:
+                msg = "请用 --month 指定费款所属期（如 2026-11），或用 --backpay 生成补缴单据。"
+                raise UnusableInputError(msg)
+            insurances = args.insurance.split(",") if args.insurance else None
+            bill_id = create_bill(
+                ws,
+                args.unit,
+                _month(args.month),
+                insurances=insurances,
+                allow_missing=args.allow_missing,
+            )
+        _print_bill(ws, bill_id)
+        if args.pdf:
+            from sbbatch.forms.money_forms import bill_form
+
+            print(f"已写出 {bill_form(ws, bill_id, args.pdf)}")
+    return 0
+
+
+def _pay(args: argparse.Namespace) -> int:
+    from sbbatch.contributions import yuan
+    from sbbatch.payments import SimulatedGateway, abandon, bill, pay
+
+    with _workspace(args) as ws:
+        if args.abandon:
+            abandon(ws, args.bill)
+            print(f"单据 {args.bill} 已放弃支付，其费款可重新生成单据。")
+            return 0
+        outcome = pay(ws, args.bill, SimulatedGateway(args.outcome, seed=args.seed))
+        total = bill(ws, args.bill)["total_fen"]
+        if outcome.success:
+            print(f"单据 {args.bill} 支付成功：{yuan(total)} 元，流水号 {outcome.reference}。")
+            return 0
+        print(
+            f"单据 {args.bill} 支付失败：{outcome.message} 提示：可重新支付（sbbatch pay {args.bill}），"
+            f"或放弃支付（sbbatch pay {args.bill} --abandon）。"
+        )
+        return 1
+
+
+def _backpay(args: argparse.Namespace) -> int:
+    from sbbatch.batch import check
+    from sbbatch.contributions import yuan
+    from sbbatch.declarations.backpay import row_totals
+    from sbbatch.ids import mask
+    from sbbatch.review import declare, review
+
+    batch = check(args.file, "backpay")
+    print(batch.summary_zh())
+    if batch.rejected.height:
+        for row in batch.failures.head(20).iter_rows(named=True):
+            message = row["message"]
+            print(f"  第{row['row']}行：{message}")
+        print("提示：修正后重新导入。")
+        return 1
+    with _workspace(args) as ws:
+        declaration_id = declare(ws, batch, args.unit)
+        ws.submit(declaration_id)
+        outcome = review(ws, declaration_id)
+        approved = outcome.filter(pl.col("review_result") == "审核成功").height
+        print(
+            f"补缴申报 {declaration_id}：审核成功 {approved} 行，不通过 {outcome.height - approved} 行。"
+        )
+        for row in outcome.filter(pl.col("review_result") == "不通过").iter_rows(named=True):
+            print(f"  第{row['row_no']}行 {mask(row['person_id'])}：{row['review_opinion']}")
+        totals = row_totals(ws, declaration_id)
+        for row in totals.iter_rows(named=True):
+            print(
+                f"  第{row['row_no']}行 {mask(row['person_id'])}：{row['months']} 个月，应缴 {yuan(row['amount_fen'])} 元，"
+                f"滞纳金（计至 {ws.today:%Y-%m-%d}）{yuan(row['late_fee_fen'])} 元"
+            )
+        if args.result:
+            from sbbatch.io.xlsx import write_result
+
+            write_result(
+                outcome,
+                args.result,
+                "社会保险费补缴申报审核结果",
+                {
+                    "review_result": "审核结果",
+                    "review_opinion": "审核意见",
+                    "person_id": "社会保障号码",
+                    "name": "姓名",
+                    "from_month": "补缴年月",
+                    "to_month": "补缴终止年月",
+                    "wage_fen": "缴费基数",
+                    "reason": "补缴原因",
+                },
+                money_columns=["wage_fen"],
+            )
+            print(f"已写出 {args.result}")
+        ws.mark_read(declaration_id, failed_rows="void")
+        if args.bill and approved:
+            from sbbatch.payments import create_backpay_bill
+
+            _print_bill(ws, create_backpay_bill(ws, args.unit, declarations=[declaration_id]))
+    return 0 if approved == outcome.height else 1
+
+
+def _fee_form(args: argparse.Namespace) -> int:
+    from sbbatch.exceptions import UnusableInputError
+    from sbbatch.forms.money_forms import declaration_form
+
+    if not args.month and not args.bill:
+        msg = "请用 --month 指定费款所属期，或用 --bill 指定单据号。"
+        raise UnusableInputError(msg)
+    with _workspace(args, read_only=True) as ws:
+        path = declaration_form(
+            ws,
+            args.unit,
+            args.output,
+            month=_month(args.month) if args.month else None,
+            bill_id=args.bill,
+        )
+    print(f"已写出 {path}")
+    return 0
+
+
+def register(commands: Any) -> None:
+    """Add the money commands to the parser."""
+    contributions = commands.add_parser(
+        "contributions", help="计算缴费明细（每人每月每险种每缴费人一行）并写出文件"
+    )
+    contributions.add_argument(
+        "--month", action="append", help="费款所属期，如 2026-11；可多次给出；不填为全部月份"
+    )
+    contributions.add_argument("--unit", help="单位编号")
+    contributions.add_argument("--person", help="社会保障号码")
+    contributions.add_argument(
+        "-o", "--output", required=True, help="输出文件：.xlsx、.csv 或 .parquet"
+    )
+    contributions.add_argument("--today", help="经办日期 YYYY-MM-DD（默认今天）")
+    contributions.set_defaults(handler=_contributions, needs_db=True)
+
+    bill = commands.add_parser("bill", help="生成缴费单据（工资申报缴费 / 补缴缴费）")
+    bill.add_argument("--unit", required=True, help="单位编号")
+    bill.add_argument("--month", help="费款所属期，如 2026-11")
+    bill.add_argument("--insurance", help="缴费险种代码，逗号分隔，如 1,2,3；不填为全部险种")
+    bill.add_argument("--backpay", action="store_true", help="为审核成功的补缴生成单据（含滞纳金）")
+    bill.add_argument(
+        "--allow-missing", action="store_true", help="有人未申报工资时，仍为其他人生成单据"
+    )
+    bill.add_argument("--pdf", help="同时写出单据 PDF")
+    bill.add_argument("--today", help="经办日期 YYYY-MM-DD（默认今天）")
+    bill.set_defaults(handler=_bill, needs_db=True)
+
+    pay = commands.add_parser("pay", help="支付单据（模拟在线支付），或放弃支付")
+    pay.add_argument("bill", help="单据号")
+    pay.add_argument(
+        "--outcome",
+        choices=["success", "failure", "random"],
+        default="success",
+        help="模拟支付结果",
+    )
+    pay.add_argument("--seed", type=int, default=0, help="random 结果的种子")
+    pay.add_argument("--abandon", action="store_true", help="放弃支付")
+    pay.add_argument("--today", help="经办日期 YYYY-MM-DD（默认今天）")
+    pay.set_defaults(handler=_pay, needs_db=True)
+
+    backpay = commands.add_parser("backpay", help="导入补缴报盘，申报并审核（社会保险费补缴申报）")
+    backpay.add_argument("file", help="补缴报盘：xlsx、xls、csv 或 parquet")
+    backpay.add_argument("--unit", required=True, help="单位编号")
+    backpay.add_argument("--result", help="写出审核结果（xlsx）")
+    backpay.add_argument("--bill", action="store_true", help="审核后生成补缴单据")
+    backpay.add_argument("--today", help="经办日期 YYYY-MM-DD（默认今天）")
+    backpay.set_defaults(handler=_backpay, needs_db=True)
+
+    form = commands.add_parser("fee-form", help="打印社会保险费申报表（PDF）")
+    form.add_argument("--unit", required=True, help="单位编号")
+    form.add_argument("--month", help="费款所属期，如 2026-11")
+    form.add_argument("--bill", help="或：按单据打印")
+    form.add_argument("-o", "--output", required=True, help="输出 PDF")
+    form.add_argument("--today", help="经办日期 YYYY-MM-DD（默认今天）")
+    form.set_defaults(handler=_fee_form, needs_db=True)
