@@ -1,0 +1,967 @@
+"""Social security card services (社保卡), manual §4: issuing information, photos, applications.
+
+The four businesses of the manual, around the generic declare → submit → review cycle
+(:mod:`sbbatch.review`):
+
+- 申领信息维护 (§4.1): :func:`maintain_issuing_info` declares the unit's card bank and
+  branch and its collectors; :func:`issuing_info_result` shows the two review results
+  as the manual does (审核结果, 领卡人审核结果).
+- 社保卡申领 (§4.2), one person: :func:`lookup_person`, then a photo by
+  :func:`fetch_police_photo` (获取公安照片, through a :class:`PhotoProvider`) or
+  :func:`upload_photo` (上传照片), then :func:`apply`.
+- 批量社保卡申领 (§4.3): :func:`export_unapplied` (导出未制卡申请人员) writes the file
+  to fill; :func:`sbbatch.batch.check` reads it back; :func:`collect_photos` attaches
+  the photos of a folder or zip by file name; :func:`check_batch` judges every person
+  (data and photo) before anything is submitted; :func:`declare_applications`;
+  :func:`application_result` and :func:`write_application_result` give the manual's
+  result table.
+- 撤销社保卡申领 (§4.4): :func:`pending_applications` lists what can be revoked,
+  :func:`revoke_applications` declares it.
+
+Photos are stored in the workspace by SHA-256 (``photos``), and each person's
+collected photo is kept with what the check found (``person_photos``). A card's state
+(未申领 → 申领中 → 已制卡, or 已撤销) changes only through approved declarations and
+:func:`complete_production` (the bank making the cards, simulated); every change is in
+``card_history`` and the event log. Queries are in :mod:`sbbatch.queries.cards`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import polars as pl
+
+from sbbatch import ids
+from sbbatch._rules import evaluate
+from sbbatch.batch import FAILURE_SCHEMA, Batch, check_frame
+from sbbatch.declarations import get
+from sbbatch.declarations.card_application import (
+    CARD_STATE_LABELS,
+    change_card_states,
+    current_photos_sql,
+    insured_in_unit_sql,
+    unapplied_persons,
+)
+from sbbatch.declarations.card_issuing_info import (
+    BANK_CONFIRMED_MESSAGE,
+    BANK_FIELDS,
+    BANK_PART,
+    COLLECTOR_PART,
+    MAX_COLLECTORS,
+)
+from sbbatch.exceptions import UnusableInputError
+from sbbatch.io.xlsx import write_frame, write_result, write_template
+from sbbatch.photos import PhotoLimits, check_photos, iter_photo_files
+from sbbatch.review import declare
+from sbbatch.store import Workspace
+
+__all__ = [
+    "APPLICATION_RESULT_HEADERS",
+    "CARD_STATE_LABELS",
+    "CHECK_HEADERS",
+    "PHOTO_CHECK_HEADERS",
+    "ZH_HEADERS",
+    "CardBank",
+    "Collector",
+    "FolderPhotoProvider",
+    "IssuingInfoResult",
+    "PersonCard",
+    "PhotoProvider",
+    "application_result",
+    "apply",
+    "check_application",
+    "check_batch",
+    "collect_photos",
+    "complete_production",
+    "declare_applications",
+    "export_unapplied",
+    "fetch_police_photo",
+    "issuing_info_result",
+    "load_cards",
+    "lookup_person",
+    "maintain_issuing_info",
+    "pending_applications",
+    "revocation_result",
+    "revoke_applications",
+    "upload_photo",
+    "write_application_result",
+    "write_check",
+    "write_photo_check",
+]
+
+#: 审核状态 of the card results, as the manual's 批量社保卡申领 result shows them.
+_STATUS_LABELS = {"1": "成功", "2": "不通过"}
+
+#: The manual's result table of 批量社保卡申领 (审批结果), by English column.
+APPLICATION_RESULT_HEADERS: dict[str, str] = {
+    "review_status": "审核状态",
+    "review_opinion": "审核说明",
+    "person_id": "身份证号码",
+    "name": "姓名",
+    "gender": "性别",
+    "phone": "手机号码",
+    "department": "部门信息",
+}
+
+#: Headers of the per-person check before submission (:func:`check_batch`).
+CHECK_HEADERS: dict[str, str] = {
+    "source_row": "行号",
+    "person_id": "身份证号码",
+    "name": "姓名",
+    "phone": "手机号码",
+    "department": "部门信息",
+    "photo_file": "照片文件",
+    "result": "检查结果",
+    "messages": "问题说明",
+}
+
+#: Chinese headers of this module's frames, for :func:`sbbatch.display.zh`.
+ZH_HEADERS: dict[str, str] = {
+    **APPLICATION_RESULT_HEADERS,
+    **CHECK_HEADERS,
+    "card_state": "社保卡状态",
+    "application_id": "申领申报编号",
+    "attached": "已采集",
+}
+
+
+# ------------------------------------------------------------------------- values
+
+
+def _masked(value: str | None, phone: bool = False) -> str:
+    if not value:
+        return ""
+    return ids.mask_phone(value) if phone else ids.mask(value)
+
+
+@dataclass(frozen=True)
+class CardBank:
+    """The unit's card bank and branch (制卡银行信息)."""
+
+    bank: str
+    branch_code: str
+    branch_name: str
+    address: str | None = None
+    phone: str | None = None
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class Collector:
+    """A card collector (领卡人): 社会保障号码, 联系电话, and the name (filled from the registry).
+
+    Examples:
+        >>> Collector("370102199001011231", "13812345678", "张三")
+        Collector(370102********1231, 张三, 138****5678)
+    """
+
+    person_id: str
+    phone: str
+    name: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Collector({_masked(self.person_id)}, {self.name or ''}, "
+            f"{_masked(self.phone, phone=True)})"
+        )
+
+
+@dataclass(frozen=True)
+class PersonCard:
+    """One person as the 社保卡申领 form shows them (社保卡信息及照片采集)."""
+
+    person_id: str
+    name: str
+    gender: str | None
+    ethnicity: str | None
+    phone: str | None
+    insured_here: bool
+    card_state: str
+    photo_file: str | None
+    photo_ok: bool | None
+
+    def __repr__(self) -> str:
+        photo = (
+            "无照片" if self.photo_file is None else ("照片合格" if self.photo_ok else "照片有问题")
+        )
+        return (
+            f"PersonCard({_masked(self.person_id)} {self.name} {self.gender or ''} "
+            f"{_masked(self.phone, phone=True)} 社保卡：{self.card_state}，{photo})"
+        )
+
+
+@runtime_checkable
+class PhotoProvider(Protocol):
+    """Where 获取公安照片 gets a person's photo: bytes of a JPEG, or ``None``."""
+
+    def fetch(self, person_id: str) -> bytes | None:
+        """Return the photo of ``person_id`` (18-character ID), or ``None`` if there is none."""
+        ...
+
+
+class FolderPhotoProvider:
+    """A simulated police photo service: a folder of photos named by ID number.
+
+    A file belongs to a person when its name starts with the person's ID number
+    (``370102199001011231.jpg`` or ``370102199001011231张三.jpg``).
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            msg = f"找不到公安照片文件夹：{self.folder}。"
+            raise UnusableInputError(msg)
+
+    def fetch(self, person_id: str) -> bytes | None:
+        """Return the first photo whose file name starts with ``person_id``."""
+        wanted = person_id.upper()
+        for path in sorted(self.folder.iterdir()):
+            if path.is_file() and path.name.upper().startswith(wanted):
+                return path.read_bytes()
+        return None
+
+    def __repr__(self) -> str:
+        return f"FolderPhotoProvider({self.folder})"
+
+
+# --------------------------------------------------------------- issuing information
+
+
+@dataclass(frozen=True)
+class IssuingInfoResult:
+    """The outcome of a 申领信息维护, as the manual's 查看审批结果 shows it."""
+
+    declaration_id: str
+    review_result: str | None
+    review_opinion: str | None
+    collector_result: str | None
+    collector_opinion: str | None
+    bank: Mapping[str, str | None]
+    collectors: pl.DataFrame = field(compare=False)
+
+    def to_text(self, *, unmask: bool = False) -> str:
+        """Return the result screen as Chinese text (ID numbers and phones masked)."""
+        bank = self.bank
+        lines = [
+            f"申领信息维护 {self.declaration_id} 审批结果",
+            f"审核结果：{self.review_result or '（未审核）'}    审核说明：{self.review_opinion or ''}",
+            f"领卡人审核结果：{self.collector_result or '（无）'}    "
+            f"领卡人审核说明：{self.collector_opinion or ''}",
+            f"制卡银行：{bank.get('bank') or ''}    网点编号：{bank.get('branch_code') or ''}    "
+            f"网点名称：{bank.get('branch_name') or ''}",
+            f"地址：{bank.get('address') or ''}    联系电话：{bank.get('phone') or ''}    "
+            f"联系人：{bank.get('contact') or ''}",
+            "领卡人信息：",
+        ]
+        for number, row in enumerate(self.collectors.iter_rows(named=True), start=1):
+            person = row["person_id"] if unmask else _masked(row["person_id"])
+            phone = row["phone"] if unmask else _masked(row["phone"], phone=True)
+            lines.append(f"  {number}  {person}  {row['name'] or ''}  {phone}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+
+def _confirmed_bank(ws: Workspace, unit_id: str) -> dict[str, Any] | None:
+    found = ws.sql(
+        f"SELECT {', '.join(BANK_FIELDS)} FROM card_issuing_info WHERE unit_id = $unit",
+        {"unit": unit_id},
+    )
+    return found.row(0, named=True) if found.height else None
+
+
+def _registry_names(ws: Workspace, person_ids: Sequence[str]) -> dict[str, str]:
+    found = ws.sql(
+        "SELECT person_id, name FROM persons WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"ids": list(person_ids)},
+    )
+    return dict(zip(found["person_id"].to_list(), found["name"].to_list(), strict=True))
+
+
+def _refuse(batch: Batch, what: str) -> None:
+    rejected = batch.failures.filter(pl.col("level") == "reject")
+    if rejected.height:
+        msg = f"{what}有误：{'；'.join(rejected['message'].unique(maintain_order=True).to_list())}"
+        raise UnusableInputError(msg)
+
+
+def maintain_issuing_info(
+    ws: Workspace,
+    unit_id: str,
+    *,
+    bank: CardBank | None = None,
+    collectors: Sequence[Collector] = (),
+) -> str:
+    """Declare the unit's card bank and collectors (申领信息维护); return the draft's number.
+
+    Collectors' names are taken from the registry when not given. The draft goes
+    through ``ws.submit`` and :func:`sbbatch.review.review` like any declaration.
+
+    Args:
+        ws: The workspace.
+        unit_id: The unit (单位编号).
+        bank: The card bank and branch; needed the first time, and refused once the
+            agency has confirmed a different one.
+        collectors: The full list of collectors (at most 2), replacing the old list.
+
+    Raises:
+        UnusableInputError: A third collector, a change of a confirmed bank, no bank
+            on a first maintenance, or fields the check rejects.
+    """
+    names = _registry_names(ws, [ids.validate_one(c.person_id, ws.today) for c in collectors])
+    if len(collectors) > MAX_COLLECTORS:
+        extra = collectors[MAX_COLLECTORS]
+        shown = extra.name or names.get(ids.validate_one(extra.person_id, ws.today))
+        msg = (
+            f"领卡人最多维护 {MAX_COLLECTORS} 人（手册 §4.1），收到 {len(collectors)} 人，"
+            f"第 {MAX_COLLECTORS + 1} 位「{shown or _masked(extra.person_id)}」不能添加。"
+            "提示：领卡人允许修改，请先确定保留哪两位。"
+        )
+        raise UnusableInputError(msg)
+    confirmed = _confirmed_bank(ws, unit_id)
+    if bank is None and confirmed is None:
+        msg = "单位的制卡银行及网点信息尚未确定。提示：第一次维护时请同时填写制卡银行信息。"
+        raise UnusableInputError(msg)
+    if bank is not None and confirmed is not None:
+        given = {name: (getattr(bank, name) or "").strip() for name in BANK_FIELDS}
+        if any(given[name] != (confirmed[name] or "").strip() for name in BANK_FIELDS):
+            raise UnusableInputError(BANK_CONFIRMED_MESSAGE)
+    if bank is None and not collectors:
+        msg = "没有要维护的申领信息。提示：请填写制卡银行信息或领卡人。"
+        raise UnusableInputError(msg)
+    rows: list[dict[str, str | None]] = []
+    if bank is not None:
+        rows.append({"part": BANK_PART, **{name: getattr(bank, name) for name in BANK_FIELDS}})
+    for collector in collectors:
+        person_id = ids.validate_one(collector.person_id, ws.today)
+        rows.append(
+            {
+                "part": COLLECTOR_PART,
+                "person_id": person_id,
+                "name": collector.name or names.get(person_id),
+                "phone": collector.phone,
+            }
+        )
+    columns = ["part", *BANK_FIELDS, "person_id", "name"]
+    frame = pl.DataFrame(
+        [{name: row.get(name) for name in columns} for row in rows],
+        schema=dict.fromkeys(columns, pl.String),
+    )
+    batch = check_frame(frame, "card_issuing_info", today=ws.today)
+    _refuse(batch, "申领信息")
+    return declare(ws, batch, unit_id)
+
+
+def issuing_info_result(ws: Workspace, declaration_id: str) -> IssuingInfoResult:
+    """Return the outcome of a 申领信息维护: 审核结果 (bank) and 领卡人审核结果 (collectors)."""
+    header = ws.declaration(declaration_id)
+    if header["kind"] != "card_issuing_info":
+        msg = f"申报「{declaration_id}」不是申领信息维护。"
+        raise UnusableInputError(msg)
+    rows = ws.declaration_rows(declaration_id)
+    bank_rows = rows.filter(pl.col("part") == BANK_PART)
+    collectors = rows.filter(pl.col("part") == COLLECTOR_PART)
+    bank: dict[str, str | None]
+    if bank_rows.height:
+        first = bank_rows.row(0, named=True)
+        bank = {name: first[name] for name in BANK_FIELDS}
+        result = _STATUS_LABELS.get(first["review_result"] or "")
+        opinion = first["review_opinion"]
+    else:
+        bank = dict(_confirmed_bank(ws, header["unit_id"]) or dict.fromkeys(BANK_FIELDS))
+        result, opinion = None, "银行及网点信息未变更"
+    collector_result = None
+    collector_opinion = None
+    if collectors.height and collectors["review_result"].null_count() == 0:
+        failed = collectors.filter(pl.col("review_result") == "2")
+        collector_result = "不通过" if failed.height else "成功"
+        collector_opinion = "；".join(o for o in failed["review_opinion"].to_list() if o) or None
+    return IssuingInfoResult(
+        declaration_id,
+        result,
+        opinion,
+        collector_result,
+        collector_opinion,
+        bank,
+        collectors.select("person_id", "name", "phone", "review_result", "review_opinion"),
+    )
+
+
+# ---------------------------------------------------------------------------- photos
+
+
+def _problems_json() -> pl.Expr:
+    encoded = pl.col("problems").list.eval(pl.element().struct.json_encode()).list.join(",")
+    return pl.concat_str(pl.lit("["), encoded, pl.lit("]"))
+
+
+def _store_photos(
+    ws: Workspace,
+    checked: pl.DataFrame,
+    contents: Mapping[str, bytes],
+    source: str,
+) -> int:
+    """Store the photos of ``checked`` rows by hash and attach them to their persons (one transaction)."""
+    if checked.height == 0:
+        return 0
+    hashes = checked["sha256"].unique().to_list()
+    with ws.transaction():
+        known = ws.sql(
+            "SELECT sha256 FROM photos WHERE sha256 IN (SELECT unnest($h::VARCHAR[]))",
+            {"h": hashes},
+        )["sha256"]
+        new = checked.unique("sha256", keep="first", maintain_order=True).filter(
+            ~pl.col("sha256").is_in(known.implode())
+        )
+        ws.insert_frame(
+            "photos",
+            new.select(
+                "sha256",
+                pl.Series("content", [contents[f] for f in new["file"]], pl.Binary),
+                pl.col("size_bytes").cast(pl.Int32),
+                "format",
+                pl.col("width").cast(pl.Int32),
+                pl.col("height").cast(pl.Int32),
+                pl.lit(ws.now()).alias("stored_at"),
+            ),
+        )
+        ws._checkpoint("photos:stored")
+        ws.insert_frame(
+            "person_photos",
+            checked.select(
+                "person_id",
+                "sha256",
+                pl.lit(source).alias("source"),
+                pl.col("file").alias("file_name"),
+                "ok",
+                _problems_json().alias("problems"),
+                pl.lit(ws.now()).alias("collected_at"),
+                pl.lit(ws.user).alias("by_user"),
+            ),
+        )
+        ws.log_effect(
+            None,
+            json.dumps(
+                {"photos": checked.height, "new_files": new.height, "source": source},
+                ensure_ascii=False,
+            ),
+        )
+    return checked.height
+
+
+def _unit_persons(ws: Workspace, unit_id: str) -> pl.DataFrame:
+    return ws.sql(
+        f"SELECT p.person_id, p.name FROM persons p WHERE {insured_in_unit_sql('p.person_id')} "
+        "ORDER BY p.person_id",
+        {"unit": unit_id, "month": ws.today.replace(day=1)},
+    )
+
+
+def collect_photos(
+    ws: Workspace,
+    unit_id: str,
+    source: str | Path | Mapping[str, bytes],
+    *,
+    persons: Batch | pl.DataFrame | None = None,
+    workers: int = 1,
+    limits: PhotoLimits | None = None,
+) -> pl.DataFrame:
+    """Check the photos of a folder or zip and collect them for their persons (上传照片).
+
+    Files are matched to persons by name (身份证号码姓名.jpg). Every file is
+    checked (:func:`sbbatch.photos.check_photos`); a file whose ID number is one of
+    ``persons`` is stored and becomes that person's current photo, with its problems,
+    so the review judges it. Other files are only reported.
+
+    Args:
+        ws: The workspace.
+        unit_id: The unit.
+        source: A folder, a zip, or a mapping of file names to bytes.
+        persons: The applicants (a checked batch, or a frame with ``person_id``);
+            by default every person insured in the unit.
+        workers: Processes for the photo checks.
+        limits: The city's photo limits.
+
+    Returns:
+        The check frame of :func:`sbbatch.photos.check_photos` plus ``attached``.
+    """
+    if persons is None:
+        roster = _unit_persons(ws, unit_id)
+        scope = "本单位参保人员"
+    else:
+        rows = persons.rows if isinstance(persons, Batch) else persons
+        wanted = rows["person_id"].drop_nulls().unique().to_list()
+        names = _registry_names(ws, wanted)
+        given = rows.select("person_id", *(["name"] if "name" in rows.columns else []))
+        roster = (
+            given.filter(pl.col("person_id").is_not_null())
+            .unique("person_id", keep="first", maintain_order=True)
+            .with_columns(
+                pl.col("person_id")
+                .replace_strict(names, default=None, return_dtype=pl.String)
+                .alias("_registered")
+            )
+            .select(
+                "person_id",
+                pl.coalesce(
+                    "_registered", "name" if "name" in given.columns else pl.lit(None, pl.String)
+                ).alias("name"),
+            )
+        )
+        scope = "本次申领名单"
+    items = list(iter_photo_files(source))
+    checked = check_photos(
+        items, persons=roster, today=ws.today, limits=limits, workers=workers, scope=scope
+    )
+    attached = pl.col("person_id").is_in(roster["person_id"].implode()).fill_null(False)
+    checked = checked.with_columns(attached.alias("attached"))
+    _store_photos(ws, checked.filter(pl.col("attached")), dict(items), "batch")
+    return checked
+
+
+def _person(ws: Workspace, person_id: str) -> dict[str, Any]:
+    normalised = ids.validate_one(person_id, ws.today)
+    found = ws.sql("SELECT * FROM persons WHERE person_id = $id", {"id": normalised})
+    if found.height == 0:
+        msg = f"身份证号码「{ids.mask(normalised)}」不在参保人员中。提示：请核对号码。"
+        raise UnusableInputError(msg)
+    return found.row(0, named=True)
+
+
+def _collect_one(
+    ws: Workspace, person: dict[str, Any], data: bytes, file_name: str, source: str
+) -> pl.DataFrame:
+    roster = pl.DataFrame({"person_id": [person["person_id"]], "name": [person["name"]]})
+    checked = check_photos(
+        [(file_name, data)], persons=roster, today=ws.today, scope="本次申领人员"
+    ).with_columns(pl.lit(person["person_id"]).alias("person_id"), pl.lit(True).alias("attached"))
+    _store_photos(ws, checked, {file_name: data}, source)
+    return checked
+
+
+def fetch_police_photo(ws: Workspace, person_id: str, provider: PhotoProvider) -> pl.DataFrame:
+    """Get a person's photo from the police photo service (获取公安照片), check and keep it.
+
+    The photo is named 身份证号码姓名.jpg, as the upload rules want.
+
+    Returns:
+        The one-row check frame (``ok``, ``problems`` …).
+
+    Raises:
+        UnusableInputError: The person is unknown, or the service has no photo.
+    """
+    person = _person(ws, person_id)
+    data = provider.fetch(person["person_id"])
+    if data is None:
+        msg = (
+            f"公安系统中没有「{person['name']}」的照片。"
+            "提示：请按要求上传照片（身份证号码姓名.jpg，白色背景，14–100 KB）。"
+        )
+        raise UnusableInputError(msg)
+    return _collect_one(ws, person, data, f"{person['person_id']}{person['name']}.jpg", "police")
+
+
+def upload_photo(
+    ws: Workspace, person_id: str, photo: bytes | str | Path, file_name: str | None = None
+) -> pl.DataFrame:
+    """Upload a photo for a person (上传照片): check it, keep it as the person's photo.
+
+    Args:
+        ws: The workspace.
+        person_id: The person (身份证号码).
+        photo: The file, or its bytes.
+        file_name: The file's name when ``photo`` is bytes (it is checked too:
+            身份证号码姓名.jpg).
+
+    Returns:
+        The one-row check frame.
+    """
+    person = _person(ws, person_id)
+    if isinstance(photo, bytes):
+        if file_name is None:
+            msg = "上传照片的字节时请同时给出文件名（身份证号码姓名.jpg）。"
+            raise UnusableInputError(msg)
+        data = photo
+    else:
+        path = Path(photo)
+        if not path.is_file():
+            msg = f"找不到照片文件：{path}。"
+            raise UnusableInputError(msg)
+        data = path.read_bytes()
+        file_name = file_name or path.name
+    return _collect_one(ws, person, data, file_name, "upload")
+
+
+# ------------------------------------------------------------------ one application
+
+
+def lookup_person(ws: Workspace, unit_id: str, person_id: str) -> PersonCard:
+    """Look a person up as the 社保卡申领 form does (输入身份证号码检索)."""
+    person = _person(ws, person_id)
+    facts = ws.sql(
+        f"""
+        SELECT {insured_in_unit_sql("$id")} AS insured_here, c.state, ph.file_name, ph.ok
+        FROM (SELECT $id AS person_id) x
+        LEFT JOIN cards c USING (person_id) LEFT JOIN {current_photos_sql} ph USING (person_id)
+        """,
+        {"id": person["person_id"], "unit": unit_id, "month": ws.today.replace(day=1)},
+    ).row(0, named=True)
+    from sbbatch import codes
+
+    ethnicity = None
+    if person.get("ethnicity"):
+        labels = codes.table("ethnicity")
+        match = labels.filter(pl.col("code") == person["ethnicity"])
+        ethnicity = match["label"][0] if match.height else person["ethnicity"]
+    return PersonCard(
+        person_id=person["person_id"],
+        name=person["name"],
+        gender={"1": "男", "2": "女"}.get(person["gender"]),
+        ethnicity=ethnicity,
+        phone=person.get("phone"),
+        insured_here=bool(facts["insured_here"]),
+        card_state=CARD_STATE_LABELS[facts["state"] or "none"],
+        photo_file=facts["file_name"],
+        photo_ok=facts["ok"],
+    )
+
+
+def apply(
+    ws: Workspace,
+    unit_id: str,
+    person_id: str,
+    *,
+    phone: str | None = None,
+    department: str | None = None,
+    note: str | None = None,
+) -> str:
+    """Declare one person's card application (社保卡申领); return the draft's number.
+
+    The name comes from the registry, the phone from the registry when not given.
+    Collect the photo first (:func:`fetch_police_photo` or :func:`upload_photo`);
+    :func:`check_application` tells what the review will find.
+
+    Raises:
+        UnusableInputError: Unknown person, or fields the check rejects (手机号码).
+    """
+    person = _person(ws, person_id)
+    frame = pl.DataFrame(
+        {
+            "person_id": [person["person_id"]],
+            "name": [person["name"]],
+            "phone": [phone or person.get("phone")],
+            "department": [department],
+            "note": [note],
+        },
+        schema=dict.fromkeys(["person_id", "name", "phone", "department", "note"], pl.String),
+    )
+    batch = check_frame(frame, "card_application", today=ws.today)
+    _refuse(batch, "社保卡申领信息")
+    return declare(ws, batch, unit_id)
+
+
+def check_application(ws: Workspace, declaration_id: str) -> pl.DataFrame:
+    """Return what the review of a card application would find (failures frame), recording nothing."""
+    from sbbatch.review import review_failures
+
+    return review_failures(ws, declaration_id)
+
+
+# ------------------------------------------------------------------ batch applications
+
+
+def export_unapplied(ws: Workspace, unit_id: str, path: str | Path | None = None) -> pl.DataFrame:
+    """Return, and write as the batch file when ``path`` is given, the 未制卡申请人员.
+
+    The unit's insured persons without a card and without an application in
+    progress, with their registered phone (导出未制卡申请人员报盘文件): the analyst
+    completes 手机号码 and 部门信息 and reads it back with :func:`sbbatch.batch.check`.
+    """
+    rows = unapplied_persons(ws, unit_id, ws.today)
+    if path is not None:
+        write_template(get("card_application"), path, rows)
+    return rows
+
+
+def check_batch(ws: Workspace, unit_id: str, batch: Batch) -> pl.DataFrame:
+    """Judge every person of a checked batch before submission: data, registry and photo.
+
+    The file's own failures (:attr:`Batch.failures`) and what the agency's review
+    would find now (the business's review rules: insured here, card made or pending,
+    issuing information, the collected photo and its problems) are joined per person.
+
+    Returns:
+        One row per batch row: ``source_row``, ``person_id``, ``name``, ``phone``,
+        ``department``, ``photo_file`` (the person's collected photo), ``result``
+        (通过 / 提示 / 不通过) and ``messages`` (every problem, 不通过 first).
+    """
+    declaration = get("card_application")
+    assert declaration.review is not None
+    rows = batch.rows.with_columns(pl.col("source_row").alias("row_no"))
+    context = declaration.review.context(ws, rows, {"unit_id": unit_id, "declaration_id": None})
+    review_failures = evaluate(
+        context, declaration.review.rules, row="row_no", headers=declaration.headers
+    )
+    failures = (
+        pl.concat([batch.failures.select(list(FAILURE_SCHEMA)), review_failures])
+        .unique(subset=["row", "rule"], keep="first", maintain_order=True)
+        .sort(["row", pl.col("level") != "reject"], maintain_order=True)
+    )
+    per_row = failures.group_by("row", maintain_order=True).agg(
+        (pl.col("level") == "reject").any().alias("_rejected"),
+        pl.when(pl.col("level") == "warn")
+        .then(pl.lit("提示：") + pl.col("message"))
+        .otherwise(pl.col("message"))
+        .str.join("；")
+        .alias("messages"),
+    )
+    photos = ws.sql(
+        f"SELECT person_id, file_name AS photo_file FROM {current_photos_sql} "
+        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"ids": rows["person_id"].drop_nulls().to_list()},
+    )
+    return (
+        rows.join(per_row, left_on="source_row", right_on="row", how="left")
+        .join(photos, on="person_id", how="left", maintain_order="left")
+        .select(
+            "source_row",
+            "person_id",
+            "name",
+            "phone",
+            "department",
+            "photo_file",
+            pl.when(pl.col("_rejected").fill_null(False))
+            .then(pl.lit("不通过"))
+            .when(pl.col("messages").is_not_null())
+            .then(pl.lit("提示"))
+            .otherwise(pl.lit("通过"))
+            .alias("result"),
+            "messages",
+        )
+    )
+
+
+def write_check(checked: pl.DataFrame, path: str | Path) -> Path:
+    """Write :func:`check_batch`'s frame as xlsx: rows not passing highlighted."""
+    shown = checked.select(list(CHECK_HEADERS))
+    highlight = (
+        shown.with_row_index("row")
+        .filter(pl.col("result") != "通过")
+        .select(
+            pl.col("row").cast(pl.Int64),
+            pl.lit("result").alias("column"),
+            pl.when(pl.col("result") == "不通过")
+            .then(pl.lit("reject"))
+            .otherwise(pl.lit("warn"))
+            .alias("level"),
+        )
+    )
+    return write_frame(
+        shown,
+        path,
+        sheet="社保卡申领检查结果",
+        headers=CHECK_HEADERS,
+        text_columns=["person_id", "phone"],
+        highlight=highlight,
+    )
+
+
+#: Headers of the photo check report (:func:`write_photo_check`).
+PHOTO_CHECK_HEADERS: dict[str, str] = {
+    "file": "文件",
+    "person_id": "身份证号码",
+    "result": "检查结果",
+    "message": "问题说明",
+    "size_kb": "大小（KB）",
+    "pixels": "像素",
+    "border_rgb": "边缘平均 RGB",
+}
+
+
+def write_photo_check(checked: pl.DataFrame, path: str | Path) -> Path:
+    """Write a photo check frame (:func:`sbbatch.photos.check_photos`) as xlsx, one row per file."""
+    from sbbatch.photos import problems_text
+
+    shown = problems_text(checked).select(
+        "file",
+        "person_id",
+        pl.when(pl.col("ok")).then(pl.lit("合格")).otherwise(pl.lit("不合格")).alias("result"),
+        "message",
+        (pl.col("size_bytes") / 1024).round(1).alias("size_kb"),
+        pl.concat_str(pl.col("width"), pl.lit("×"), pl.col("height")).alias("pixels"),
+        "border_rgb",
+    )
+    highlight = (
+        shown.with_row_index("row")
+        .filter(pl.col("result") == "不合格")
+        .select(
+            pl.col("row").cast(pl.Int64),
+            pl.lit("result").alias("column"),
+            pl.lit("reject").alias("level"),
+        )
+    )
+    return write_frame(
+        shown,
+        path,
+        sheet="照片检查结果",
+        headers=PHOTO_CHECK_HEADERS,
+        text_columns=["file", "person_id"],
+        highlight=highlight,
+    )
+
+
+def declare_applications(
+    ws: Workspace, unit_id: str, batch: Batch, *, passing_only: bool = True
+) -> str:
+    """Declare a checked batch of card applications; return the draft's number.
+
+    Args:
+        ws: The workspace.
+        unit_id: The unit.
+        batch: The batch read back from the filled 未制卡申请人员 file.
+        passing_only: Declare only the persons :func:`check_batch` does not reject
+            (the others keep their problems to fix); ``False`` declares every row the
+            file check accepts and leaves the rest to the review.
+
+    Raises:
+        UnusableInputError: No person can be declared.
+    """
+    rows = batch.accepted
+    if passing_only:
+        passing = check_batch(ws, unit_id, batch).filter(pl.col("result") != "不通过")
+        rows = rows.filter(pl.col("source_row").is_in(passing["source_row"].implode()))
+    if rows.height == 0:
+        msg = "没有可以申报的人员：每个人都有未解决的问题。提示：请按检查结果修正照片或报盘后重试。"
+        raise UnusableInputError(msg)
+    return declare(ws, rows, unit_id, kind="card_application")
+
+
+def _with_gender(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
+    genders = ws.sql(
+        "SELECT person_id, gender FROM persons WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"ids": rows["person_id"].to_list()},
+    )
+    return rows.join(genders, on="person_id", how="left", maintain_order="left").with_columns(
+        pl.coalesce("gender", ids.gender(pl.col("person_id")))
+        .replace_strict({"1": "男", "2": "女"}, default=None)
+        .alias("gender")
+    )
+
+
+def application_result(ws: Workspace, declaration_id: str) -> pl.DataFrame:
+    """Return the 社保卡申领 result table: 审核状态, 审核说明, 身份证号码, 姓名, 性别, 手机号码, 部门信息.
+
+    Columns are English (:data:`APPLICATION_RESULT_HEADERS` gives the Chinese);
+    ``review_status`` is 成功 / 不通过 (null before the review).
+    """
+    header = ws.declaration(declaration_id)
+    if header["kind"] != "card_application":
+        msg = f"申报「{declaration_id}」不是社保卡申领。"
+        raise UnusableInputError(msg)
+    rows = ws.declaration_rows(declaration_id)
+    return _with_gender(ws, rows).select(
+        pl.col("review_result")
+        .replace_strict(_STATUS_LABELS, default=None, return_dtype=pl.String)
+        .alias("review_status"),
+        pl.col("review_opinion"),
+        "person_id",
+        "name",
+        "gender",
+        "phone",
+        "department",
+    )
+
+
+def write_application_result(ws: Workspace, declaration_id: str, path: str | Path) -> Path:
+    """Write the 批量社保卡申领 审批结果 as xlsx, as the manual's table, ending with 共N人."""
+    return write_result(
+        application_result(ws, declaration_id),
+        path,
+        "批量社保卡申领审批结果",
+        APPLICATION_RESULT_HEADERS,
+    )
+
+
+# ------------------------------------------------------------------------ revocation
+
+
+def pending_applications(ws: Workspace, unit_id: str) -> pl.DataFrame:
+    """Return the unit's applications that can be revoked (申领中): the list of §4.4."""
+    return ws.sql(
+        """
+        SELECT c.person_id, p.name, c.phone, c.department, c.application_id, c.updated_at
+        FROM cards c LEFT JOIN persons p USING (person_id)
+        WHERE c.unit_id = $unit AND c.state = 'applying'
+        ORDER BY c.person_id
+        """,
+        {"unit": unit_id},
+    )
+
+
+def revoke_applications(ws: Workspace, unit_id: str, person_ids: Sequence[str]) -> str:
+    """Declare the revocation of card applications (撤销社保卡申领); return the draft's number."""
+    if not person_ids:
+        msg = "请勾选需要撤销社保卡申领的人员。"
+        raise UnusableInputError(msg)
+    normalised = [ids.validate_one(p, ws.today) for p in person_ids]
+    names = _registry_names(ws, normalised)
+    frame = pl.DataFrame(
+        {"person_id": normalised, "name": [names.get(p) for p in normalised]},
+        schema={"person_id": pl.String, "name": pl.String},
+    )
+    batch = check_frame(frame, "card_revocation", today=ws.today)
+    _refuse(batch, "撤销社保卡申领")
+    return declare(ws, batch, unit_id)
+
+
+def revocation_result(ws: Workspace, declaration_id: str) -> pl.DataFrame:
+    """Return the result of a 撤销社保卡申领: 审核状态, 审核说明, 身份证号码, 姓名, 性别."""
+    rows = ws.declaration_rows(declaration_id)
+    return _with_gender(ws, rows).select(
+        pl.col("review_result")
+        .replace_strict(_STATUS_LABELS, default=None, return_dtype=pl.String)
+        .alias("review_status"),
+        "review_opinion",
+        "person_id",
+        "name",
+        "gender",
+    )
+
+
+# ---------------------------------------------------------------- card production
+
+
+def complete_production(
+    ws: Workspace, unit_id: str, person_ids: Sequence[str] | None = None
+) -> int:
+    """Mark the unit's cards in 申领中 as made (已制卡), as the bank would; return how many.
+
+    A simulation of the card bank: ``person_ids`` limits it to some persons.
+    """
+    pending = pending_applications(ws, unit_id)
+    if person_ids is not None:
+        pending = pending.filter(pl.col("person_id").is_in(list(person_ids)))
+    with ws.transaction():
+        return change_card_states(ws, unit_id, pending.select("person_id"), "made", None)
+
+
+def load_cards(ws: Workspace, cards: pl.DataFrame) -> int:
+    """Load cards made before the workspace existed (已制卡): ``person_id``, ``unit_id``.
+
+    Returns:
+        The number of persons loaded; in one transaction.
+    """
+    missing = {"person_id", "unit_id"} - set(cards.columns)
+    if missing:
+        msg = f"社保卡数据缺少列：{'、'.join(sorted(missing))}。"
+        raise UnusableInputError(msg)
+    count = 0
+    with ws.transaction():
+        for (unit_id,), group in cards.group_by("unit_id", maintain_order=True):
+            count += change_card_states(ws, str(unit_id), group.select("person_id"), "made", None)
+    return count
