@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.sbbatch-installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-browser lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sbbatch 需要 Python 3.11 或更高版本"'
@@ -27,6 +27,12 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# The browser test (Voilà + Playwright + Debian chromium). It needs root for apt-get;
+# `make test` runs it too whenever /usr/bin/chromium is present, and skips it otherwise.
+test-browser: $(STAMP)
+	bash scripts/install_browser.sh
+	$(BIN)/pytest -m browser tests/browser
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

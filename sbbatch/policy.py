@@ -228,6 +228,18 @@ TABLES: Final[tuple[_Spec, ...]] = (
         ("insurance",),
         "month",
     ),
+    _Spec(
+        "category_insurances",
+        {
+            "person_category": "text!",
+            "insurance": "text!",
+            "effective_from": "month",
+            "effective_to": "month",
+        },
+        ("person_category", "insurance"),
+        None,  # open-ended rows; the loader keeps the windows, the view shows the notes
+    ),
+    _Spec("card_photo", {"parameter": "text!", "value": "text!"}, ("parameter",), None),
 )
 """Every table of a city's policy folder, in the order of :meth:`Policy.view`."""
 
@@ -1292,7 +1304,7 @@ class Policy:
                 c
                 for c in spec.columns
                 if c not in spec.keys and c not in ("effective_from", "effective_to")
-            ]
+            ] or [spec.keys[-1]]  # a table of keys only (category_insurances) shows its last key
             frame = raw.select(parameters).with_columns(
                 pl.lit(number).alias("_table_order"),
                 pl.int_range(pl.len()).alias("_row"),

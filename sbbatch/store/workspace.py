@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -226,9 +226,15 @@ class Workspace:
             self._con.register(name, frame.to_arrow())
         try:
             yield
-        finally:
+        except BaseException:
+            # after a failed statement the transaction is aborted and unregistering
+            # fails too; keep the first error, which says what went wrong
             for name in frames:
-                self._con.unregister(name)
+                with suppress(duckdb.Error):
+                    self._con.unregister(name)
+            raise
+        for name in frames:
+            self._con.unregister(name)
 
     def transition(
         self, declaration_id: str, action: str, note: str | None = None
@@ -252,13 +258,10 @@ class Workspace:
         if frame.height == 0:
             return 0
         columns = ", ".join(f'"{name}"' for name in frame.columns)
-        self._con.register("_sbbatch_frame", frame.to_arrow())
-        try:
+        with self.registered(_sbbatch_frame=frame):
             self._con.execute(
                 f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM _sbbatch_frame'
             )
-        finally:
-            self._con.unregister("_sbbatch_frame")
         return frame.height
 
     def _table_names(self) -> set[str]:
@@ -556,19 +559,14 @@ class Workspace:
             raise SbbatchError(msg)
         with self.transaction():
             self._transition(declaration_id, "review", note)
-            self._con.register(
-                "_sbbatch_review",
-                results.select("row_no", "review_result", "review_opinion").to_arrow(),
-            )
-            try:
+            review = results.select("row_no", "review_result", "review_opinion")
+            with self.registered(_sbbatch_review=review):
                 self._con.execute(
                     "UPDATE declaration_rows AS d SET review_result = r.review_result, "
                     "review_opinion = r.review_opinion FROM _sbbatch_review AS r "
                     "WHERE d.declaration_id = ? AND d.row_no = r.row_no",
                     [declaration_id],
                 )
-            finally:
-                self._con.unregister("_sbbatch_review")
             self._checkpoint("review:recorded")
             if effects is not None:
                 approved = self.declaration_rows(declaration_id).filter(

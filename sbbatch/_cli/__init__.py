@@ -1,0 +1,1 @@
+"""Command modules of the ``sbbatch`` CLI; each has ``register(commands)``."""

@@ -1,0 +1,80 @@
+"""The ``sbbatch`` command: thin calls of the Python API.
+
+Every command prints Chinese; an unusable input gives a one-line reason and exit code
+2, never a traceback. Commands live in the modules of :mod:`sbbatch._cli`, each with
+a ``register(commands)`` function, listed in :data:`COMMAND_MODULES`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from sbbatch.exceptions import SbbatchError
+
+__all__ = ["COMMAND_MODULES", "main"]
+
+#: The modules that add commands, in the order ``sbbatch --help`` lists them.
+COMMAND_MODULES = (
+    "sbbatch._cli.core",
+    "sbbatch._cli.batchfiles",
+    "sbbatch._cli.declare",
+    "sbbatch._cli.cards",
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors exit 2 with a Chinese line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"sbbatch：参数有误：{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser with every command of :data:`COMMAND_MODULES`."""
+    parser = Parser(
+        prog="sbbatch",
+        description="济南市社会保险单位网上服务的批量工具：报盘检查、申报、审核模拟、缴费计算、打印。",
+    )
+    parser._positionals.title = "命令"
+    parser._optionals.title = "选项"
+    parser.add_argument("--db", help="工作区文件（DuckDB）", default=None)
+    commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``sbbatch`` command line; return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    if getattr(args, "needs_db", False) and not args.db:
+        print("sbbatch：请用 --db 指定工作区文件。", file=sys.stderr)
+        return 2
+    try:
+        return handler(args)
+    except SbbatchError as exc:
+        print(f"sbbatch：{exc.text}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"sbbatch：文件操作失败：{exc.strerror or exc}（{exc.filename or ''}）", file=sys.stderr
+        )
+        return 2
+    except KeyboardInterrupt:
+        print("sbbatch：已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
