@@ -181,8 +181,12 @@ def main() -> None:
             done = subprocess.run(command, check=True, capture_output=True, text=True)
             prepared = json.loads(done.stdout.strip().splitlines()[-1])
             print(f"setup: {args.persons:,} persons, {args.units:,} units, 12 months -> {prepared}")
+        import duckdb
+
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(
-            f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, polars {pl.__version__}"
+            f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, polars {pl.__version__}, "
+            f"duckdb {duckdb.__version__}; load average before: {load}"
         )
         print(
             f"{'variant':15} {'load s':>7} {'compute s':>10} {'peak RSS MB':>12} {'rows':>12} {'total (fen)':>16}"
@@ -214,6 +218,7 @@ def main() -> None:
             if len(totals) == 1
             else f"VARIANTS DISAGREE: {sorted(totals)}"
         )
+        print("load average after: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     finally:
         if not args.dir:
             shutil.rmtree(directory, ignore_errors=True)

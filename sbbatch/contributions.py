@@ -24,9 +24,16 @@ How an amount is computed (all integer arithmetic, exact):
 Persons insured in a month without an approved base are never dropped silently: they are
 listed in :attr:`Contributions.missing`.
 
-There are two engines over the same rules: polars (:func:`compute_lines`, the person
-detail) and DuckDB SQL (:func:`contribution_sql`, unit totals without materialising the
-detail). Tests hold them, and an independent Decimal computation, equal to the fen.
+The plan, the same in both engines: units are grouped by the rates they pay
+(:func:`rate_groups`: they differ only in 工伤); the periods of a person in a unit are
+folded into spells with a bit mask of insurances; each approved wage of a month is
+clamped once, meets its covering spell, and is joined to the small table of rate lines
+of its group, month and mask. polars (:func:`compute_lines`) makes the person detail,
+with compact dtypes (:data:`DETAIL_COLUMNS`; :func:`plain` for text columns);
+:func:`compute_totals` and DuckDB SQL (:func:`contribution_sql`, used by
+:func:`unit_totals`) sum per unit and month without ever making the lines — every line
+type is still priced and rounded per person. Tests hold the engines, and an independent
+Decimal computation from the CSV files, equal to the fen.
 
 Late fees (滞纳金) on back-payments: :func:`with_late_fees`.
 """
