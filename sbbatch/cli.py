@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "sbbatch._cli.core",
     "sbbatch._cli.batchfiles",
     "sbbatch._cli.declare",
+    "sbbatch._cli.money",
     "sbbatch._cli.cards",
 )
 
