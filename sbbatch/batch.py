@@ -415,7 +415,7 @@ def _type_columns(
     typed = cleaned.with_columns(typed_exprs)
     failures: list[pl.DataFrame] = []
     for column in declaration.columns:
-        failures.extend(_column_failures(cleaned, typed, column, today))
+        failures.extend(_column_failures(text, cleaned, typed, column, today))
     return typed, failures
 
 
@@ -442,19 +442,27 @@ def _typed(column: Column, today: dt.date) -> pl.Expr:
 
 
 def _column_failures(
-    cleaned: pl.DataFrame, typed: pl.DataFrame, column: Column, today: dt.date
+    raw: pl.DataFrame,
+    cleaned: pl.DataFrame,
+    typed: pl.DataFrame,
+    column: Column,
+    today: dt.date,
 ) -> list[pl.DataFrame]:
+    """Report a column's cells that cannot be used; the value shown is as entered."""
     field = column.field
     both = cleaned.select("_row", pl.col(field).alias("_text")).with_columns(
-        typed[field].alias(field)
+        typed[field].alias(field), raw[field].alias("_entered")
     )
     given = pl.col("_text").is_not_null()
-    text = pl.col("_text")
+    text = pl.col("_text")  # cleaned: what the conditions look at
+    entered = pl.col("_entered")  # as typed: what the analyst is shown
     out: list[pl.DataFrame] = []
     header = column.header
 
     def add(failing: pl.Expr, rule: str, level: str, message: pl.Expr) -> None:
-        out.append(_failure_frame(both, given & failing, column, rule, level, message, value=text))
+        out.append(
+            _failure_frame(both, given & failing, column, rule, level, message, value=entered)
+        )
 
     match column.type:
         case "id":
@@ -470,7 +478,9 @@ def _column_failures(
                     f"id_{code}",
                     "reject",
                     message_expr(
-                        f"{header}「{{value}}」{template}", value=text, expected=pl.col("_expected")
+                        f"{header}「{{value}}」{template}",
+                        value=entered,
+                        expected=pl.col("_expected"),
                     ),
                 )
             add(
@@ -479,7 +489,7 @@ def _column_failures(
                 "warn",
                 message_expr(
                     f"{header}「{{value}}」是 15 位旧号码，已升为 18 位 {{new}}，请核对。",
-                    value=text,
+                    value=entered,
                     new=pl.col(field),
                 ),
             )
@@ -491,7 +501,8 @@ def _column_failures(
                 f"{column.type}_format",
                 "reject",
                 message_expr(
-                    f"{header}「{{value}}」不是有效的{what}。提示：请写成 {example}。", value=text
+                    f"{header}「{{value}}」不是有效的{what}。提示：请写成 {example}。",
+                    value=entered,
                 ),
             )
             add(
@@ -500,7 +511,7 @@ def _column_failures(
                 "warn",
                 message_expr(
                     f"{header}「{{value}}」是 Excel 日期序号，已按 {{parsed}} 读取，请核对。",
-                    value=text,
+                    value=entered,
                     parsed=pl.col(field).dt.strftime(
                         "%Y-%m" if column.type == "month" else "%Y-%m-%d"
                     ),
@@ -511,7 +522,7 @@ def _column_failures(
                     pl.col(field) > pl.lit(today),
                     "date_in_future",
                     "reject",
-                    message_expr(f"{header}「{{value}}」晚于今天。", value=text),
+                    message_expr(f"{header}「{{value}}」晚于今天。", value=entered),
                 )
         case "money":
             add(
@@ -520,28 +531,28 @@ def _column_failures(
                 "reject",
                 message_expr(
                     f"{header}「{{value}}」不是有效的金额。提示：只写数字，最多两位小数，如 5000.00。",
-                    value=text,
+                    value=entered,
                 ),
             )
             add(
                 pl.col(field) < 0,
                 "money_negative",
                 "reject",
-                message_expr(f"{header}「{{value}}」不能为负数。", value=text),
+                message_expr(f"{header}「{{value}}」不能为负数。", value=entered),
             )
         case "int":
             add(
                 pl.col(field).is_null(),
                 "int_format",
                 "reject",
-                message_expr(f"{header}「{{value}}」应为整数。", value=text),
+                message_expr(f"{header}「{{value}}」应为整数。", value=entered),
             )
         case "gender":
             add(
                 pl.col(field).is_null(),
                 "gender_format",
                 "reject",
-                message_expr(f"{header}「{{value}}」应为“男”或“女”。", value=text),
+                message_expr(f"{header}「{{value}}」应为“男”或“女”。", value=entered),
             )
         case "code":
             assert column.code_table is not None
@@ -551,14 +562,14 @@ def _column_failures(
                 pl.col(field).is_null(),
                 "code_unknown",
                 "reject",
-                message_expr(f"{header}「{{value}}」不是有效的选项。提示：{hint}。", value=text),
+                message_expr(f"{header}「{{value}}」不是有效的选项。提示：{hint}。", value=entered),
             )
         case "phone":
             add(
                 ~pl.col(field).str.contains(_PHONE),
                 "phone_format",
                 "reject",
-                message_expr(f"{header}「{{value}}」不是 11 位手机号码。", value=text),
+                message_expr(f"{header}「{{value}}」不是 11 位手机号码。", value=entered),
             )
         case "name" | "text":
             if column.type == "name":
@@ -567,7 +578,7 @@ def _column_failures(
                     "name_chars",
                     "warn",
                     message_expr(
-                        f"{header}「{{value}}」含有数字、字母或符号，请核对。", value=text
+                        f"{header}「{{value}}」含有数字、字母或符号，请核对。", value=entered
                     ),
                 )
             add(
@@ -576,7 +587,7 @@ def _column_failures(
                 "warn",
                 message_expr(
                     f"{header}「{{value}}」以 = + - @ 开头，Excel 可能把它当作公式；sbbatch 写出时一律按文本处理。",
-                    value=text,
+                    value=entered,
                 ),
             )
     if column.max_length is not None:
@@ -584,7 +595,7 @@ def _column_failures(
             pl.col("_text").str.len_chars() > column.max_length,
             "too_long",
             "reject",
-            message_expr(f"{header}「{{value}}」超过 {column.max_length} 个字。", value=text),
+            message_expr(f"{header}「{{value}}」超过 {column.max_length} 个字。", value=entered),
         )
     return out
 

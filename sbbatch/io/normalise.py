@@ -43,7 +43,7 @@ __all__ = [
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 #: Earliest and latest year a parsed date may have; anything else is a typo or junk.
 MIN_YEAR = 1900
-MAX_YEAR = 2100
+MAX_YEAR = 2100  # both are also spelled out in the year filter of _date_from_text
 
 # full-width ASCII (U+FF01..U+FF5E) sits at a fixed offset from ASCII; U+3000 is the
 # ideographic space; U+FFE5 (full-width yen) and U+FFE0/FFE1 are outside that block.
@@ -137,21 +137,25 @@ def _date_from_text(expr: pl.Expr | str, *, day_required: bool) -> pl.Expr:
     Without a day and with ``day_required`` false, the first of the month is used.
     """
     text = _prepared(expr)
-    unified = (
+    # One chain of single-pass rewrites to ISO text, then one parse: polars evaluates
+    # a struct's fields (extract_groups) once per use, which made this 4× slower.
+    iso = (
         text.str.replace(_TIME_SUFFIX, "")
         .str.replace(r"日$", "")
         .str.replace_all(r"\s*[年月/.\-]\s*", "-")
         .str.strip_chars_end("-")
+        .str.replace(r"^(\d{4})(\d{2})(\d{2})$", "$1-$2-$3")
+        .str.replace(r"^(\d{4})(\d{2})$", "$1-$2")
+        .str.replace(r"^(\d{4})-(\d)(-|$)", "$1-0$2$3")
+        .str.replace(r"^(\d{4}-\d{2})-(\d)$", "$1-0$2")
     )
-    parts = unified.str.extract_groups(_DATE_PARTS)
-    year = pl.coalesce(parts.struct.field("1"), parts.struct.field("4"))
-    month = pl.coalesce(parts.struct.field("2"), parts.struct.field("5"))
-    day = pl.coalesce(parts.struct.field("3"), parts.struct.field("6"))
     if not day_required:
-        day = day.fill_null("1")
-    iso = pl.concat_str([year, month.str.zfill(2), day.str.zfill(2)], separator="-")
+        iso = iso.str.replace(r"^(\d{4}-\d{2})$", "$1-01")
+    # years outside MIN_YEAR..MAX_YEAR (1900..2100) become unparseable, still in one pass
+    iso = iso.str.replace(
+        r"^(?:\d{1,3}|0\d{3}|1[0-8]\d\d|210[1-9]|21[1-9]\d|2[2-9]\d\d|[3-9]\d{3})-.*$", ""
+    )
     parsed = iso.str.to_date("%Y-%m-%d", strict=False)
-    parsed = pl.when(parsed.dt.year().is_between(MIN_YEAR, MAX_YEAR)).then(parsed)
     serial = pl.lit(EXCEL_EPOCH) + pl.duration(days=_serial_days(text))
     return pl.coalesce(parsed, serial.cast(pl.Date))
 
