@@ -455,7 +455,7 @@ def _cell_messages(
 # -- rendering -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Table:
     """A rendered table: its HTML, and what the tests look at.
 
@@ -474,6 +474,9 @@ class Table:
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def __repr__(self) -> str:
+        return f"Table（{len(self.row_classes)} 行：{'、'.join(self.headers)}）"
 
     def save(self, path: str | Path) -> Path:
         """Write the table as a standalone UTF-8 HTML page; return the path."""

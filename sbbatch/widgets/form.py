@@ -165,6 +165,10 @@ class DeclarationForm(widgets.VBox):
 
     # -- shape --------------------------------------------------------------------------
 
+    def __repr__(self) -> str:
+        state = "未申报" if self.declaration_id is None else f"申报编号 {self.declaration_id}"
+        return f"{self.declaration.title}表单（单位 {self.unit_id}，{state}）"
+
     @property
     def fields(self) -> dict[str, FieldWidget]:
         """The input widgets of the first (or only) row, by English field."""

@@ -19,6 +19,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from sbbatch import ids
+from sbbatch.display import mask_text
 from sbbatch.exceptions import SbbatchError
 from sbbatch.widgets.hooks import FormHooks
 
@@ -133,7 +134,7 @@ def _show(form: DeclarationForm, failures: pl.DataFrame) -> None:
             form.photo_messages.value = '<div class="sb-ok">照片检查通过。</div>'
         return
     form.photo_messages.value = "".join(
-        f'<div class="sb-{row["level"]}">{html.escape(row["message"])}</div>'
+        f'<div class="sb-{row["level"]}">{html.escape(mask_text(row["message"]))}</div>'
         for row in failures.iter_rows(named=True)
     )
 
