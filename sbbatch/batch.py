@@ -202,6 +202,8 @@ def detect_kind(headers: Iterable[str]) -> Declaration:
     headers = list(headers)
     best: tuple[float, Declaration] | None = None
     for declaration in registry().values():
+        if not declaration.detectable:
+            continue
         fields = set(match_headers(headers, declaration).values())
         required = {column.field for column in declaration.required}
         if not required <= fields:

@@ -7,41 +7,40 @@ reviewing — looks businesses up here by English key or Chinese title.
 
 from __future__ import annotations
 
-from sbbatch.declarations import (
-    backpay,
-    card_application,
-    card_issuing_info,
-    card_revocation,
-    departure,
-    enrolment,
-    interrupted_to_retired,
-    leave_reason_change,
-    wage_base,
-    wage_revocation,
-)
+import importlib
+import pkgutil
+from functools import cache
+
 from sbbatch.declarations._spec import LEVEL_LABELS, Column, Declaration, Review, Rule
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.store.workflow import kinds
 
 __all__ = ["LEVEL_LABELS", "Column", "Declaration", "Review", "Rule", "get", "registry"]
 
-_MODULES = (
-    enrolment,
-    departure,
-    wage_base,
-    leave_reason_change,
-    interrupted_to_retired,
-    card_issuing_info,
-    card_application,
-    card_revocation,
-    wage_revocation,
-    backpay,
-)
+
+@cache
+def _declarations() -> tuple[Declaration, ...]:
+    """Find every business module of this package (adding a business is adding a module).
+
+    Modules whose name starts with ``_`` are helpers; every other module must define
+    ``DECLARATION``. The order is that of ``schemas/workflow/kinds.csv`` (the manual's).
+    """
+    found: dict[str, Declaration] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        declaration: Declaration = module.DECLARATION
+        found[declaration.kind] = declaration
+    order = list(kinds())
+    return tuple(
+        sorted(found.values(), key=lambda d: order.index(d.kind) if d.kind in order else len(order))
+    )
 
 
 def registry() -> dict[str, Declaration]:
     """Return every business that has a batch file, by English key."""
-    return {module.DECLARATION.kind: module.DECLARATION for module in _MODULES}
+    return {declaration.kind: declaration for declaration in _declarations()}
 
 
 def get(kind: str) -> Declaration:

@@ -130,6 +130,7 @@ class Declaration:
     has_business_month: bool = False
     key_fields: tuple[str, ...] = ("person_id",)
     description: str = ""
+    detectable: bool = True  # may be found from a file's headers alone (generic headers: no)
     prefill: Prefill | None = field(default=None, compare=False)
     review: Review | None = field(default=None, compare=False)
 

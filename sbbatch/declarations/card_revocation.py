@@ -105,4 +105,5 @@ DECLARATION = Declaration(
     review=Review(
         rules=REVIEW_RULES, context=_context, effects=_effects, success="撤销社保卡申领成功"
     ),
+    detectable=False,
 )

@@ -196,4 +196,5 @@ DECLARATION = Declaration(
     columns=COLUMNS,
     description="将中断参保、已达法定退休年龄的人员转为退休人员。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects, success="中断转退休成功"),
+    detectable=False,
 )

@@ -145,4 +145,5 @@ DECLARATION = Declaration(
     columns=COLUMNS,
     description="减员完成后更正减员原因。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects, success="单位减员原因变更成功"),
+    detectable=False,
 )
