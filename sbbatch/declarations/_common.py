@@ -6,7 +6,14 @@ import polars as pl
 
 from sbbatch.declarations._spec import Column, Rule
 
-__all__ = ["birth_date_matches_id", "gender_matches_id", "id_column", "name_column"]
+__all__ = [
+    "birth_date_matches_id",
+    "gender_matches_id",
+    "id_column",
+    "leave_month_column",
+    "leave_reason_column",
+    "name_column",
+]
 
 ID_SYNONYMS = (
     "身份证号码",
@@ -44,6 +51,31 @@ def name_column(*, required: bool = True) -> Column:
         example="张三",
         max_length=30,
         synonyms=tuple(s for s in NAME_SYNONYMS if s != "姓名"),
+    )
+
+
+def leave_month_column(
+    *,
+    example: str = "2019-04",
+    help: str = "停止参保的年月，写成 2019-04",
+    synonyms: tuple[str, ...] = ("停保年月", "减员月份"),
+) -> Column:
+    """Return the 减员年月 column (the first month no longer insured), required."""
+    return Column(
+        "month", "减员年月", "month", required=True, example=example, help=help, synonyms=synonyms
+    )
+
+
+def leave_reason_column(*, example: str = "在职人员解除劳动合同") -> Column:
+    """Return the 减员原因 column (code table leave_reason), required."""
+    return Column(
+        "leave_reason",
+        "减员原因",
+        "code",
+        required=True,
+        code_table="leave_reason",
+        example=example,
+        synonyms=("停保原因",),
     )
 
 

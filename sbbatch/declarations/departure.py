@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch.declarations._common import id_column, name_column
+from sbbatch.declarations._common import (
+    id_column,
+    leave_month_column,
+    leave_reason_column,
+    name_column,
+)
 from sbbatch.declarations._registry import (
     RETIREMENT_REASON,
     accepted_month,
@@ -27,7 +32,7 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+from sbbatch.declarations._spec import Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -52,24 +57,8 @@ def insured_persons(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame
 COLUMNS = (
     id_column(),
     name_column(),
-    Column(
-        "month",
-        "减员年月",
-        "month",
-        required=True,
-        example="2019-04",
-        help="停止参保的年月，写成 2019-04",
-        synonyms=("停保年月", "减员月份"),
-    ),
-    Column(
-        "leave_reason",
-        "减员原因",
-        "code",
-        required=True,
-        code_table="leave_reason",
-        example="在职人员解除劳动合同",
-        synonyms=("停保原因",),
-    ),
+    leave_month_column(),
+    leave_reason_column(),
 )
 
 

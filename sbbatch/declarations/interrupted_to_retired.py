@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch.declarations._common import id_column, name_column
+from sbbatch.declarations._common import (
+    id_column,
+    leave_month_column,
+    leave_reason_column,
+    name_column,
+)
 from sbbatch.declarations._registry import (
     RETIREMENT_REASON,
     code_labels,
@@ -30,7 +35,7 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+from sbbatch.declarations._spec import Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -40,24 +45,12 @@ __all__ = ["DECLARATION", "REVIEW_RULES", "last_periods"]
 COLUMNS = (
     id_column(),
     name_column(),
-    Column(
-        "month",
-        "减员年月",
-        "month",
-        required=True,
+    leave_month_column(
         example="2018-03",
         help="中断参保（最后停保）的年月，写成 2018-03",
         synonyms=("停保年月", "中断年月"),
     ),
-    Column(
-        "leave_reason",
-        "减员原因",
-        "code",
-        required=True,
-        code_table="leave_reason",
-        example="在职转退休",
-        synonyms=("停保原因",),
-    ),
+    leave_reason_column(example="在职转退休"),
 )
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch.declarations._common import id_column, name_column
+from sbbatch.declarations._common import id_column, leave_reason_column, name_column
 from sbbatch.declarations._registry import (
     code_labels,
     code_rules,
@@ -26,7 +26,7 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+from sbbatch.declarations._spec import Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -36,16 +36,7 @@ __all__ = ["DECLARATION", "REVIEW_RULES", "approved_departures"]
 COLUMNS = (
     id_column(),
     name_column(),
-    Column(
-        "leave_reason",
-        "减员原因",
-        "code",
-        required=True,
-        code_table="leave_reason",
-        example="在职人员出国定居",
-        help="变更后的（正确的）减员原因",
-        synonyms=("新减员原因", "变更后减员原因"),
-    ),
+    leave_reason_column(example="在职人员出国定居"),
 )
 
 #: Declaration states of a departure whose review is done (已审核, 已读).
