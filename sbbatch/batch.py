@@ -24,6 +24,7 @@ import polars as pl
 
 from sbbatch import codes, ids
 from sbbatch._clock import system_now
+from sbbatch._money import yuan_expr
 from sbbatch._rules import evaluate, message_expr
 from sbbatch.declarations import Column, Declaration, get, registry
 from sbbatch.declarations._spec import LEVEL_LABELS
@@ -279,12 +280,31 @@ def check_frame(
     """Validate rows given as a frame (a single case is a frame of one row).
 
     Columns may be the English fields or the Chinese headers; every value is taken
-    as its text. Rows are numbered from 1 unless a ``source_row`` column is given.
+    as its text, except that a money field given by its English name with an integer
+    dtype (``wage_fen``) holds fen, as everywhere in the API, while a Chinese header
+    (缴费工资) holds yuan, as in a file. Rows are numbered from 1 unless a
+    ``source_row`` column is given.
+
+    Examples:
+        >>> import polars as pl
+        >>> batch = check_frame(
+        ...     pl.DataFrame({"person_id": ["370102199001011231"], "wage_fen": [500050]}),
+        ...     "wage_base",
+        ...     today=dt.date(2026, 11, 26),
+        ... )
+        >>> batch.rows["wage_fen"].to_list()
+        [500050]
     """
     declaration = get(kind) if kind else None
     if declaration is None:
         declaration = detect_kind(frame.columns)
     header_of = declaration.headers
+    money_in_fen = [
+        c.field
+        for c in declaration.columns
+        if c.type == "money" and c.field in frame.columns and frame.schema[c.field].is_integer()
+    ]
+    frame = frame.with_columns(yuan_expr(pl.col(name)).alias(name) for name in money_in_fen)
     renamed = frame.rename({c: header_of[c] for c in frame.columns if c in header_of})
     row_numbers = (
         renamed["source_row"].cast(pl.Int64)

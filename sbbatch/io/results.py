@@ -24,7 +24,13 @@ from sbbatch.io.xlsx import write_result
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
-__all__ = ["RESULT_KINDS", "result_headers", "result_table", "write_review_result"]
+__all__ = [
+    "RESULT_KINDS",
+    "generic_result_table",
+    "result_headers",
+    "result_table",
+    "write_review_result",
+]
 
 #: The businesses with this result table, and the header of their month and reason.
 RESULT_KINDS: dict[str, tuple[str, str, str]] = {
@@ -109,18 +115,60 @@ def result_table(ws: Workspace, declaration_id: str) -> pl.DataFrame:
     )
 
 
+def generic_result_table(ws: Workspace, declaration_id: str) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Return any business's review result: 审核结果, 审核说明, then its declared columns.
+
+    Codes are shown as their labels, months as ``YYYY-MM``. Returns the table and the
+    Chinese header of each column.
+    """
+    header = ws.declaration(declaration_id)
+    declaration = get(header["kind"])
+    rows = ws.declaration_rows(declaration_id).sort("row_no")
+    shown: list[pl.Expr] = [
+        pl.col("review_result").replace_strict(
+            _RESULT_LABELS, default=None, return_dtype=pl.String
+        ),
+        pl.col("review_opinion").fill_null(""),
+    ]
+    headers = {"review_result": "审核结果", "review_opinion": "审核说明"}
+    for column in declaration.columns:
+        if column.field not in rows.columns:
+            continue
+        value = pl.col(column.field)
+        if column.type == "code" and column.code_table:
+            value = value.replace_strict(code_labels(column.code_table), default=value)
+        elif column.type == "gender":
+            value = value.replace_strict(code_labels("gender"), default=value)
+        elif column.type == "month":
+            value = value.dt.strftime("%Y-%m")
+        elif column.type == "money":
+            value = pl.concat_str(
+                (value // 100).cast(pl.String),
+                pl.lit("."),
+                (value % 100).cast(pl.String).str.zfill(2),
+            )
+        shown.append(value.alias(column.field))
+        headers[column.field] = column.header
+    return rows.select(shown), headers
+
+
 def write_review_result(ws: Workspace, declaration_id: str, path: str | Path) -> Path:
     """Write a declaration's review result to an xlsx file, ending with ``共N人``.
 
-    ID numbers are written in full as text (the file is the user's own); months as
-    ``YYYY-MM``, birth dates as Excel dates.
+    增员, 减员 and their changes use the manual's result columns (No., 审核结果,
+    审核说明, 身份证号码, 姓名, 性别, 出生日期, 年月, 原因); every other business shows
+    审核结果, 审核说明 and its own declared columns. ID numbers are written in full as
+    text (the file is the user's own).
 
     Returns:
         The path written.
     """
     header = ws.declaration(declaration_id)
+    title = f"{get(header['kind']).title}审核结果 {declaration_id}"
+    if header["kind"] not in RESULT_KINDS:
+        table, headers = generic_result_table(ws, declaration_id)
+        return write_result(table, path, title, headers)
     table = result_table(ws, declaration_id).with_columns(pl.col("month").dt.strftime("%Y-%m"))
     headers = result_headers(header["kind"])
     del headers["row_no"]  # write_result numbers the rows itself (序号)
-    title = f"{get(header['kind']).title}审核结果 {declaration_id}"
     return write_result(table, path, title, headers)
