@@ -1,0 +1,152 @@
+"""Demo step: the 其他申报 on the sample workspace (医疗账户补助金, 专管员, 缴费证明).
+
+1. 医疗账户补助金申报: the unit that joined last writes the 含数据报盘 (every person
+   insured for medical, 0.00), sets 300.00 for all (批设置), checks, declares, submits,
+   is reviewed (a unit insured for more than a year gets a 提示: not a new unit), writes
+   the result and prints the 社会保险费申报表.
+2. 自助终端专管员维护: the largest unit paying by 网银 names one of its staff.
+3. 打印单位参保人员缴费证明: that unit pays its 2026-10 bill, queries the persons with
+   payments in 2026-01…2026-11, imports two of them and prints their 社保缴费证明
+   (2026-10 paid, the other months 应缴未缴).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from sbbatch import certificates
+from sbbatch.batch import check
+from sbbatch.declarations import get
+from sbbatch.declarations.medical_account_subsidy import set_amount
+from sbbatch.declarations.terminal_operator import operators
+from sbbatch.forms.other_forms import medical_subsidy_form
+from sbbatch.io.xlsx import write_result, write_template
+from sbbatch.payments import SimulatedGateway, create_bill, pay
+from sbbatch.review import declare, result, review
+
+if TYPE_CHECKING:
+    from sbbatch.store import Workspace
+
+__all__ = ["run"]
+
+
+def _outcome(table: pl.DataFrame) -> str:
+    approved = int((table["review_result"] == "审核成功").sum())
+    return f"共{table.height}人，审核成功 {approved} 人，不通过 {table.height - approved} 人"
+
+
+def _write_result(ws: Workspace, declaration_id: str, path: Path) -> Path:
+    """Write the 审核结果 of a declaration: 审核结果, 审核说明 and the business's columns."""
+    declaration = get(ws.declaration(declaration_id)["kind"])
+    columns = {"review_result": "审核结果", "review_opinion": "审核说明", **declaration.headers}
+    money = [c.field for c in declaration.columns if c.type == "money"]
+    frame = result(ws, declaration_id)
+    return write_result(
+        frame.select(list(columns)),
+        path,
+        f"{declaration.title}审核结果",
+        columns,
+        money_columns=money,
+    )
+
+
+def _newest_unit(ws: Workspace) -> str:
+    return str(
+        ws.sql(
+            "SELECT unit_id FROM insured_periods WHERE insurance = '3' AND until_month IS NULL "
+            "GROUP BY unit_id ORDER BY min(from_month) DESC, unit_id LIMIT 1"
+        )["unit_id"][0]
+    )
+
+
+def _paying_unit(ws: Workspace) -> str:
+    return str(
+        ws.sql(
+            "SELECT p.unit_id FROM insured_periods p JOIN units u USING (unit_id) "
+            "WHERE u.payment_method = '2' AND p.until_month IS NULL "
+            "GROUP BY p.unit_id ORDER BY count(DISTINCT p.person_id) DESC, p.unit_id LIMIT 1"
+        )["unit_id"][0]
+    )
+
+
+def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+    """Run one case of each 其他申报 on the sample workspace; return summary lines."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines: list[tuple[str, str]] = []
+    month = ws.today.replace(day=1)
+
+    # 1. 医疗账户补助金申报
+    subsidy = get("medical_account_subsidy")
+    unit = _newest_unit(ws)
+    assert subsidy.prefill is not None
+    rows = set_amount(subsidy.prefill(ws, unit, month), "300.00")
+    batch = check(write_template(subsidy, out_dir / "医疗账户补助金_报盘.xlsx", rows), subsidy.kind)
+    subsidy_id = declare(ws, batch, unit)
+    ws.submit(subsidy_id)
+    outcome = review(ws, subsidy_id)
+    _write_result(ws, subsidy_id, out_dir / "医疗账户补助金_审核结果.xlsx")
+    medical_subsidy_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
+    ws.mark_read(subsidy_id)
+    lines.append(("医疗账户补助金申报", f"{subsidy_id}：{_outcome(outcome)}"))
+    lines.extend(("　提示", t) for t in outcome["review_opinion"].drop_nulls().unique().to_list())
+
+    # 2. 自助终端专管员维护
+    payer = _paying_unit(ws)
+    staff = ws.sql(
+        "SELECT DISTINCT s.person_id, s.name FROM insured_periods p JOIN persons s USING (person_id) "
+        "WHERE p.unit_id = ? AND p.until_month IS NULL ORDER BY s.person_id LIMIT 2",
+        [payer],
+    )
+    operator_id = declare(
+        ws,
+        {"身份证号码": staff["person_id"][0], "姓名": staff["name"][0]},
+        payer,
+        kind="terminal_operator",
+    )
+    ws.submit(operator_id)
+    outcome = review(ws, operator_id)
+    ws.mark_read(operator_id)
+    lines.append(
+        (
+            "自助终端专管员维护",
+            f"{operator_id}：{_outcome(outcome)}；单位现有专管员 {operators(ws, payer).height} 人",
+        )
+    )
+
+    # 3. 打印单位参保人员缴费证明
+    paid_month = dt.date(2026, 10, 1)
+    bill_id = create_bill(ws, payer, paid_month, allow_missing=True)
+    pay(ws, bill_id, SimulatedGateway("success"))
+    first, last = dt.date(ws.today.year, 1, 1), month
+    found = certificates.payment_persons(ws, payer, first, last)
+    lines.append(
+        (
+            "缴费证明查询",
+            f"{first:%Y-%m}至{last:%Y-%m} 有缴费信息 {found.height} 人（{bill_id} 已支付）",
+        )
+    )
+    chosen = found.head(2).select(
+        pl.col("person_id").alias("社会保障号码"),
+        pl.col("name").alias("姓名"),
+        pl.lit(f"{first:%Y-%m}").alias("起始年月"),
+        pl.lit(f"{last:%Y-%m}").alias("终止年月"),
+    )
+    certificate_id = declare(ws, chosen, payer, kind="payment_certificate")
+    ws.submit(certificate_id)
+    outcome = review(ws, certificate_id)
+    _write_result(ws, certificate_id, out_dir / "缴费证明_审核结果.xlsx")
+    printed = certificates.print_declaration(
+        ws, certificate_id, "子女入学", out_dir, note="子女入学材料"
+    )
+    ws.mark_read(certificate_id)
+    lines.append(
+        (
+            "打印单位参保人员缴费证明",
+            f"{certificate_id}：{_outcome(outcome)}，打印 {len(printed)} 份",
+        )
+    )
+    return lines

@@ -1,0 +1,232 @@
+"""Medical account subsidy (医疗账户补助金申报), manual §3.1.
+
+「新开户单位，可对员工进行医疗账户金补助。」 One row per person: 社会保障号码, 姓名,
+性别, 申报年月, 申报工资 and 本月申报金额 (the only column the manual marks *). The
+含数据报盘 lists every person insured for medical in the unit in the month with
+0.00 (:func:`prefill`); 批设置 sets one amount for all (:func:`set_amount`).
+
+The agency's review (the manual's example rejects with 「处理失败:参保人马青[370…」):
+the person is insured for 职工基本医疗保险 in the unit in the 申报年月; the amount is
+above 0 and not above the cap; the person has no subsidy for the month yet; the unit is
+new (first insured month within ``new_unit_months``, a 提示 only — INFERENCE, see
+``schemas/policy/jinan/other_filings.csv``). Approval records the subsidy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from sbbatch.contributions import yuan_expr
+from sbbatch.declarations._common import gender_matches_id, id_column, name_column
+from sbbatch.declarations._other import MEDICAL, figure, in_unit, known_person
+from sbbatch.declarations._registry import (
+    month_text,
+    name_matches_registry,
+    once_in_declaration,
+    with_all_columns,
+)
+from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+
+if TYPE_CHECKING:
+    from sbbatch.store import Workspace
+
+__all__ = ["DECLARATION", "REVIEW_RULES", "cap_fen", "prefill", "set_amount"]
+
+COLUMNS = (
+    id_column("社会保障号码"),
+    name_column(required=False),
+    Column(
+        "gender",
+        "性别",
+        "gender",
+        example="女",
+        help="可不填，按社会保障号码带出",
+        derived_from_id=True,
+    ),
+    Column("month", "申报年月", "month", required=True, example="2026-11"),
+    Column("wage", "申报工资", "money", example="0.00", help="可不填（含数据报盘带出）"),
+    Column(
+        "amount", "本月申报金额", "money", required=True, example="3500.00", help="元，保留两位小数"
+    ),
+)
+
+RULES = (
+    gender_matches_id(),
+    Rule(
+        "amount_not_negative",
+        "reject",
+        "amount",
+        "本月申报金额「{value}」不能为负数。",
+        pl.col("amount") >= 0,
+    ),
+)
+
+
+def cap_fen(month: dt.date) -> int:
+    """Return the largest 本月申报金额 per person (fen) accepted in ``month`` (INFERENCE)."""
+    return int(figure("medical_subsidy_cap", month))
+
+
+def prefill(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
+    """含数据报盘: every person insured for medical in the unit in ``month``, amount 0.00."""
+    month = month.replace(day=1)
+    return ws.sql(
+        "SELECT DISTINCT p.person_id, s.name, s.gender, $month::DATE AS month, "
+        "coalesce(w.wage_fen, 0) AS wage, 0::BIGINT AS amount "
+        "FROM insured_periods p JOIN persons s USING (person_id) "
+        "LEFT JOIN wage_bases w ON w.unit_id = p.unit_id AND w.person_id = p.person_id "
+        " AND w.month = $month AND w.revoked_by IS NULL "
+        "WHERE p.unit_id = $unit AND p.insurance = $medical AND p.from_month <= $month "
+        "AND (p.until_month IS NULL OR p.until_month > $month) ORDER BY p.person_id",
+        {"unit": unit_id, "month": month, "medical": MEDICAL},
+    )
+
+
+def set_amount(rows: pl.DataFrame, amount: Decimal | str | int) -> pl.DataFrame:
+    """批设置: set 本月申报金额 of every row to ``amount`` yuan (half-up to the fen).
+
+    Examples:
+        >>> set_amount(pl.DataFrame({"amount": [0, 0]}), "3500")["amount"].to_list()
+        [350000, 350000]
+    """
+    fen = int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    return rows.with_columns(pl.lit(fen, pl.Int64).alias("amount"))
+
+
+def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
+    unit = header["unit_id"]
+    rows = with_all_columns(rows, COLUMNS)
+    earliest = rows["month"].drop_nulls().min()
+    month = earliest if isinstance(earliest, dt.date) else ws.today.replace(day=1)
+    months = rows["month"].drop_nulls().unique().to_list() or [month]
+    facts = pl.concat(
+        [
+            in_unit(ws, unit, rows["person_id"], month=m, insurance=MEDICAL)
+            .select("person_id", "reg_name", "reg_gender", "insured_in_month")
+            .with_columns(pl.lit(m).alias("month"))
+            for m in months  # the 申报年月 of a declaration: one, rarely a few
+        ]
+    )
+    granted = ws.sql(
+        "SELECT DISTINCT person_id, month, true AS granted FROM medical_account_subsidies "
+        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"ids": rows["person_id"].drop_nulls().to_list()},
+    )
+    first_here = ws.sql(
+        "SELECT min(from_month) AS m FROM insured_periods WHERE unit_id = ?", [unit]
+    )["m"][0]
+    new_months = int(figure("new_unit_months", month))
+    return (
+        rows.join(facts, on=["person_id", "month"], how="left")
+        .join(granted, on=["person_id", "month"], how="left")
+        .with_columns(
+            month_text(pl.col("month")).alias("month_text"),
+            pl.col("insured_in_month").fill_null(False),
+            pl.col("granted").fill_null(False),
+            pl.lit(cap_fen(month)).alias("cap_fen"),
+            yuan_expr(pl.col("amount")).alias("amount_yuan"),
+            (pl.lit(cap_fen(month)) / 100)
+            .cast(pl.Decimal(18, 2))
+            .cast(pl.String)
+            .alias("cap_yuan"),
+            pl.lit(first_here, pl.Date).alias("unit_first_month"),
+            pl.lit(first_here, pl.Date).dt.strftime("%Y-%m").alias("unit_first_text"),
+            pl.lit(new_months).alias("new_unit_months"),
+        )
+    )
+
+
+_MONTHS_SINCE_FIRST = (
+    pl.col("month").dt.year() * 12
+    + pl.col("month").dt.month()
+    - pl.col("unit_first_month").dt.year() * 12
+    - pl.col("unit_first_month").dt.month()
+)
+
+REVIEW_RULES: tuple[Rule, ...] = (
+    known_person(),
+    Rule(
+        "insured_for_medical",
+        "reject",
+        "person_id",
+        "处理失败:参保人{reg_name}[{person_id}]在本单位 {month_text} 未参加职工基本医疗保险。",
+        pl.col("insured_in_month"),
+        when=pl.col("reg_name").is_not_null(),
+    ),
+    name_matches_registry(),
+    Rule(
+        "gender_matches_registry",
+        "reject",
+        "gender",
+        "性别与社保登记的性别不符。",
+        pl.col("gender") == pl.col("reg_gender"),
+    ),
+    Rule(
+        "amount_positive",
+        "reject",
+        "amount",
+        "本月申报金额应大于 0。提示：可用批设置统一设置金额。",
+        pl.col("amount") > 0,
+    ),
+    Rule(
+        "amount_cap",
+        "reject",
+        "amount",
+        "本月申报金额 {amount_yuan} 元超过每人每月 {cap_yuan} 元的上限。",
+        pl.col("amount") <= pl.col("cap_fen"),
+    ),
+    Rule(
+        "not_granted_yet",
+        "reject",
+        "person_id",
+        "处理失败:参保人{reg_name} {month_text} 已申报过医疗账户补助金。",
+        ~pl.col("granted"),
+    ),
+    Rule(
+        "new_unit",
+        "warn",
+        "month",
+        "单位自 {unit_first_text} 参保，已超过 {new_unit_months} 个月，可能不属于新开户单位。",
+        pl.col("new_unit_months") > _MONTHS_SINCE_FIRST,
+    ),
+    once_in_declaration(),
+)
+
+
+def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> None:
+    """Record the approved subsidies."""
+    if approved.height:
+        ws.insert_frame(
+            "medical_account_subsidies",
+            approved.select(
+                pl.lit(header["declaration_id"]).alias("declaration_id"),
+                pl.col("row_no").cast(pl.Int32),
+                pl.lit(header["unit_id"]).alias("unit_id"),
+                "person_id",
+                "month",
+                pl.col("amount").alias("amount_fen"),
+                pl.lit(ws.today).alias("approved_on"),
+            ),
+        )
+    total = int(approved["amount"].sum()) if approved.height else 0
+    ws.log_effect(
+        header["declaration_id"],
+        f"医疗账户补助金审核通过 {approved.height} 人，合计 {Decimal(total) / 100:.2f} 元。",
+    )
+
+
+DECLARATION = Declaration(
+    kind="medical_account_subsidy",
+    title="医疗账户补助金申报",
+    columns=COLUMNS,
+    rules=RULES,
+    has_business_month=True,
+    description="新开户单位为员工申报医疗账户补助金。一行一人。",
+    prefill=prefill,
+    review=Review(REVIEW_RULES, _context, _effects),
+    detectable=False,
+)
