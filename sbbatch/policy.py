@@ -240,6 +240,41 @@ TABLES: Final[tuple[_Spec, ...]] = (
         None,  # open-ended rows; the loader keeps the windows, the view shows the notes
     ),
     _Spec("card_photo", {"parameter": "text!", "value": "text!"}, ("parameter",), None),
+    _Spec(
+        "remote_filing",
+        {"registered_from": "date", "registered_to": "date", "min_months": "int!"},
+        ("min_months",),
+        None,
+    ),
+    _Spec(
+        "other_filings",
+        {
+            "key": "text!",
+            "value": "text!",
+            "unit": "text",
+            "effective_from": "month",
+            "effective_to": "month",
+        },
+        ("key",),
+        None,
+    ),
+    _Spec(
+        "survivor_supplements",
+        {
+            "supplement": "text!",
+            "rate": "rate!",
+            "effective_from": "month!",
+            "effective_to": "month",
+        },
+        ("supplement",),
+        "month",
+    ),
+    _Spec(
+        "unemployment_reasons",
+        {"leave_reason": "text!", "involuntary": "bool!"},
+        ("leave_reason",),
+        None,
+    ),
 )
 """Every table of a city's policy folder, in the order of :meth:`Policy.view`."""
 
