@@ -1,0 +1,147 @@
+"""Demo step: 门诊规定病种申请, 居民医疗停保, 离休人员医疗申报, 灵活就业人员补扣养老费.
+
+On the sample workspace's largest unit:
+
+1. An employee is approved for the 门规大病 恶性肿瘤的治疗 at an 异地三级医院 (999993);
+   the 确认表 and the 花名册（门规大病） are printed.
+2. A new employee's resident medical insurance is stopped (居民医疗停保).
+3. A person of the unit is declared as 离休 (the sample holds no real 离休 person, so
+   the age checks answer with 提示).
+4. October's pension is deducted for a person on a base under the floor (clamped).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from sbbatch import ids
+from sbbatch._demo.medical import write_review_result
+from sbbatch.forms.outpatient_forms import print_outpatient_form, print_outpatient_roster
+from sbbatch.review import declare, review
+
+if TYPE_CHECKING:
+    from sbbatch.store import Workspace
+
+__all__ = ["run"]
+
+
+def _unit_and_persons(ws: Workspace) -> tuple[str, pl.DataFrame]:
+    unit_id = str(
+        ws.sql(
+            "SELECT unit_id, count(DISTINCT person_id) AS n FROM insured_periods "
+            "WHERE until_month IS NULL GROUP BY unit_id ORDER BY n DESC, unit_id LIMIT 1"
+        )["unit_id"][0]
+    )
+    persons = ws.sql(
+        "SELECT DISTINCT s.person_id, s.name FROM insured_periods p JOIN persons s USING (person_id) "
+        "WHERE p.unit_id = $unit AND p.until_month IS NULL AND p.insurance = '3' "
+        "AND p.person_category <> '21' ORDER BY s.person_id DESC LIMIT 4",
+        {"unit": unit_id},
+    )
+    return unit_id, persons
+
+
+def _summary(outcome: pl.DataFrame) -> str:
+    opinion = outcome["review_opinion"][0]
+    return f"{outcome['review_result'][0]}{'（' + opinion + '）' if opinion else ''}"
+
+
+def _run_one(
+    ws: Workspace, kind: str, rows: dict[str, str] | pl.DataFrame, unit_id: str, out_dir: Path
+) -> tuple[str, pl.DataFrame]:
+    declaration_id = declare(ws, rows, unit_id, kind=kind)
+    ws.submit(declaration_id)
+    outcome = review(ws, declaration_id)
+    title = ws.declaration(declaration_id)["kind"]
+    write_review_result(ws, declaration_id, out_dir / f"{title}_审核结果.xlsx")
+    return declaration_id, outcome
+
+
+def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+    """Run one case of each of the four businesses.
+
+    Returns:
+        (item, value) lines for the demo's closing summary.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    unit_id, persons = _unit_and_persons(ws)
+    sick, new, old, flexible = (persons.row(i, named=True) for i in range(4))
+    lines: list[tuple[str, str]] = []
+
+    case = pl.DataFrame(
+        {
+            "社会保障号码": [sick["person_id"]],
+            "姓名": [sick["name"]],
+            "职工本人手机号码": ["13222222222"],
+            "申请类别": ["首次申请"],
+            "门规申请类别": ["门规大病"],
+            "病种类别": ["1"],
+            "医院名称": ["异地三级医院"],
+            "医院编码": ["999993"],
+        }
+    )
+    did, outcome = _run_one(ws, "outpatient_disease", case, unit_id, out_dir)
+    print_outpatient_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
+    print_outpatient_roster(ws, did, out_dir / f"花名册_门规大病_{did}.pdf")
+    ws.mark_read(did)
+    lines.append(
+        (
+            "门诊规定病种申请",
+            f"{did}：{ids.mask(sick['person_id'])} 恶性肿瘤的治疗，{_summary(outcome)}",
+        )
+    )
+
+    did, outcome = _run_one(
+        ws,
+        "resident_medical_stop",
+        {"身份证号码": new["person_id"], "姓名": new["name"]},
+        unit_id,
+        out_dir,
+    )
+    ws.mark_read(did)
+    lines.append(("居民医疗停保", f"{did}：{ids.mask(new['person_id'])}，{_summary(outcome)}"))
+
+    did, outcome = _run_one(
+        ws,
+        "retiree_medical",
+        {
+            "身份证号码": old["person_id"],
+            "姓名": old["name"],
+            "离休日期": "2020-10-01",
+            "医疗待遇类别": "离休人员",
+        },
+        unit_id,
+        out_dir,
+    )
+    ws.mark_read(did)
+    lines.append(("离休人员医疗申报", f"{did}：{ids.mask(old['person_id'])}，{_summary(outcome)}"))
+
+    month = (ws.today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    did, outcome = _run_one(
+        ws,
+        "flexible_pension_deduction",
+        {
+            "身份证号码": flexible["person_id"],
+            "姓名": flexible["name"],
+            "补扣年月": f"{month:%Y-%m}",
+            "缴费基数": "3000.00",
+        },
+        unit_id,
+        out_dir,
+    )
+    ws.mark_read(did)
+    amount = ws.sql(
+        "SELECT amount_fen FROM flexible_pension_deductions WHERE declaration_id = ?", [did]
+    )["amount_fen"]
+    paid = f"补扣 {amount[0] / 100:.2f} 元，" if amount.len() else ""
+    lines.append(
+        (
+            "灵活就业人员补扣养老费",
+            f"{did}：{ids.mask(flexible['person_id'])} {month:%Y-%m}，{paid}{_summary(outcome)}",
+        )
+    )
+    return lines

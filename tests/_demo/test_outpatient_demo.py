@@ -1,0 +1,31 @@
+"""The demo step of 门规 / 居民医疗停保 / 离休 / 灵活就业 runs end to end on the sample workspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from sbbatch._demo import outpatient
+from sbbatch.sample import generate
+from sbbatch.store import Workspace
+
+
+def test_four_businesses(tmp_path: Path) -> None:
+    ws = Workspace(today=dt.date(2026, 11, 26))
+    generate().load_into(ws)
+    lines = dict(outpatient.run(ws, tmp_path))
+    assert lines["门诊规定病种申请"].endswith("审核成功")
+    assert lines["居民医疗停保"].endswith("审核成功")
+    assert lines["离休人员医疗申报"].startswith("LX")
+    assert "审核成功" in lines["离休人员医疗申报"]
+    assert "补扣 914.60 元" in lines["灵活就业人员补扣养老费"]
+    pdfs = sorted(path for path in tmp_path.iterdir() if path.suffix == ".pdf")
+    assert len(pdfs) == 2
+    texts = ["".join(p.extract_text() for p in PdfReader(path).pages) for path in pdfs]
+    assert any("门诊规定病种申请确认表" in text and "999993" in text for text in texts)
+    assert any("花名册（门规大病）" in text for text in texts)
+    assert ws.sql("SELECT DISTINCT status FROM declarations")["status"].to_list() == ["read"]
+    assert ws.sql("SELECT count(*) AS n FROM resident_medical_stops")["n"][0] == 1
+    assert ws.sql("SELECT count(*) AS n FROM retiree_medical_records")["n"][0] == 1
