@@ -1,0 +1,289 @@
+"""Demo step: 退休管理 and 失业支付 on the sample workspace, with the agency's review.
+
+One realistic case per business, each declared, submitted, reviewed and its result
+written to ``out_dir``:
+
+1. 单位审定人信息维护 of the unit a person retired from (在职转退休);
+2. 退休申报 of that person (申报年龄 and 累计缴费年限 derived), its 退休申报表 PDF;
+3. 遗属申报 for the same person, who died this month: 定期支付金额 460.00, 孤身 → 506.00;
+4. 特殊工种认定申报 of a year of a person insured in a unit now;
+5. 军转干申报 of a person of that unit;
+6. 失业待遇申报 of a person dismissed (221/223) after at least a year: months, amount and
+   缴费历史.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from sbbatch import ids
+from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
+from sbbatch.declarations._retirement import UNEMPLOYMENT, contribution_months
+from sbbatch.declarations.unemployment_benefit import benefit_result
+from sbbatch.forms.retirement_forms import print_retirement_form
+from sbbatch.io.xlsx import write_result
+from sbbatch.policy import Policy
+from sbbatch.review import declare, result, review
+
+if TYPE_CHECKING:
+    from sbbatch.store import Workspace
+
+__all__ = ["run"]
+
+_RESULT = {"review_result": "审核结果", "review_opinion": "审核意见", "person_id": "身份证号码"}
+
+
+def _run(ws: Workspace, case: dict[str, Any], unit: str, kind: str) -> tuple[str, pl.DataFrame]:
+    declaration_id = declare(ws, case, unit, kind=kind)
+    ws.submit(declaration_id)
+    review(ws, declaration_id)
+    return declaration_id, result(ws, declaration_id)
+
+
+def _add_months(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _line(declaration_id: str, table: pl.DataFrame) -> str:
+    row = table.row(0, named=True)
+    opinion = row["review_opinion"] or ""
+    return (
+        f"{declaration_id}：{ids.mask(row['person_id'])} {row['review_result']} {opinion}".strip()
+    )
+
+
+def _write(table: pl.DataFrame, path: Path, title: str, extra: dict[str, str]) -> None:
+    write_result(table, path, title, {**_RESULT, **extra})
+
+
+def _retiree(ws: Workspace) -> dict[str, Any]:
+    """The latest person departed with 在职转退休 at or after the statutory month."""
+    policy = Policy.load()
+    found = ws.sql(
+        """
+        SELECT p.person_id, p.unit_id, p.from_month, p.until_month, s.name, s.gender,
+               s.birth_date, s.identity
+        FROM insured_periods p JOIN persons s USING (person_id)
+        WHERE p.insurance = $pension AND p.leave_reason = $reason
+          AND NOT EXISTS (SELECT 1 FROM insured_periods o
+                          WHERE o.person_id = p.person_id AND o.until_month IS NULL)
+        """,
+        {"pension": PENSION, "reason": RETIREMENT_REASON},
+    )
+    group = policy.retirement_group(pl.col("gender"), pl.col("identity"))
+    statutory = policy.retirement_month(pl.col("birth_date"), group)
+    ready = found.filter(statutory <= pl.col("until_month")).sort(
+        "until_month", "person_id", descending=[True, False]
+    )
+    return ready.row(0, named=True)
+
+
+def _load_earlier_history(ws: Workspace, retiree: dict[str, Any]) -> int:
+    """Load the retiree's pension history before the sample's first month; return the months.
+
+    The sample world starts in 2022, so nobody in it has 15 years of contributions; a unit
+    holds the earlier years from the agency's 参保缴费明细. Here: insured in the same unit
+    from the September the person turned 22.
+    """
+    start = dt.date(retiree["birth_date"].year + 22, 9, 1)
+    ws.load(
+        insured_periods=pl.DataFrame(
+            {
+                "unit_id": [retiree["unit_id"]],
+                "person_id": [retiree["person_id"]],
+                "insurance": [PENSION],
+                "person_category": ["11"],
+                "from_month": [start],
+                "until_month": [retiree["from_month"]],
+                "add_reason": ["111"],
+            }
+        )
+    )
+    months = contribution_months(ws, pl.Series([retiree["person_id"]]), PENSION)
+    return int(months["contribution_months"][0])
+
+
+def _survivor_id(ws: Workspace) -> str:
+    """An ID number of a spouse (born 1968-05-06, female) not in the workspace."""
+    for sequence in range(100, 999, 2):
+        first17 = f"3701041968050{6}{sequence:03d}"
+        number = first17 + str(pl.select(ids.check_char(pl.lit(first17))).item())
+        known = ws.sql("SELECT 1 FROM persons WHERE person_id = ?", [number])
+        if known.height == 0:
+            return number
+    msg = "没有可用的示例身份证号码。"  # pragma: no cover
+    raise LookupError(msg)
+
+
+def _insured_now(ws: Workspace) -> dict[str, Any]:
+    """A person insured (养老) in a unit now for at least three years: the longest first."""
+    return ws.sql(
+        """
+        SELECT p.person_id, p.unit_id, p.from_month, s.name, s.birth_date, u.name AS unit_name
+        FROM insured_periods p JOIN persons s USING (person_id) JOIN units u USING (unit_id)
+        WHERE p.insurance = $pension AND p.until_month IS NULL AND p.from_month <= $since
+        ORDER BY p.from_month, p.person_id LIMIT 1
+        """,
+        {"pension": PENSION, "since": dt.date(ws.today.year - 3, 1, 1)},
+    ).row(0, named=True)
+
+
+def _dismissed(ws: Workspace) -> dict[str, Any]:
+    """A person whose last 失业保险 period ended with 221/223, insured nowhere now."""
+    return ws.sql(
+        """
+        WITH last AS (
+            SELECT person_id, arg_max(unit_id, until_month) AS unit_id,
+                   arg_max(leave_reason, until_month) AS leave_reason,
+                   count(*) FILTER (WHERE until_month IS NULL) AS open_periods,
+                   sum(datediff('month', from_month, coalesce(until_month, $now))) AS months
+            FROM insured_periods WHERE insurance = $insurance GROUP BY person_id
+        )
+        SELECT l.person_id, l.unit_id, s.name FROM last l JOIN persons s USING (person_id)
+        WHERE l.open_periods = 0 AND l.leave_reason IN ('221', '223') AND l.months >= 12
+          AND NOT EXISTS (SELECT 1 FROM insured_periods o
+                          WHERE o.person_id = l.person_id AND o.until_month IS NULL)
+        ORDER BY l.months DESC, l.person_id LIMIT 1
+        """,
+        {"insurance": UNEMPLOYMENT, "now": ws.today.replace(day=1)},
+    ).row(0, named=True)
+
+
+def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+    """Run one case of each business of 退休管理 and 失业支付; return (label, outcome) lines."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines: list[tuple[str, str]] = []
+
+    retiree = _retiree(ws)
+    unit = retiree["unit_id"]
+    months = _load_earlier_history(ws, retiree)
+    lines.append(("历史参保记录", f"{ids.mask(retiree['person_id'])} 养老保险累计 {months} 个月"))
+    approver_id, approver = _run(
+        ws, {"审定人姓名": "王芳", "联系电话": "0531-86995566"}, unit, "approver_info"
+    )
+    lines.append(("单位审定人信息维护", f"{approver_id}：{approver['review_result'][0]}"))
+
+    retirement_case = {
+        "身份证号码": retiree["person_id"],
+        "姓名": retiree["name"],
+        "退休类别": "正常退休",
+        "退休日期": retiree["until_month"].strftime("%Y-%m"),
+        "社会化管理方式": "社区管理",
+        "公安分局": "济南市槐荫区",
+        "派出所名称": "营市街",
+        "保障中心名称": "营市街(职工)",
+        "代发机构": "工商银行(市区)",
+        "军转干标志": "否",
+    }
+    retirement_id, table = _run(ws, retirement_case, unit, "retirement")
+    _write(
+        table,
+        out_dir / "退休申报_审核结果.xlsx",
+        f"退休申报审核结果 {retirement_id}",
+        {"name": "姓名"},
+    )
+    print_retirement_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
+    lines.append(("退休申报", _line(retirement_id, table)))
+
+    death = ws.today.replace(day=3)
+    survivor_case = {
+        "社会保障号码": retiree["person_id"],
+        "姓名": retiree["name"],
+        "离退休日期": retiree["until_month"].isoformat(),
+        "死亡日期": death.isoformat(),
+        "离退休类别": "正常退休",
+        "遗属身份证号码": _survivor_id(ws),
+        "遗属姓名": "刘秀英",
+        "性别": "女",
+        "出生日期": "1968-05-06",
+        "与死者关系": "配偶",
+        "待遇享受开始年月": _add_months(death.replace(day=1), 1).strftime("%Y-%m"),
+        "遗属类别": "退休遗属",
+        "社会化管理方式": "社区管理",
+        "供养条件": "配偶",
+        "孤身标志": "是",
+        "建国前标志": "否",
+        "单位审定人": "王芳",
+        "单位审定人联系电话": "0531-86995566",
+        "定期支付金额": "460.00",
+        "待遇总额": "506.00",
+    }
+    survivor_id, table = _run(ws, survivor_case, unit, "survivor")
+    _write(
+        table,
+        out_dir / "遗属申报_审核结果.xlsx",
+        f"遗属申报审核结果 {survivor_id}",
+        {"survivor_name": "遗属姓名"},
+    )
+    total = ws.sql(
+        "SELECT total_fen FROM survivor_benefits WHERE declaration_id = ?", [survivor_id]
+    )["total_fen"]
+    amount = f"，待遇总额 {total[0] / 100:.2f} 元" if total.len() else ""
+    lines.append(("遗属申报", _line(survivor_id, table) + amount))
+
+    worker = _insured_now(ws)
+    start = worker["from_month"]
+    special_case = {
+        "身份证号码": worker["person_id"],
+        "姓名": worker["name"],
+        "起始年月": start.strftime("%Y-%m"),
+        "终止年月": _add_months(start, 11).strftime("%Y-%m"),
+        "特殊工种标识": "高温",
+        "特殊工种名称": "炉前工",
+        "单位编号": worker["unit_id"],
+        "单位名称": worker["unit_name"],
+    }
+    special_id, table = _run(ws, special_case, worker["unit_id"], "special_job")
+    _write(
+        table, out_dir / "特殊工种认定_审核结果.xlsx", f"特殊工种认定申报审核结果 {special_id}", {}
+    )
+    lines.append(("特殊工种认定申报", _line(special_id, table)))
+
+    cadre_case = {
+        "身份证号码": worker["person_id"],
+        "姓名": worker["name"],
+        "人员状态": "在职",
+        "军队转业年月": f"{worker['birth_date'].year + 30}-01",
+        "职务": "营级",
+        "入伍时间": f"{worker['birth_date'].year + 18}-09-01",
+        "企业性质": "市属非困难",
+        "现工作情况": "在岗",
+        "是否军转提前退休": "否",
+    }
+    cadre_id, table = _run(ws, cadre_case, worker["unit_id"], "military_cadre")
+    _write(table, out_dir / "军转干_审核结果.xlsx", f"军转干申报审核结果 {cadre_id}", {})
+    lines.append(("军转干申报", _line(cadre_id, table)))
+
+    dismissed = _dismissed(ws)
+    benefit_id, _ = _run(
+        ws, {"身份证号码": dismissed["person_id"], "姓名": dismissed["name"]},
+        dismissed["unit_id"], "unemployment_benefit",
+    )  # fmt: skip
+    benefit = benefit_result(ws, benefit_id)
+    _write(
+        benefit,
+        out_dir / "失业待遇申报_审核结果.xlsx",
+        f"失业待遇申报审核结果 {benefit_id}",
+        {
+            "paid_months": "缴费月数",
+            "benefit_months": "领取期限（月）",
+            "monthly_yuan": "月失业保险金（元）",
+            "total_yuan": "合计（元）",
+            "history": "缴费历史",
+        },
+    )
+    row = benefit.row(0, named=True)
+    lines.append(
+        (
+            "失业待遇申报",
+            f"{_line(benefit_id, benefit)}：缴费 {row['paid_months']} 个月，"
+            f"领取 {row['benefit_months']} 个月，每月 {row['monthly_yuan']} 元",
+        )
+    )
+    return lines

@@ -1,0 +1,303 @@
+"""Unemployment benefit (失业待遇申报), manual §6.1: the unit declares a former employee
+for unemployment benefit (失业保险金); the system judges whether the conditions are met.
+
+Conditions (失业保险条例 第十四条), checked against the workspace:
+
+- at least one year of unemployment insurance: the person's insured months of 失业保险
+  (险种 2), each month once (see :mod:`sbbatch.declarations._retirement`);
+- employment ended involuntarily: the 减员原因 of the last unemployment period is in the
+  involuntary list of ``schemas/policy/jinan/unemployment_reasons.csv`` (221 解除劳动合同,
+  223 被辞退); 222 辞职 and the rest are refused with the reason (不符合要求);
+- departed: no insured period open anywhere; the last unemployment period was in this unit.
+
+The benefit: 领取期限 from :meth:`sbbatch.policy.Policy.unemployment_months` (by
+contribution years) and the monthly amount from
+:meth:`~sbbatch.policy.Policy.unemployment_benefit_for` for the month of the review
+(urban districts), in fen. Approval records them (table ``unemployment_benefits``) with
+the 缴费历史 summary, which :func:`benefit_result` shows next to the review result.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from sbbatch.contributions import yuan_expr
+from sbbatch.declarations._common import id_column, name_column
+from sbbatch.declarations._registry import (
+    code_labels,
+    code_rules,
+    month_text,
+    name_matches_registry,
+    once_in_declaration,
+    periods_of,
+    rows_source,
+    with_all_columns,
+    with_code_labels,
+    with_registry_person,
+)
+from sbbatch.declarations._retirement import (
+    UNEMPLOYMENT,
+    contribution_months,
+    month_index,
+    unemployment_reasons,
+)
+from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+from sbbatch.policy import Policy
+
+if TYPE_CHECKING:
+    from sbbatch.store import Workspace
+
+__all__ = ["DECLARATION", "REVIEW_RULES", "benefit_result", "history_summary"]
+
+COLUMNS = (
+    id_column(),
+    name_column(required=False),
+    Column("person_category", "人员类别", "code", code_table="person_category", example="城镇制"),
+)
+
+
+def history_summary(periods: pl.DataFrame, current: pl.Expr) -> pl.DataFrame:
+    """Return each person's 缴费历史 of unemployment insurance as one line of text.
+
+    Args:
+        periods: Insured periods with ``unit_name`` (:func:`periods_of`).
+        current: The current month (open periods count up to the month before it).
+
+    Returns:
+        ``person_id``, ``history``: ``单位 起始年月至终止年月（N个月）`` joined by ``；``.
+
+    Examples:
+        >>> import datetime as dt
+        >>> periods = pl.DataFrame({"person_id": ["a"], "insurance": ["2"], "unit_id": ["u1"], "unit_name": ["甲公司"],
+        ...     "from_month": [dt.date(2020, 1, 1)], "until_month": [dt.date(2021, 7, 1)]})
+        >>> history_summary(periods, pl.lit(dt.date(2026, 11, 1))).row(0)
+        ('a', '甲公司 2020-01至2021-06（18个月）')
+    """
+    stop = pl.coalesce("until_month", current)
+    last = stop.dt.offset_by("-1mo")
+    return (
+        periods.filter(pl.col("insurance") == UNEMPLOYMENT)
+        .sort("person_id", "from_month")
+        .select(
+            "person_id",
+            pl.format(
+                "{} {}至{}（{}个月）",
+                pl.col("unit_name").fill_null(pl.col("unit_id")),
+                month_text(pl.col("from_month")),
+                month_text(last),
+                month_index(stop) - month_index(pl.col("from_month")),
+            ).alias("line"),
+        )
+        .group_by("person_id", maintain_order=True)
+        .agg(pl.col("line").str.join("；").alias("history"))
+    )
+
+
+def _facts(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
+    """Per person: the last unemployment period, any open period, paid months, history."""
+    ids = rows["person_id"]
+    periods = periods_of(ws, ids)
+    current = ws.today.replace(day=1)
+    is_open = pl.col("until_month").is_null()
+    unemployment = periods.filter(pl.col("insurance") == UNEMPLOYMENT)
+    last = (
+        unemployment.filter(~is_open)
+        .sort("until_month")
+        .group_by("person_id")
+        .agg(
+            pl.col("until_month").last().alias("leave_month"),
+            pl.col("leave_reason").last().alias("leave_reason"),
+            pl.col("unit_id").last().alias("last_unit_id"),
+            pl.col("unit_name").last().alias("last_unit_name"),
+        )
+    )
+    open_any = (
+        periods.filter(is_open)
+        .group_by("person_id")
+        .agg(
+            pl.col("unit_id").first().alias("open_unit_id"),
+            pl.col("unit_name").first().alias("open_unit_name"),
+        )
+    )
+    paid = contribution_months(ws, ids, UNEMPLOYMENT)
+    history = history_summary(periods, pl.lit(current))
+    return (
+        rows.select("person_id")
+        .unique()
+        .join(last, on="person_id", how="left")
+        .join(open_any, on="person_id", how="left")
+        .join(paid, on="person_id", how="left")
+        .join(history, on="person_id", how="left")
+    )
+
+
+def _benefit(ws: Workspace) -> tuple[int, str]:
+    """The monthly benefit in fen for the review's month (urban districts), and its policy id."""
+    frame = Policy.load().unemployment_benefit_for(
+        pl.DataFrame({"month": [ws.today.replace(day=1)]})
+    )
+    return int(frame["unemployment_benefit_fen"][0]), str(frame["policy_id"][0])
+
+
+def benefit_context(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
+    """Join declared rows with the conditions and the computed benefit."""
+    policy = Policy.load()
+    rows = with_all_columns(rows, COLUMNS)
+    monthly, policy_id = _benefit(ws)
+    context = with_registry_person(ws, rows).join(_facts(ws, rows), on="person_id", how="left")
+    granted = ws.sql(
+        "SELECT person_id, leave_month, true AS granted FROM unemployment_benefits "
+        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"ids": rows["person_id"].drop_nulls().to_list()},
+    )
+    context = context.join(granted, on=["person_id", "leave_month"], how="left")
+    context = context.join(unemployment_reasons(), on="leave_reason", how="left")
+    context = with_code_labels(
+        context.with_columns(pl.lit(ws.today.replace(day=1)).alias("current_month")),
+        COLUMNS,
+        "current_month",
+    )
+    paid = pl.col("contribution_months").fill_null(0)
+    return context.with_columns(
+        paid.alias("paid_months"),
+        policy.unemployment_months(paid / 12).alias("benefit_months"),
+        pl.lit(monthly, pl.Int64).alias("monthly_fen"),
+        pl.lit(policy_id).alias("benefit_policy_id"),
+        pl.col("leave_reason")
+        .replace_strict(code_labels("leave_reason"), default=pl.col("leave_reason"))
+        .alias("leave_reason_label"),
+        month_text(pl.col("leave_month")).alias("leave_text"),
+        month_text(pl.col("current_month")).alias("current_text"),
+        pl.col("history").fill_null("无"),
+    )
+
+
+def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
+    return benefit_context(ws, rows).with_columns(pl.lit(header["unit_id"]).alias("unit_id"))
+
+
+REVIEW_RULES: tuple[Rule, ...] = (
+    Rule(
+        "person_known",
+        "reject",
+        "person_id",
+        "未查到该人员的社保登记信息。",
+        pl.col("reg_name").is_not_null(),
+    ),
+    name_matches_registry(),
+    Rule(
+        "has_unemployment_history",
+        "reject",
+        "person_id",
+        "不符合要求：未查到该人员已终止的失业保险参保记录。",
+        pl.col("leave_month").is_not_null(),
+        when=pl.col("reg_name").is_not_null(),
+    ),
+    Rule(
+        "departed",
+        "reject",
+        "person_id",
+        "不符合要求：该人员仍在 {open_unit_name}（{open_unit_id}）参保，不是失业人员。",
+        pl.col("open_unit_id").is_null(),
+    ),
+    Rule(
+        "left_this_unit",
+        "reject",
+        "person_id",
+        "不符合要求：该人员最后参加失业保险的单位是 {last_unit_name}（{last_unit_id}），"
+        "应由该单位申报。",
+        pl.col("last_unit_id") == pl.col("unit_id"),
+    ),
+    Rule(
+        "involuntary_departure",
+        "reject",
+        "person_id",
+        "不符合要求：减员原因「{leave_reason_label}」（减员年月 {leave_text}）不属于非因本人意愿中断就业，"
+        "不能领取失业保险金。",
+        pl.col("involuntary").fill_null(False),
+        when=pl.col("leave_month").is_not_null(),
+    ),
+    Rule(
+        "paid_one_year",
+        "reject",
+        "person_id",
+        "不符合要求：失业保险累计缴费 {paid_months} 个月，不满 1 年。缴费历史：{history}。",
+        pl.col("paid_months") >= 12,
+        when=pl.col("reg_name").is_not_null(),
+    ),
+    Rule(
+        "not_granted_yet",
+        "reject",
+        "person_id",
+        "该人员本次失业（减员年月 {leave_text}）已申报失业待遇，不能重复申报。",
+        pl.col("granted").is_null(),
+    ),
+    once_in_declaration(),
+    *code_rules(COLUMNS, "current_text"),
+)
+
+
+def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> None:
+    """Record each approved benefit: months, monthly amount and total in fen, history."""
+    declaration_id = header["declaration_id"]
+    if approved.height:
+        context = benefit_context(ws, approved)
+        records = context.select(
+            "person_id",
+            "leave_month",
+            "leave_reason",
+            "paid_months",
+            "benefit_months",
+            "current_month",
+            "monthly_fen",
+            (pl.col("benefit_months") * pl.col("monthly_fen")).alias("total_fen"),
+            "benefit_policy_id",
+            "history",
+        )
+        source, params = rows_source(records)
+        ws.execute(
+            "INSERT INTO unemployment_benefits SELECT x.person_id, $unit, $declaration, "
+            "x.leave_month, x.leave_reason, x.paid_months, x.benefit_months, x.current_month, "
+            f"x.monthly_fen, x.total_fen, x.benefit_policy_id, x.history, $today FROM {source}",
+            {**params, "unit": header["unit_id"], "declaration": declaration_id, "today": ws.today},
+        )
+    ws.log_effect(
+        declaration_id, f"失业待遇申报审核通过 {approved.height} 人：已核定领取期限和失业保险金。"
+    )
+
+
+def benefit_result(ws: Workspace, declaration_id: str) -> pl.DataFrame:
+    """Return the review result with each approved person's benefit and 缴费历史.
+
+    Columns: those of :func:`sbbatch.review.result` plus ``paid_months``,
+    ``benefit_months``, ``monthly_yuan``, ``total_yuan``, ``start_month`` and ``history``
+    (null for rows not approved).
+    """
+    from sbbatch.review import result  # review imports the businesses: import when used
+
+    records = ws.sql(
+        "SELECT person_id, paid_months, benefit_months, monthly_fen, total_fen, start_month, "
+        "history FROM unemployment_benefits WHERE declaration_id = ?",
+        [declaration_id],
+    ).select(
+        "person_id",
+        "paid_months",
+        "benefit_months",
+        yuan_expr(pl.col("monthly_fen")).alias("monthly_yuan"),
+        yuan_expr(pl.col("total_fen")).alias("total_yuan"),
+        "start_month",
+        "history",
+    )
+    return result(ws, declaration_id).join(records, on="person_id", how="left")
+
+
+DECLARATION = Declaration(
+    kind="unemployment_benefit",
+    title="失业待遇申报",
+    columns=COLUMNS,
+    description="为符合领取失业待遇条件的参保人办理失业待遇申报。一行一人。",
+    review=Review(REVIEW_RULES, _context, _effects, success="符合失业待遇申领条件"),
+    detectable=False,
+)
