@@ -1,0 +1,145 @@
+"""Demo step: 退休结清 and the 行业统筹 businesses on the sample workspace.
+
+1. 退休结清: a person who left a unit with 在职转退休 (251), insured nowhere now and not
+   settled, is settled by that unit; its 养老缴费基本信息表 is printed.
+2. 行业统筹: the sample world has no industry pooling, so the unit with most 251
+   departures lists three of its retirees and longest-serving persons as 行业统筹人员
+   (电力); the unit then
+   a. 核对行业统筹人员基本信息: ticks all three (含数据报盘) and submits;
+   b. 核对行业统筹人员养老金: ticks all three and submits;
+   c. 撤销行业统筹人员养老金认定 of the first of them, then
+   d. 撤销行业统筹人员基本信息认定 of the same person.
+
+Each declaration is submitted, reviewed and its 审核结果 written to ``out_dir``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from sbbatch.declarations import get
+from sbbatch.declarations._other import mask_id
+from sbbatch.declarations._pooled import mark_pooled, pooled_of_unit
+from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
+from sbbatch.forms.settlement_forms import pension_basic_info_form
+from sbbatch.io.xlsx import write_result
+from sbbatch.review import declare, result, review
+
+if TYPE_CHECKING:
+    from sbbatch.store import Workspace
+
+__all__ = ["run"]
+
+_SCHEME = "电力"
+
+
+def _outcome(table: pl.DataFrame) -> str:
+    approved = int((table["review_result"] == "审核成功").sum())
+    return f"共{table.height}人，审核成功 {approved} 人，不通过 {table.height - approved} 人"
+
+
+def _write_result(ws: Workspace, declaration_id: str, path: Path) -> Path:
+    declaration = get(ws.declaration(declaration_id)["kind"])
+    columns = {"review_result": "审核结果", "review_opinion": "审核意见", **declaration.headers}
+    frame = result(ws, declaration_id)
+    return write_result(frame.select(list(columns)), path, f"{declaration.title}审核结果", columns)
+
+
+def _settleable(ws: Workspace) -> tuple[str, str, str]:
+    """Return (unit, person, name) of a 251 departure insured nowhere and not settled."""
+    found = ws.sql(
+        """
+        SELECT p.unit_id, p.person_id, s.name FROM insured_periods p
+        JOIN persons s USING (person_id)
+        WHERE p.insurance = $pension AND p.leave_reason = $retired
+          AND p.person_id NOT IN (SELECT person_id FROM retirement_settlements)
+          AND p.person_id NOT IN (SELECT person_id FROM insured_periods
+                                  WHERE insurance = $pension AND until_month IS NULL)
+        ORDER BY p.until_month DESC, p.person_id LIMIT 1
+        """,
+        {"pension": PENSION, "retired": RETIREMENT_REASON},
+    )
+    unit, person, name = found.row(0)
+    return str(unit), str(person), str(name)
+
+
+def _pooled_candidates(ws: Workspace) -> tuple[str, list[str]]:
+    """Return the unit with most 251 departures and three of its retirees / longest-serving."""
+    unit = str(
+        ws.sql(
+            "SELECT unit_id FROM insured_periods WHERE leave_reason = ? "
+            "GROUP BY unit_id ORDER BY count(DISTINCT person_id) DESC, unit_id LIMIT 1",
+            [RETIREMENT_REASON],
+        )["unit_id"][0]
+    )
+    persons = ws.sql(
+        """
+        SELECT person_id FROM insured_periods WHERE unit_id = $unit AND insurance = $pension
+        GROUP BY person_id
+        ORDER BY bool_or(leave_reason = $retired) DESC, min(from_month), person_id LIMIT 3
+        """,
+        {"unit": unit, "pension": PENSION, "retired": RETIREMENT_REASON},
+    )["person_id"].to_list()
+    return unit, persons
+
+
+def _declare_rows(ws: Workspace, kind: str, unit: str, rows: pl.DataFrame) -> str:
+    declaration = get(kind)
+    frame = rows.select(
+        pl.col("person_id").alias("身份证号码"),
+        pl.col("name").alias("姓名"),
+        pl.col("gender").replace_strict({"1": "男", "2": "女"}, default=None).alias("性别"),
+    )
+    declaration_id = declare(ws, frame, unit, kind=declaration.kind)
+    ws.submit(declaration_id)
+    return declaration_id
+
+
+def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+    """Run one case of 退休结清 and of each 行业统筹 business; return summary lines."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines: list[tuple[str, str]] = []
+    month = ws.today.replace(day=1)
+
+    # 1. 退休结清
+    unit, person, name = _settleable(ws)
+    settlement_id = declare(
+        ws, {"身份证号码": person, "姓名": name}, unit, kind="retirement_settlement"
+    )
+    ws.submit(settlement_id)
+    outcome = review(ws, settlement_id)
+    _write_result(ws, settlement_id, out_dir / "退休结清_审核结果.xlsx")
+    pension_basic_info_form(ws, person, out_dir / f"养老缴费基本信息表_{settlement_id}.pdf")
+    ws.mark_read(settlement_id)
+    lines.append(("退休结清", f"{settlement_id}（{mask_id(person)}）：{_outcome(outcome)}"))
+    opinions = outcome["review_opinion"].drop_nulls().unique().to_list()
+    lines.extend(("　提示", t) for t in opinions if t)
+
+    # 2. 行业统筹人员
+    pooled_unit, persons = _pooled_candidates(ws)
+    listed = mark_pooled(ws, pooled_unit, persons, _SCHEME, month)
+    lines.append(("行业统筹人员", f"单位 {pooled_unit} 列入行业统筹人员 {listed} 人（{_SCHEME}）"))
+    steps = (
+        ("pooled_person_check", None, "行业统筹基本信息核对"),
+        ("pooled_pension_check", None, "行业统筹养老金核对"),
+        ("pooled_pension_revocation", 1, "撤销行业统筹养老金认定"),
+        ("pooled_person_revocation", 1, "撤销行业统筹基本信息认定"),
+    )
+    for kind, limit, file_title in steps:
+        declaration = get(kind)
+        assert declaration.prefill is not None
+        rows = declaration.prefill(ws, pooled_unit, month)
+        if limit is not None:
+            rows = rows.head(limit)
+        declaration_id = _declare_rows(ws, kind, pooled_unit, rows)
+        outcome = review(ws, declaration_id)
+        _write_result(ws, declaration_id, out_dir / f"{file_title}_审核结果.xlsx")
+        ws.mark_read(declaration_id)
+        lines.append((declaration.title, f"{declaration_id}：{_outcome(outcome)}"))
+    still = pooled_of_unit(ws, pooled_unit, check="-person").height
+    pension = pooled_of_unit(ws, pooled_unit, check="-pension").height
+    lines.append(("行业统筹认定", f"基本信息已认定 {still} 人，养老金已认定 {pension} 人"))
+    return lines

@@ -1,0 +1,198 @@
+"""Settling the pension account of a person not yet retired (退休结清), manual §3.7.
+
+「未退休职工结清养老账户。录入退休人员的身份证号码，点击‘查询’，双击选择退休人员，信息
+自动回填，录入相关信息，点击提交中心审核。」 One row per person: 身份证号码* and 姓名.
+
+What the review checks, as the agency would:
+
+- the person is in the registry and has been insured in this unit;
+- the person left this unit with 减员原因 在职转退休 (251), or has reached the statutory
+  retirement age (:meth:`sbbatch.policy.Policy.retirement_month` of
+  :meth:`~sbbatch.policy.Policy.retirement_group`);
+- no pension period is open in any unit (an open medical period of a retiree does not
+  count: the account settled is the pension account);
+- a 251 departure before the statutory retirement month only warns (early retirement
+  needs its approval papers);
+- the account was not settled before; a person without any pension month warns.
+
+Approval records the settlement in ``retirement_settlements`` (养老账户结清日期 = the
+agency's date), which 退休申报 (§5.2) may read. 打印养老缴费基本信息表:
+:func:`sbbatch.forms.settlement_forms.pension_basic_info_form`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from sbbatch.declarations._common import id_column, name_column
+from sbbatch.declarations._other import in_unit, known_person
+from sbbatch.declarations._registry import (
+    PENSION,
+    RETIREMENT_REASON,
+    month_text,
+    name_matches_registry,
+    once_in_declaration,
+    periods_of,
+    rows_source,
+    with_all_columns,
+)
+from sbbatch.declarations._retirement import contribution_months
+from sbbatch.declarations._spec import Declaration, Review, Rule
+from sbbatch.policy import Policy
+
+if TYPE_CHECKING:
+    from sbbatch.store import Workspace
+
+__all__ = ["COLUMNS", "DECLARATION", "REVIEW_RULES", "settlement_facts", "settlements"]
+
+COLUMNS = (id_column(), name_column(required=False))
+
+
+def settlements(ws: Workspace, unit_id: str) -> pl.DataFrame:
+    """Return the unit's settled persons: ``person_id, name, settled_on, declaration_id``."""
+    return ws.sql(
+        "SELECT r.person_id, s.name, r.settled_on, r.declaration_id "
+        "FROM retirement_settlements r JOIN persons s USING (person_id) "
+        "WHERE r.unit_id = ? ORDER BY r.settled_on, r.person_id",
+        [unit_id],
+    )
+
+
+def settlement_facts(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.DataFrame:
+    """Join the rows with the facts of a settlement.
+
+    Adds ``reg_name``, ``ever_here``, ``departed_month`` (this unit's pension period closed
+    with 251), ``open_unit_id`` / ``open_unit_name`` (an open pension period anywhere),
+    ``statutory_month``, ``reached_age``, ``settled_on`` / ``settled_by`` (an earlier
+    settlement), ``contribution_months`` and the texts the messages print.
+    """
+    policy = Policy.load()
+    ids = rows["person_id"]
+    facts = in_unit(ws, unit_id, ids, insurance=PENSION).select(
+        "person_id", "reg_name", "reg_gender", "reg_birth_date", "ever_here"
+    )
+    identity = ws.sql(
+        "SELECT person_id, identity AS reg_identity FROM persons "
+        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"ids": ids.drop_nulls().to_list()},
+    )
+    pension = periods_of(ws, ids).filter(pl.col("insurance") == PENSION)
+    is_open = pl.col("until_month").is_null()
+    departed = (
+        (pl.col("unit_id") == unit_id) & (pl.col("leave_reason") == RETIREMENT_REASON) & ~is_open
+    )
+    periods = pension.group_by("person_id").agg(
+        pl.col("until_month").filter(departed).max().alias("departed_month"),
+        pl.col("unit_id").filter(is_open).first().alias("open_unit_id"),
+        pl.col("unit_name").filter(is_open).first().alias("open_unit_name"),
+    )
+    settled = ws.sql(
+        "SELECT person_id, settled_on, declaration_id AS settled_by FROM retirement_settlements "
+        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"ids": ids.drop_nulls().to_list()},
+    )
+    months = contribution_months(ws, ids, PENSION)
+    group = policy.retirement_group(pl.col("reg_gender"), pl.col("reg_identity"))
+    this_month = ws.today.replace(day=1)
+    context = rows
+    for frame in (facts, identity, periods, settled, months):
+        context = context.join(frame, on="person_id", how="left", maintain_order="left")
+    return context.with_columns(
+        pl.col("ever_here").fill_null(False),
+        pl.col("contribution_months").fill_null(0),
+        policy.retirement_month(pl.col("reg_birth_date"), group).alias("statutory_month"),
+    ).with_columns(
+        (pl.col("statutory_month") <= this_month).fill_null(False).alias("reached_age"),
+        month_text(pl.col("statutory_month")).alias("statutory_text"),
+        month_text(pl.col("departed_month")).alias("departed_text"),
+        pl.col("settled_on").dt.strftime("%Y-%m-%d").alias("settled_text"),
+    )
+
+
+def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
+    return settlement_facts(ws, with_all_columns(rows, COLUMNS), header["unit_id"])
+
+
+_KNOWN = pl.col("reg_name").is_not_null()
+
+REVIEW_RULES: tuple[Rule, ...] = (
+    known_person(),
+    name_matches_registry(),
+    Rule(
+        "person_of_unit",
+        "reject",
+        "person_id",
+        "「{reg_name}」未在本单位参加养老保险，不能办理退休结清。",
+        pl.col("ever_here"),
+        when=_KNOWN,
+    ),
+    Rule(
+        "retiring",
+        "reject",
+        "person_id",
+        "「{reg_name}」未以在职转退休从本单位减员，也未达到法定退休年龄（法定退休年月 "
+        "{statutory_text}），不能结清养老账户。提示：请先办理减员申报，减员原因选在职转退休。",
+        pl.col("departed_month").is_not_null() | pl.col("reached_age"),
+        when=_KNOWN & pl.col("ever_here"),
+    ),
+    Rule(
+        "not_insured_anywhere",
+        "reject",
+        "person_id",
+        "该人员仍在 {open_unit_name}（{open_unit_id}）参加养老保险，不能结清养老账户。"
+        "提示：请先办理减员。",
+        pl.col("open_unit_id").is_null(),
+    ),
+    Rule(
+        "departed_before_age",
+        "warn",
+        "person_id",
+        "该人员于 {departed_text} 以在职转退休减员，早于法定退休年月 {statutory_text}，"
+        "提前退休须有相应审批材料，请核对。",
+        pl.col("departed_month") >= pl.col("statutory_month"),
+    ),
+    Rule(
+        "not_settled_yet",
+        "reject",
+        "person_id",
+        "该人员的养老账户已于 {settled_text} 结清（申报编号 {settled_by}），不能重复结清。",
+        pl.col("settled_on").is_null(),
+    ),
+    Rule(
+        "has_pension_months",
+        "warn",
+        "person_id",
+        "未查到该人员的养老保险缴费月数，请核对参保记录。",
+        pl.col("contribution_months") > 0,
+        when=_KNOWN,
+    ),
+    once_in_declaration(),
+)
+
+
+def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> None:
+    """Record the settlements; 养老账户结清日期 is the agency's date."""
+    declaration_id = header["declaration_id"]
+    if approved.height:
+        source, params = rows_source(approved.select("person_id"))
+        ws.execute(
+            "INSERT INTO retirement_settlements (person_id, unit_id, settled_on, declaration_id) "
+            f"SELECT x.person_id, $unit, $today, $declaration FROM {source}",
+            {**params, "unit": header["unit_id"], "today": ws.today, "declaration": declaration_id},
+        )
+    ws.log_effect(
+        declaration_id,
+        f"退休结清审核通过 {approved.height} 人：养老账户结清日期 {ws.today:%Y-%m-%d}。",
+    )
+
+
+DECLARATION = Declaration(
+    kind="retirement_settlement",
+    title="退休结清",
+    columns=COLUMNS,
+    description="未退休职工结清养老账户（在职转退休减员或达到法定退休年龄）。一行一人。",
+    review=Review(REVIEW_RULES, _context, _effects),
+    detectable=False,
+)
