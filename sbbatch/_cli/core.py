@@ -53,8 +53,8 @@ def _kinds(args: argparse.Namespace) -> int:
 
     batch_kinds = registry()
     for key, row in kinds().items():
-        mark = "（有报盘）" if key in batch_kinds else ""
-        print(f"{key:28} {row['title']}  手册 §{row['manual']}{mark}")
+        mark = "" if key in batch_kinds else "  （尚未实现）"
+        print(f"{key:28} 手册 §{row['manual']:10} {row['title']}{mark}")
     return 0
 
 

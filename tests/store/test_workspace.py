@@ -308,3 +308,26 @@ def test_nested_transactions_join_the_outer_one(ws: Workspace) -> None:
     with ws.transaction():
         ws.create_declaration("enrolment", UNIT, ROWS)
     assert ws.table("declarations").height == before + 1
+
+
+def test_a_migration_added_below_the_last_one_still_runs(tmp_path: Path, today: dt.date) -> None:
+    import duckdb
+
+    path = tmp_path / "ws.duckdb"
+    numbers = [n for n, _ in migrations()]
+    skipped = numbers[-2]  # a file made before this migration existed, by a later sbbatch
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+        "applied_at TIMESTAMP NOT NULL)"
+    )
+    for number, migration in migrations():
+        if number != skipped:
+            con.execute(migration.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [number, migration.name])
+    con.close()
+    with Workspace(path, today=today) as ws:
+        versions = ws.sql("SELECT version FROM schema_version ORDER BY version")[
+            "version"
+        ].to_list()
+    assert versions == numbers
