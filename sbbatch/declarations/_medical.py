@@ -326,26 +326,3 @@ def insured_or_retired_here(business: str) -> Rule:
         pl.col("employed_here").fill_null(False) | pl.col("retired_here").fill_null(False),
         when=pl.col("known"),
     )
-
-
-def name_matches() -> Rule:
-    """Return the rule that a filled 姓名 is the registry's."""
-    return Rule(
-        "name_matches_registry",
-        "reject",
-        "name",
-        "姓名「{name}」与社保登记的姓名「{reg_name}」不符。提示：请核对社会保障号码和姓名。",
-        pl.col("name") == pl.col("reg_name"),
-    )
-
-
-def no_open_medical_declaration() -> Rule:
-    """Return the rule that no earlier unfinished declaration of the person is open."""
-    return Rule(
-        "no_open_declaration",
-        "reject",
-        "person_id",
-        "该人员另有未办结的{other_kind_title}（申报编号 {other_declaration_id}）。"
-        "提示：请先提交审核或作废该申报。",
-        pl.col("other_declaration_id").is_null(),
-    )

@@ -29,14 +29,14 @@ from sbbatch.declarations._medical import (
     hospital_code_format,
     insured_or_retired_here,
     is_remote_code,
-    name_matches,
-    no_open_medical_declaration,
     person_known,
     with_medical_person,
 )
 from sbbatch.declarations._registry import (
     code_labels,
     code_rules,
+    name_matches_registry,
+    no_open_declaration,
     rows_source,
     with_all_columns,
     with_code_labels,
@@ -210,7 +210,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
 REVIEW_RULES: tuple[Rule, ...] = (
     person_known(),
     insured_or_retired_here("门诊规定病种申请"),
-    name_matches(),
+    name_matches_registry(),
     Rule(
         "disease_not_approved",
         "reject",
@@ -234,7 +234,7 @@ REVIEW_RULES: tuple[Rule, ...] = (
         pl.col("held_certificate_no").is_null(),
         when=pl.col("application_type").fill_null(FIRST_APPLICATION) == FIRST_APPLICATION,
     ),
-    no_open_medical_declaration(),
+    no_open_declaration(),
     *_ROW_RULES,
     *RULES,
     *code_rules(COLUMNS, "on_text"),

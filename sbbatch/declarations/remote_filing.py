@@ -26,8 +26,6 @@ from sbbatch.declarations._medical import (
     active_filings,
     hospital_code_format,
     insured_or_retired_here,
-    name_matches,
-    no_open_medical_declaration,
     person_known,
     region_names,
     remote_code_level_rule,
@@ -36,6 +34,8 @@ from sbbatch.declarations._medical import (
 )
 from sbbatch.declarations._registry import (
     code_rules,
+    name_matches_registry,
+    no_open_declaration,
     once_in_declaration,
     rows_source,
     with_all_columns,
@@ -190,7 +190,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
 REVIEW_RULES: tuple[Rule, ...] = (
     person_known(),
     insured_or_retired_here("异地人员备案"),
-    name_matches(),
+    name_matches_registry(),
     Rule(
         "medical_type_matches_status",
         "warn",
@@ -220,7 +220,7 @@ REVIEW_RULES: tuple[Rule, ...] = (
         pl.col("filing_id").is_null(),
         when=pl.col("today") >= pl.col("refile_from"),
     ),
-    no_open_medical_declaration(),
+    no_open_declaration(),
     once_in_declaration(),
     Rule(
         "region_name_matches_code",

@@ -18,12 +18,16 @@ from sbbatch.declarations._medical import (
     MEDICAL_KINDS,
     active_filings,
     insured_or_retired_here,
-    name_matches,
-    no_open_medical_declaration,
     person_known,
     with_medical_person,
 )
-from sbbatch.declarations._registry import once_in_declaration, rows_source, with_all_columns
+from sbbatch.declarations._registry import (
+    name_matches_registry,
+    no_open_declaration,
+    once_in_declaration,
+    rows_source,
+    with_all_columns,
+)
 from sbbatch.declarations._spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
@@ -78,7 +82,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
 REVIEW_RULES: tuple[Rule, ...] = (
     person_known(),
     insured_or_retired_here("撤销异地人员备案"),
-    name_matches(),
+    name_matches_registry(),
     Rule(
         "active_filing",
         "reject",
@@ -109,7 +113,7 @@ REVIEW_RULES: tuple[Rule, ...] = (
         "原安置日期 {start_date} 与备案记录的 {filing_start_text} 不一致，以备案记录为准。",
         pl.col("start_date") == pl.col("filing_start_date"),
     ),
-    no_open_medical_declaration(),
+    no_open_declaration(),
     once_in_declaration(),
 )
 
