@@ -187,7 +187,7 @@ def _rate_text(rate_ppm: int | None, fixed_fen: int | None) -> str:
     return percent(rate_ppm)
 
 
-class _Grid:
+class Grid:
     """Draw ruled cells of a form on an :class:`FormPDF` page, row by row."""
 
     def __init__(
@@ -218,6 +218,59 @@ class _Grid:
         pdf.ln(h)
 
 
+def fee_form_head(
+    pdf: FormPDF,
+    ws: Workspace,
+    unit: dict[str, Any],
+    persons: int,
+    groups: dict[str, int | None],
+    *,
+    agency: str = _AGENCY,
+) -> None:
+    """Print the head of a 社会保险费申报表: the header line, 缴费单位 and 职工情况.
+
+    Args:
+        pdf: The form being printed.
+        ws: The workspace (its date is the 填表日期).
+        unit: The unit's row (unit_id, name, unit_type, bank, payment_method).
+        persons: 职工情况 总数.
+        groups: Persons per 人员类别 group (城合制, 农合制, 挂靠, 个体).
+        agency: The 代征机构.
+    """
+    pdf.set_font(pdf.font_family, size=9)
+    header = (
+        f"单位类型:{_label('unit_type', unit['unit_type'])}    "
+        f"填表日期:{ws.today:%Y年%m月%d日}    代征机构:{agency}"
+    )
+    pdf.cell(0, 6, header, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    grid = Grid(pdf, [11, 13, 34, 11, 11, 15, 15])
+    unit_block = [
+        ("代码", unit["unit_id"], "总数", str(persons)),
+        ("名称", unit["name"], "城合制", str(groups.get("城合制") or "")),
+        ("开户银行", unit["bank"] or "", "农合制", str(groups.get("农合制") or "")),
+        ("开户方式", "", "挂靠", str(groups.get("挂靠") or "")),
+        (
+            "缴费方式",
+            _label("payment_method", unit["payment_method"]),
+            "个体",
+            str(groups.get("个体") or ""),
+        ),
+    ]
+    for index, (label, value, group, count) in enumerate(unit_block):
+        grid.row(
+            [
+                ("缴费单位" if index == 0 else "", 1, "C"),
+                (label, 1, "C"),
+                (value, 1, "L"),
+                ("职工情况" if index == 0 else "", 1, "C"),
+                ("总数" if index == 0 else ("其中" if index == 1 else ""), 1, "C"),
+                (group if index else "", 1, "C"),
+                (count, 1, "R"),
+            ]
+        )
+
+
 def declaration_form(
     ws: Workspace,
     unit_id: str,
@@ -245,37 +298,8 @@ def declaration_form(
     data = form_data(ws, unit_id, month=month, bill_id=bill_id)
     unit = data["unit"]
     pdf = FormPDF("社会保险费申报表")
-    pdf.set_font(pdf.font_family, size=9)
-    header = f"单位类型:{_label('unit_type', unit['unit_type'])}    填表日期:{ws.today:%Y年%m月%d日}    代征机构:{agency}"
-    pdf.cell(0, 6, header, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1)
-    grid = _Grid(pdf, [11, 13, 34, 11, 11, 15, 15])
-    groups = data["groups"]
-    unit_block = [
-        ("代码", unit_id, "总数", str(data["persons"])),
-        ("名称", unit["name"], "城合制", str(groups["城合制"] or "")),
-        ("开户银行", unit["bank"] or "", "农合制", str(groups["农合制"] or "")),
-        ("开户方式", "", "挂靠", str(groups["挂靠"] or "")),
-        (
-            "缴费方式",
-            _label("payment_method", unit["payment_method"]),
-            "个体",
-            str(groups["个体"] or ""),
-        ),
-    ]
-    for index, (label, value, group, count) in enumerate(unit_block):
-        grid.row(
-            [
-                ("缴费单位" if index == 0 else "", 1, "C"),
-                (label, 1, "C"),
-                (value, 1, "L"),
-                ("职工情况" if index == 0 else "", 1, "C"),
-                ("总数" if index == 0 else ("其中" if index == 1 else ""), 1, "C"),
-                (group if index else "", 1, "C"),
-                (count, 1, "R"),
-            ]
-        )
-    totals = _Grid(pdf, [22, 28, 22, 28])
+    fee_form_head(pdf, ws, unit, data["persons"], data["groups"], agency=agency)
+    totals = Grid(pdf, [22, 28, 22, 28])
     totals.row(
         [
             ("单位工资总额", 1, "C"),
@@ -292,7 +316,7 @@ def declaration_form(
             (yuan(data["person_wage_fen"]), 1, "R"),
         ]
     )
-    money = _Grid(pdf, [20, 17, 12, 15, 17, 12, 15, 17], height=7, size=8.5)
+    money = Grid(pdf, [20, 17, 12, 15, 17, 12, 15, 17], height=7, size=8.5)
     money.row(
         [("", 1, "C"), ("单位缴费", 3, "C"), ("个人缴费", 3, "C"), ("缴费合计", 1, "C")], fill=True
     )
@@ -350,7 +374,7 @@ def declaration_form(
         ],
         fill=True,
     )
-    words = _Grid(pdf, [1])
+    words = Grid(pdf, [1])
     words.row([(f"合计金额(人民币)大写:{fen_in_words(data['total_fen'])}", 1, "L")], height=8)
     pdf.ln(1)
     pdf.signature_boxes(("缴费单位（盖章）", "征缴机构（盖章）", "备注:"))

@@ -16,7 +16,7 @@ import polars as pl
 from sbbatch import codes
 from sbbatch.contributions import yuan
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.forms.money_forms import CATEGORY_GROUPS
+from sbbatch.forms.money_forms import CATEGORY_GROUPS, Grid, fee_form_head
 from sbbatch.forms.pdf import FormPDF
 from sbbatch.forms.rmb import fen_in_words
 from sbbatch.review import RESULT_LABELS
@@ -27,27 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["medical_subsidy_form"]
 
 _AGENCY = "济南市社保办"
-
-
-class _Grid:
-    """Ruled cells on a :class:`FormPDF` page, row by row (widths are relative)."""
-
-    def __init__(self, pdf: FormPDF, widths: list[float], height: float = 7.0) -> None:
-        self.pdf = pdf
-        scale = (pdf.w - pdf.l_margin - pdf.r_margin) / sum(widths)
-        self.widths = [w * scale for w in widths]
-        self.height = height
-
-    def row(self, cells: list[tuple[str, int, str]], *, fill: bool = False) -> None:
-        pdf = self.pdf
-        pdf.set_font(pdf.font_family, size=9)
-        pdf.set_fill_color(240, 240, 240)
-        column = 0
-        for text, span, align in cells:
-            width = sum(self.widths[column : column + span])
-            pdf.cell(width, self.height, text, border=1, align=align, fill=fill and bool(text))
-            column += span
-        pdf.ln(self.height)
 
 
 def _label(table: str, code: str | None) -> str:
@@ -87,41 +66,8 @@ def medical_subsidy_form(ws: Workspace, declaration_id: str, path: str | Path) -
             counts[group] += n
     month = header["business_month"]
     pdf = FormPDF("社会保险费申报表")
-    pdf.set_font(pdf.font_family, size=9)
-    pdf.cell(
-        0,
-        6,
-        f"单位类型:{_label('unit_type', unit['unit_type'])}    "
-        f"填表日期:{ws.today:%Y年%m月%d日}    代征机构:{_AGENCY}",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    grid = _Grid(pdf, [11, 13, 34, 11, 11, 15, 15])
-    block = [
-        ("代码", unit["unit_id"], "总数", str(counted["person_id"].n_unique())),
-        ("名称", unit["name"], "城合制", str(counts["城合制"] or "")),
-        ("开户银行", unit["bank"] or "", "农合制", str(counts["农合制"] or "")),
-        ("开户方式", "", "挂靠", str(counts["挂靠"] or "")),
-        (
-            "缴费方式",
-            _label("payment_method", unit["payment_method"]),
-            "个体",
-            str(counts["个体"] or ""),
-        ),
-    ]
-    for index, (label, value, group, count) in enumerate(block):
-        grid.row(
-            [
-                ("缴费单位" if index == 0 else "", 1, "C"),
-                (label, 1, "C"),
-                (value, 1, "L"),
-                ("职工情况" if index == 0 else "", 1, "C"),
-                ("总数" if index == 0 else ("其中" if index == 1 else ""), 1, "C"),
-                (group if index else "", 1, "C"),
-                (count, 1, "R"),
-            ]
-        )
-    totals = _Grid(pdf, [22, 28, 22, 28])
+    fee_form_head(pdf, ws, unit, counted["person_id"].n_unique(), dict(counts))
+    totals = Grid(pdf, [22, 28, 22, 28])
     totals.row(
         [
             ("单位工资总额", 1, "C"),
@@ -131,7 +77,7 @@ def medical_subsidy_form(ws: Workspace, declaration_id: str, path: str | Path) -
         ]
     )
     totals.row([("单位基数总额", 1, "C"), ("", 1, "R"), ("个人工资总额", 1, "C"), ("", 1, "R")])
-    money = _Grid(pdf, [20, 17, 12, 15, 17, 12, 15, 17])
+    money = Grid(pdf, [20, 17, 12, 15, 17, 12, 15, 17])
     money.row(
         [("", 1, "C"), ("单位缴费", 3, "C"), ("个人缴费", 3, "C"), ("缴费合计", 1, "C")], fill=True
     )
@@ -160,7 +106,7 @@ def medical_subsidy_form(ws: Workspace, declaration_id: str, path: str | Path) -
         + [(amount, 1, "R")],
         fill=True,
     )
-    _Grid(pdf, [1], height=8).row([(f"合计金额(人民币)大写:{fen_in_words(total)}", 1, "L")])
+    Grid(pdf, [1], height=8).row([(f"合计金额(人民币)大写:{fen_in_words(total)}", 1, "L")])
     pdf.ln(1)
     pdf.signature_boxes(("缴费单位（盖章）", "征缴机构（盖章）", "备注:"))
     pdf.table(
