@@ -271,6 +271,28 @@ def fee_form_head(
         )
 
 
+def fee_money_grid(pdf: FormPDF) -> Grid:
+    """Print the two header rows of the 申报表's money part; return its grid for the rows."""
+    money = Grid(pdf, [20, 17, 12, 15, 17, 12, 15, 17], height=7, size=8.5)
+    money.row(
+        [("", 1, "C"), ("单位缴费", 3, "C"), ("个人缴费", 3, "C"), ("缴费合计", 1, "C")], fill=True
+    )
+    money.row(
+        [
+            ("险种标志", 1, "C"),
+            ("缴费基数", 1, "C"),
+            ("缴费费率(%)", 1, "C"),
+            ("缴费金额(元)", 1, "C"),
+            ("缴费基数", 1, "C"),
+            ("缴费费率(%)", 1, "C"),
+            ("缴费金额(元)", 1, "C"),
+            ("(元)", 1, "C"),
+        ],
+        fill=True,
+    )
+    return money
+
+
 def declaration_form(
     ws: Workspace,
     unit_id: str,
@@ -316,23 +338,7 @@ def declaration_form(
             (yuan(data["person_wage_fen"]), 1, "R"),
         ]
     )
-    money = Grid(pdf, [20, 17, 12, 15, 17, 12, 15, 17], height=7, size=8.5)
-    money.row(
-        [("", 1, "C"), ("单位缴费", 3, "C"), ("个人缴费", 3, "C"), ("缴费合计", 1, "C")], fill=True
-    )
-    money.row(
-        [
-            ("险种标志", 1, "C"),
-            ("缴费基数", 1, "C"),
-            ("缴费费率(%)", 1, "C"),
-            ("缴费金额(元)", 1, "C"),
-            ("缴费基数", 1, "C"),
-            ("缴费费率(%)", 1, "C"),
-            ("缴费金额(元)", 1, "C"),
-            ("(元)", 1, "C"),
-        ],
-        fill=True,
-    )
+    money = fee_money_grid(pdf)
     rows = data["rows"].with_columns(insurance_label_expr(pl.col("insurance")).alias("label"))
     order = sorted(rows["insurance"].unique().to_list(), key=int)
     for code in order:

@@ -16,7 +16,7 @@ import polars as pl
 from sbbatch import codes
 from sbbatch.contributions import yuan
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.forms.money_forms import CATEGORY_GROUPS, Grid, fee_form_head
+from sbbatch.forms.money_forms import CATEGORY_GROUPS, Grid, fee_form_head, fee_money_grid
 from sbbatch.forms.pdf import FormPDF
 from sbbatch.forms.rmb import fen_in_words
 from sbbatch.review import RESULT_LABELS
@@ -77,23 +77,7 @@ def medical_subsidy_form(ws: Workspace, declaration_id: str, path: str | Path) -
         ]
     )
     totals.row([("单位基数总额", 1, "C"), ("", 1, "R"), ("个人工资总额", 1, "C"), ("", 1, "R")])
-    money = Grid(pdf, [20, 17, 12, 15, 17, 12, 15, 17])
-    money.row(
-        [("", 1, "C"), ("单位缴费", 3, "C"), ("个人缴费", 3, "C"), ("缴费合计", 1, "C")], fill=True
-    )
-    money.row(
-        [
-            ("险种标志", 1, "C"),
-            ("缴费基数", 1, "C"),
-            ("缴费费率(%)", 1, "C"),
-            ("缴费金额(元)", 1, "C"),
-            ("缴费基数", 1, "C"),
-            ("缴费费率(%)", 1, "C"),
-            ("缴费金额(元)", 1, "C"),
-            ("(元)", 1, "C"),
-        ],
-        fill=True,
-    )
+    money = fee_money_grid(pdf)
     amount = yuan(total)
     money.row(
         [("医疗账户补助金", 1, "L"), ("", 1, "R"), ("", 1, "R"), (amount, 1, "R")]
