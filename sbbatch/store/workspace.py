@@ -552,7 +552,7 @@ class Workspace:
                 change the registry (open or close insured periods, …).
             note: Recorded in the event log.
         """
-        header = self.declaration(declaration_id)
+        self.declaration(declaration_id)  # a clear error for an unknown number
         expected = self._con.execute(
             "SELECT count(*) FROM declaration_rows WHERE declaration_id = ?", [declaration_id]
         ).fetchall()[0][0]
@@ -576,7 +576,6 @@ class Workspace:
                 )
                 effects(self, approved)
                 self._checkpoint("review:effects")
-        del header
 
     def mark_read(
         self, declaration_id: str, failed_rows: str = "redraft", note: str | None = None
