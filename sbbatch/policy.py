@@ -240,6 +240,7 @@ TABLES: Final[tuple[_Spec, ...]] = (
         None,  # open-ended rows; the loader keeps the windows, the view shows the notes
     ),
     _Spec("card_photo", {"parameter": "text!", "value": "text!"}, ("parameter",), None),
+    _Spec("working_age", {"parameter": "text!", "value": "text!"}, ("parameter",), None),
     _Spec(
         "remote_filing",
         {"registered_from": "date", "registered_to": "date", "min_months": "int!"},

@@ -56,9 +56,13 @@ __all__ = [
     "with_registry_person",
 ]
 
-#: Minimum working age in completed years: 《劳动法》第十五条 forbids employing anyone under
-#: sixteen (禁止用人单位招用未满十六周岁的未成年人). Not yet a row of ``schemas/policy``.
-MIN_WORKING_AGE_YEARS = 16
+#: Minimum working age in completed years (《劳动法》第十五条), from ``schemas/policy``.
+MIN_WORKING_AGE_YEARS = int(
+    Policy.load()
+    .tables["working_age"]
+    .filter(pl.col("parameter") == "min_working_age_years")["value"]
+    .item()
+)
 
 #: The businesses whose open declarations block another one for the same person.
 REGISTRY_KINDS = ("enrolment", "departure", "leave_reason_change", "interrupted_to_retired")
