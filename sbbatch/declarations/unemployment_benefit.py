@@ -224,7 +224,8 @@ REVIEW_RULES: tuple[Rule, ...] = (
         "reject",
         "person_id",
         "不符合要求：失业保险累计缴费 {paid_months} 个月，不满 1 年。缴费历史：{history}。",
-        pl.col("paid_months") >= 12,
+        # eligibility is the policy's own table: fewer than 1 year gives no benefit months
+        pl.col("benefit_months").fill_null(0) > 0,
         when=pl.col("reg_name").is_not_null(),
     ),
     Rule(
