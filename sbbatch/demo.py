@@ -101,7 +101,7 @@ def run_demo(db: str | Path | None = None, out: str | Path = "out/demo") -> Path
             stale.unlink(missing_ok=True)
     print(f"sbbatch 演示：经办日期 {DEMO_TODAY:%Y-%m-%d}，工作区 {db_path}，输出目录 {out_dir}")
     lines: list[tuple[str, str]] = []
-    with Workspace(db_path, today=DEMO_TODAY) as ws:
+    with Workspace(db_path, today=DEMO_TODAY, create=True) as ws:
         world = generate()
         counts = world.load_into(ws)
         print("已装入示例数据：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))

@@ -136,7 +136,7 @@ class Server:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     path = tmp_path / "workspace.duckdb"
-    with Workspace(path, today=TODAY) as ws:
+    with Workspace(path, today=TODAY, create=True) as ws:
         sample.generate(n_units=2, n_persons=40).load_into(ws)
         unit_id = str(ws.table("units")["unit_id"].sort()[0])
     yield path, unit_id

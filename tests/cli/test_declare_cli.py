@@ -36,7 +36,7 @@ def _with_declare_commands(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     path = tmp_path / "ws.duckdb"
-    with Workspace(path, today=dt.date(2026, 11, 26)) as ws:
+    with Workspace(path, today=dt.date(2026, 11, 26), create=True) as ws:
         ws.load(
             units=pl.DataFrame(
                 {

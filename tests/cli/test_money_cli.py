@@ -37,7 +37,7 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "ws.duckdb"
     insurances = ["1", "2", "3", "4", "10"]
     people = [(UNIT, person(1), 5000_55), (UNIT, person(2), 30000_00), (BANK, person(3), 6000_00)]
-    with Workspace(path, today=dt.date(2026, 11, 26)) as ws:
+    with Workspace(path, today=dt.date(2026, 11, 26), create=True) as ws:
         ws.load(
             units=pl.DataFrame(
                 {

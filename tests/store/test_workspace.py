@@ -72,7 +72,7 @@ def _bring_to(ws: Workspace, status: str, kind: str = "wage_base", failures: boo
 
 def test_migration_from_an_empty_file(tmp_path: Path, today: dt.date) -> None:
     path = tmp_path / "ws.duckdb"
-    with Workspace(path, today=today) as ws:
+    with Workspace(path, today=today, create=True) as ws:
         assert ws.schema_version == max(n for n, _ in migrations())
         assert {
             "units",
@@ -89,7 +89,7 @@ def test_migration_from_an_empty_file(tmp_path: Path, today: dt.date) -> None:
 
 def test_a_newer_workspace_is_refused(tmp_path: Path, today: dt.date) -> None:
     path = tmp_path / "ws.duckdb"
-    with Workspace(path, today=today) as ws:
+    with Workspace(path, today=today, create=True) as ws:
         ws.execute("INSERT INTO schema_version VALUES (999, '999_future.sql', ?)", [ws.now()])
     with pytest.raises(WorkspaceVersionError, match="版本为 999"):
         Workspace(path, today=today)
@@ -263,7 +263,7 @@ def test_a_second_writer_gets_a_clear_error(tmp_path: Path, today: dt.date) -> N
         "except WorkspaceLockedError as e:\n"
         "    print(e.text); sys.exit(3)\n"
     )
-    with Workspace(path, today=today):
+    with Workspace(path, today=today, create=True):
         result = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
         )
@@ -276,7 +276,7 @@ def test_a_second_writer_gets_a_clear_error(tmp_path: Path, today: dt.date) -> N
 def test_the_lock_error_in_process(tmp_path: Path, today: dt.date) -> None:
     # DuckDB lets one process open a file twice; the cross-process case is above.
     path = tmp_path / "ws.duckdb"
-    with Workspace(path, today=today) as first:
+    with Workspace(path, today=today, create=True) as first:
         second = Workspace(path, today=today)
         assert second.schema_version == first.schema_version
         second.close()
