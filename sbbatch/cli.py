@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -25,6 +26,9 @@ COMMAND_MODULES = (
     "sbbatch._cli.cards",
 )
 
+#: argparse's English prefix of a bad argument's message, shown as ``--today：``.
+_ARGUMENT = re.compile(r"^argument ([^:]+): ")
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -33,6 +37,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
+        message = _ARGUMENT.sub(r"\1：", message)
         self.exit(2, f"sbbatch：参数有误：{message}\n")
 
 
@@ -54,7 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``sbbatch`` command line; return its exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a usage error (already printed in Chinese) or --help
+        return exc.code if isinstance(exc.code, int) else 2
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import codes, ids
+from sbbatch._files import atomic_path
 from sbbatch.declarations import Declaration, get
 from sbbatch.declarations._spec import LEVEL_LABELS
 from sbbatch.exceptions import UnusableInputError
@@ -483,7 +484,8 @@ class Table:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         page = f'<!doctype html>\n<html lang="zh-CN"><meta charset="utf-8">\n<body>{self.html}</body></html>\n'
-        target.write_text(page, encoding="utf-8")
+        with atomic_path(target) as part:
+            part.write_text(page, encoding="utf-8")
         return target
 
     def __str__(self) -> str:

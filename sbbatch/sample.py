@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Final
 import polars as pl
 
 from sbbatch._csv import read_commented_csv
+from sbbatch._files import atomic_path
 from sbbatch._resources import schemas_dir
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.ids import check_char
@@ -1212,7 +1213,8 @@ def write_sample(directory: Path, world: SampleWorld) -> list[Path]:
     written = []
     for name, frame in world.frames().items():
         path = directory / f"{name}.csv"
-        frame.write_csv(path)
+        with atomic_path(path) as part:
+            frame.write_csv(part)
         written.append(path)
     return written
 

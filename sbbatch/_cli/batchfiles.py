@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from sbbatch._cli.args import month_arg
+
 if TYPE_CHECKING:
     from sbbatch.declarations import Declaration
 
@@ -74,11 +76,11 @@ def _template(args: argparse.Namespace) -> int:
         if declaration.prefill is None:
             print(f"sbbatch：{declaration.title}没有含数据报盘。", file=sys.stderr)
             return 2
-        from sbbatch.io.normalise import parse_month
         from sbbatch.store import Workspace
 
-        month = pl.select(parse_month(pl.lit(args.month))).item() if args.month else None
+        month = args.month
         with Workspace(args.db, read_only=True) as ws:
+            ws.unit(args.unit)  # an unknown unit is refused, not written as an empty template
             data = declaration.prefill(ws, args.unit, month or ws.today.replace(day=1))
     write_template(declaration, Path(args.output), data)
     rows = f"，含 {data.height} 行数据" if data is not None else ""
@@ -112,7 +114,7 @@ def register(commands: Any) -> None:
     template.add_argument("-o", "--output", required=True, help="输出文件（xlsx）")
     template.add_argument("--with-data", action="store_true", help="含数据报盘：从工作区带出人员")
     template.add_argument("--unit", help="单位编号（含数据报盘）")
-    template.add_argument("--month", help="申报年月，如 2026-11（含数据报盘）")
+    template.add_argument("--month", type=month_arg, help="申报年月，如 2026-11（含数据报盘）")
     template.set_defaults(handler=_template)
 
     convert = commands.add_parser(

@@ -9,12 +9,13 @@ agency's date (经办日期) of the workspace; by default it is the system date.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from sbbatch._cli.args import date_arg, month_arg
 
 __all__ = ["register"]
 
@@ -23,35 +24,10 @@ _QUERIES = ("unit", "persons", "declarations", "progress")
 
 
 # ----------------------------------------------------------------------------- helpers
-def _today(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        from sbbatch.exceptions import UnusableInputError
-
-        msg = f"经办日期「{text}」无效。提示：请写成 2026-11-26。"
-        raise UnusableInputError(msg) from None
-
-
-def _month(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    from sbbatch.exceptions import UnusableInputError
-    from sbbatch.io.normalise import parse_month
-
-    month = pl.DataFrame({"month": [text]}).select(parse_month(pl.col("month"))).item()
-    if month is None:
-        msg = f"年月「{text}」无效。提示：请写成 2026-11。"
-        raise UnusableInputError(msg)
-    return month
-
-
 def _workspace(args: argparse.Namespace, *, read_only: bool = False) -> Any:
     from sbbatch.store import Workspace
 
-    return Workspace(args.db, today=_today(args.today), read_only=read_only)
+    return Workspace(args.db, today=args.today, read_only=read_only)
 
 
 def _masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
@@ -110,7 +86,7 @@ def _declare(args: argparse.Namespace) -> int:
             ws,
             batch,
             args.unit,
-            business_month=_month(args.month),
+            business_month=args.month,
             accepted_only=args.accepted_only,
         )
         rows = ws.declaration_rows(declaration_id).height
@@ -201,7 +177,7 @@ def _query(args: argparse.Namespace) -> int:
 
     with _workspace(args, read_only=True) as ws:
         if args.name == "unit":
-            frame = queries.unit_info(ws, args.unit, month=_month(args.month))
+            frame = queries.unit_info(ws, args.unit, month=args.month)
             title = "单位信息"
         elif args.name == "persons":
             if not args.unit:
@@ -210,7 +186,7 @@ def _query(args: argparse.Namespace) -> int:
             frame = queries.unit_persons(
                 ws,
                 args.unit,
-                month=_month(args.month),
+                month=args.month,
                 name=args.person_name,
                 person_id=args.id,
                 status=args.status,
@@ -222,8 +198,8 @@ def _query(args: argparse.Namespace) -> int:
                 args.unit,
                 kind=args.kind,
                 status=args.status,
-                month_from=_month(args.month_from),
-                month_to=_month(args.month_to),
+                month_from=args.month_from,
+                month_to=args.month_to,
             ).drop("kind", "status", "unit_name")
             title = "申报业务"
         else:
@@ -257,7 +233,7 @@ def _print_progress(frame: pl.DataFrame, person_id: str | None) -> None:
 def register(commands: Any) -> None:
     """Add the declaring and reviewing commands to the parser."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--today", help="经办日期，如 2026-11-26（默认今天）")
+    common.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
     common.add_argument("--unmask", action="store_true", help="显示完整的身份证号码")
 
     def add(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
@@ -271,7 +247,7 @@ def register(commands: Any) -> None:
     declare.add_argument("file", help="报盘文件：xlsx、xls、csv 或 parquet")
     declare.add_argument("--unit", required=True, help="单位编号")
     declare.add_argument("--kind", help="业务，如 enrolment（增员申报）；不填则按表头识别")
-    declare.add_argument("--month", help="申报年月，如 2026-12")
+    declare.add_argument("--month", type=month_arg, help="申报年月，如 2026-12")
     declare.add_argument(
         "--accepted-only",
         action="store_true",
@@ -302,12 +278,12 @@ def register(commands: Any) -> None:
     )
     query.add_argument("name", choices=_QUERIES, help="查询：unit、persons、declarations、progress")
     query.add_argument("--unit", help="单位编号")
-    query.add_argument("--month", help="查询年月，如 2026-11")
+    query.add_argument("--month", type=month_arg, help="查询年月，如 2026-11")
     query.add_argument("--name", dest="person_name", help="姓名（包含）")
     query.add_argument("--id", help="身份证号码")
     query.add_argument(
         "--status", help="状态：参保缴费/暂停缴费/终止，或申报状态 录入/已提交/已审核/已读/已作废"
     )
     query.add_argument("--kind", help="业务，如 enrolment 或 增员申报")
-    query.add_argument("--from", dest="month_from", help="申报时间自，如 2026-01")
-    query.add_argument("--to", dest="month_to", help="申报时间至，如 2026-12")
+    query.add_argument("--from", dest="month_from", type=month_arg, help="申报时间自，如 2026-01")
+    query.add_argument("--to", dest="month_to", type=month_arg, help="申报时间至，如 2026-12")

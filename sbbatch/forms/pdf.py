@@ -15,6 +15,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
+from sbbatch._files import atomic_path
 from sbbatch.forms._font import cjk_font_path
 
 __all__ = ["FormPDF"]
@@ -153,5 +154,6 @@ class FormPDF(FPDF):
         """Write the PDF to ``path`` and return it."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        self.output(str(target))
+        with atomic_path(target) as part:  # written beside the target, renamed when whole
+            self.output(str(part))
         return target

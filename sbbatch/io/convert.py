@@ -36,6 +36,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from sbbatch._files import atomic_path
 from sbbatch.declarations import Declaration, get, registry
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.read import ROW_COLUMN, RawTable, header_key, read_table
@@ -557,7 +558,8 @@ def _write(
         else:
             write_frame(frame, target, sheet="Sheet1", text_columns=frame.columns)
     elif out_format == "parquet":
-        frame.write_parquet(target)
+        with atomic_path(target) as part:
+            frame.write_parquet(part)
     else:
         _write_csv(frame, target, csv_codec or "utf-8-sig")
 
@@ -576,7 +578,8 @@ def _write_csv(frame: pl.DataFrame, target: Path, codec: str) -> None:
         )
         raise UnusableInputError(msg) from error
     try:
-        target.write_bytes(data)
+        with atomic_path(target) as part:
+            part.write_bytes(data)
     except OSError as error:
         msg = f"无法写入文件 {target}：{error}。提示：若该文件正在 Excel 中打开，请先关闭。"
         raise UnusableInputError(msg) from error

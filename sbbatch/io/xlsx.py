@@ -39,6 +39,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
 from sbbatch import codes
+from sbbatch._files import atomic_path
 from sbbatch.declarations._spec import LEVEL_LABELS, Column, Declaration
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.read import ROW_COLUMN, header_key
@@ -170,20 +171,21 @@ def open_workbook(path: str | Path, *, rows: int = 0) -> Iterator[Any]:
             "提示：请分成多个文件，或改存为 csv / parquet。"
         )
         raise UnusableInputError(msg)
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "default_format_properties": {"font_name": _FONT, "font_size": 11},
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-            "constant_memory": rows > CONSTANT_MEMORY_ROWS,
-            "nan_inf_to_errors": True,
-        },
-    )
-    yield workbook
     try:
-        workbook.close()
+        with atomic_path(path) as part:  # written beside the target, renamed when whole
+            workbook = xlsxwriter.Workbook(
+                str(part),
+                {
+                    "default_format_properties": {"font_name": _FONT, "font_size": 11},
+                    "strings_to_formulas": False,
+                    "strings_to_numbers": False,
+                    "strings_to_urls": False,
+                    "constant_memory": rows > CONSTANT_MEMORY_ROWS,
+                    "nan_inf_to_errors": True,
+                },
+            )
+            yield workbook  # after an exception the workbook is never closed: nothing written
+            workbook.close()
     except (FileCreateError, OSError) as error:
         msg = f"无法写入文件 {path}：{error}。提示：若该文件正在 Excel 中打开，请先关闭；并确认文件夹存在且可写。"
         raise UnusableInputError(msg) from error
