@@ -595,6 +595,17 @@ def _column_failures(
             )
         case "name" | "text":
             if column.type == "name":
+                # a name becomes part of file names (缴费证明_姓名_….pdf): one path component
+                add(
+                    pl.col(field).str.contains(r"[/\\\x00-\x1f\x7f]"),
+                    "name_path_chars",
+                    "reject",
+                    message_expr(
+                        f"{header}「{{value}}」含有斜杠或控制字符（如换行），不是有效的姓名。"
+                        "提示：删去这些字符后重新导入。",
+                        value=entered,
+                    ),
+                )
                 add(
                     pl.col(field).str.contains(r"[0-9A-Za-z]{2,}|[!#$%^&*_|<>?]"),
                     "name_chars",

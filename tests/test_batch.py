@@ -90,6 +90,10 @@ def test_an_excel_serial_month_is_read_with_a_warning() -> None:
         ("出生日期", "1990-02-30", "date_format"),
         ("手机号码", "1381234567", "phone_format"),
         ("参加工作日期", "1980-01-01", "work_start_before_birth"),
+        ("姓名", "甲/../../../../tmp/x", "name_path_chars"),
+        ("姓名", "张\\三", "name_path_chars"),
+        ("姓名", "张\x07三", "name_path_chars"),
+        ("姓名", "张三\x00", "name_path_chars"),
     ],
 )
 def test_each_rule_rejects_its_row(column: str, value: str, rule: str) -> None:

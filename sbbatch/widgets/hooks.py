@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from sbbatch._files import inside, safe_component
+
 if TYPE_CHECKING:
     import ipywidgets as widgets
 
@@ -222,6 +224,12 @@ def printer_for(kind: str) -> Printer | None:
     title = str(getattr(forms[kind], "title", kind))
 
     def printer(ws: Workspace, declaration_id: str, folder: Path) -> Path:
-        return Path(print_form(ws, declaration_id, Path(folder) / f"{title}_{declaration_id}.pdf"))
+        return Path(
+            print_form(
+                ws,
+                declaration_id,
+                inside(folder, safe_component(f"{title}_{declaration_id}") + ".pdf"),
+            )
+        )
 
     return printer
