@@ -576,6 +576,7 @@ class Workspace:
             ],
         )
         self._insert_rows(declaration_id, rows, data_columns)
+        self._checkpoint("declare:rows")
         self._log(declaration_id, "create", None, "draft", note)
         return declaration_id
 
