@@ -39,8 +39,9 @@ import yaml
 from sbbatch._files import atomic_path
 from sbbatch.declarations import Declaration, get, registry
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.io.read import ROW_COLUMN, RawTable, header_key, read_table
+from sbbatch.io.read import ROW_COLUMN, RawTable, read_table
 from sbbatch.io.xlsx import write_frame, write_template_text
+from sbbatch.spec import header_key, match_headers
 
 __all__ = ["ColumnMapping", "ConvertResult", "convert", "load_mapping"]
 
@@ -281,7 +282,6 @@ def _csv_encoding(encoding: str | None) -> str:
 
 def _match_template(headers: list[str], declaration: Declaration) -> dict[str, str]:
     """Map source headers to the template's headers: its own header first, then synonyms."""
-    from sbbatch.batch import match_headers
 
     header_of = declaration.headers
     return {

@@ -40,9 +40,9 @@ from xlsxwriter.exceptions import FileCreateError
 
 from sbbatch import codes
 from sbbatch._files import atomic_path
-from sbbatch.declarations._spec import LEVEL_LABELS, Column, Declaration
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.read import ROW_COLUMN, header_key
+from sbbatch.spec import LEVEL_LABELS, Column, Declaration
 
 __all__ = [
     "CONSTANT_MEMORY_ROWS",
