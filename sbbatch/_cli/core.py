@@ -38,7 +38,9 @@ def _init(args: argparse.Namespace) -> int:
         f"已建立工作区 {args.workspace}（版本 {version}）：单位 {unit['unit_id']} {unit['name']}，"
         f"行业风险类别 {args.risk_class} 类，缴费方式 {method}。"
     )
-    print(f"下一步：sbbatch --db {args.workspace} summary")
+    print(
+        f"下一步：装入本单位的文件，如 sbbatch --db {args.workspace} load persons 单位人员信息.xlsx"
+    )
     return 0
 
 

@@ -14,8 +14,9 @@ def _load(args: argparse.Namespace) -> int:
     from sbbatch._cli.batchfiles import _mask_failures
     from sbbatch.batch import level_label
     from sbbatch.store import Workspace
-    from sbbatch.unit_files import load
+    from sbbatch.unit_files import _spec, load
 
+    _spec(args.kind)  # an unknown kind is refused before the workspace is opened
     with Workspace(args.db) as ws:
         result = load(
             ws, args.kind, args.file, unit_id=args.unit, sheet=args.sheet, encoding=args.encoding

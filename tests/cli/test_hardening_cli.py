@@ -146,6 +146,7 @@ COMMANDS = [
     ["bill", "--unit", UNIT, "--month", "2026-11", *TODAY],
     ["template", "wage_base", "-o", "OUT.xlsx", "--with-data", "--unit", UNIT],
     ["cards", "status", "--unit", UNIT],
+    ["load", "persons", "BATCH"],
 ]
 
 
