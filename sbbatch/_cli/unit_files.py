@@ -99,6 +99,33 @@ def _roster(args: argparse.Namespace) -> int:
     return 1 if result.batch.rejected.height else 0
 
 
+def _reconcile(args: argparse.Namespace) -> int:
+    from sbbatch.reconcile import reconcile, write_reconciliation
+    from sbbatch.store import Workspace
+
+    with Workspace(args.db, read_only=True) as ws:
+        result = reconcile(
+            ws, args.month, agency=args.agency, payroll=args.payroll, unit_id=args.unit
+        )
+    if args.output:
+        write_reconciliation(result, args.output)
+    if args.format == "json":
+        shown = {
+            "unit_id": result.unit_id,
+            "months": [f"{m:%Y-%m}" for m in result.months],
+            "lines": result.lines.height,
+            "differences": result.differences.height,
+            "totals": result.totals().to_dicts(),
+            "by_cause": result.by_cause().to_dicts(),
+        }
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+    else:
+        print(result.summary_zh())
+        if args.output:
+            print(f"已写出 {args.output}")
+    return 1 if result.differences.height else 0
+
+
 def register(commands: Any) -> None:
     """Add the load command to the parser."""
     load = commands.add_parser(
@@ -133,3 +160,15 @@ def register(commands: Any) -> None:
     roster.add_argument("--encoding", help="csv 文件的编码")
     roster.add_argument("--unmask", action="store_true", help="输出中显示完整的身份证号码")
     roster.set_defaults(handler=_roster, needs_db=True)
+
+    recon = commands.add_parser(
+        "reconcile",
+        help="对账：社保经办机构缴费明细、sbbatch 计算与工资表个人扣款逐人逐月逐险种比对",
+    )
+    recon.add_argument("--month", type=_month, required=True, help="费款所属期，如 2026-10")
+    recon.add_argument("--agency", help="缴费明细文件；不填则用 sbbatch load payments 装入的明细")
+    recon.add_argument("--payroll", help="工资表（个人社保扣款）文件，可不填")
+    recon.add_argument("-o", "--output", help="写出对账结果（xlsx）")
+    recon.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
+    recon.add_argument("--format", choices=["text", "json"], default="text")
+    recon.set_defaults(handler=_reconcile, needs_db=True)
