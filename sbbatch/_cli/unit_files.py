@@ -69,7 +69,7 @@ def _roster(args: argparse.Namespace) -> int:
             sheet=args.sheet,
             encoding=args.encoding,
         )
-        files = write_roster(result, args.out)
+        files = write_roster(result, args.out, batch_format="xls" if args.xls else "xlsx")
         numbers = declare_roster(ws, result) if args.declare else {}
     if args.format == "json":
         shown = {
@@ -170,6 +170,9 @@ def register(commands: Any) -> None:
     roster.add_argument("--map", help="列名映射文件（YAML，与 convert 相同）")
     roster.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     roster.add_argument("--declare", action="store_true", help="同时把三个报盘录入为申报（不提交）")
+    roster.add_argument(
+        "--xls", action="store_true", help="报盘写成 .xls（Excel 97-2003，社保系统下载的格式）"
+    )
     roster.add_argument("--format", choices=["text", "json"], default="text")
     roster.add_argument("--sheet", help="工作表名称")
     roster.add_argument("--encoding", help="csv 文件的编码")
