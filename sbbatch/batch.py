@@ -508,7 +508,7 @@ def _column_failures(
                     ),
                 ),
             )
-            if column.type == "date":
+            if column.type == "date" and not column.future_ok:
                 add(
                     pl.col(field) > pl.lit(today),
                     "date_in_future",

@@ -22,6 +22,9 @@ __all__ = [
     "PERSON_FIELDS",
     "UNIT_FIELDS",
     "classify",
+    "insured_in_month",
+    "known_persons",
+    "latest_wages",
     "record_load",
     "units_in_workspace",
     "upsert_agency_payments",
@@ -277,3 +280,50 @@ def upsert_agency_payments(ws: Workspace, unit_id: str, lines: pl.DataFrame) -> 
 def wage_month(today: dt.date) -> dt.date:
     """The month a persons file's 缴费基数 is recorded for: the agency's current month."""
     return today.replace(day=1)
+
+
+def insured_in_month(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
+    """Return the persons insured in the unit in ``month`` or enrolled from a later month.
+
+    One row each: ``person_id``, ``reg_name``, ``reg_gender``, ``reg_birth_date``,
+    ``reg_identity``, ``reg_category`` (人员类别 of the latest period),
+    ``enrolled_month`` (the earliest 增员年月 of these periods) and ``reg_until``
+    (the 减员年月 already set, null while a period is open).
+    """
+    return ws.sql(
+        "SELECT p.person_id, any_value(s.name) AS reg_name, any_value(s.gender) AS reg_gender, "
+        "any_value(s.birth_date) AS reg_birth_date, any_value(s.identity) AS reg_identity, "
+        "arg_max(p.person_category, p.from_month) AS reg_category, "
+        "min(p.from_month) AS enrolled_month, "
+        "CASE WHEN bool_or(p.until_month IS NULL) THEN NULL ELSE max(p.until_month) END "
+        "AS reg_until "
+        "FROM insured_periods p JOIN persons s USING (person_id) "
+        "WHERE p.unit_id = $unit AND (p.until_month IS NULL OR p.until_month > $month) "
+        "GROUP BY p.person_id ORDER BY p.person_id",
+        {"unit": unit_id, "month": month},
+    )
+
+
+def latest_wages(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
+    """Return each person's latest wage (缴费工资) in the unit up to ``month``.
+
+    Columns: ``person_id``, ``reg_wage_fen``, ``reg_wage_month``. Revoked wages are
+    skipped; in the same month a declared wage (工资申报) wins over a loaded one.
+    """
+    return ws.sql(
+        "SELECT person_id, wage_fen AS reg_wage_fen, month AS reg_wage_month FROM wage_bases "
+        "WHERE unit_id = $unit AND month <= $month AND revoked_by IS NULL "
+        "QUALIFY row_number() OVER (PARTITION BY person_id "
+        "ORDER BY month DESC, declaration_id IS NOT NULL DESC) = 1",
+        {"unit": unit_id, "month": month},
+    )
+
+
+def known_persons(ws: Workspace, person_ids: list[str]) -> pl.DataFrame:
+    """Return ``person_id`` and ``ever_insured`` (any insured period anywhere) of known persons."""
+    return ws.sql(
+        "SELECT s.person_id, EXISTS (SELECT 1 FROM insured_periods p "
+        "WHERE p.person_id = s.person_id) AS ever_insured "
+        "FROM persons s WHERE s.person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"ids": person_ids},
+    )
