@@ -74,6 +74,8 @@ SCHEMAS: Final[dict[str, dict[str, pl.DataType]]] = {
         "payment_method": pl.String(),
         "bank": pl.String(),
         "county_code": pl.String(),
+        "agency": pl.String(),
+        "insured_since": pl.Date(),
     },
     "persons": {
         "person_id": pl.String(),
@@ -470,6 +472,9 @@ def _units(rng: _Random, n_units: int, ref: _Reference) -> pl.DataFrame:
             ref.banks.get("text", pl.col("_bank")).alias("bank"),
             # the class's base rate applies (no floating rate set by the agency)
             pl.lit(None, pl.String).alias("injury_rate"),
+            # 经办机构 and 参保日期 come from the unit's own 单位信息 file (load), not made up
+            pl.lit(None, pl.String).alias("agency"),
+            pl.lit(None, pl.Date).alias("insured_since"),
             pl.when(u == 0)
             .then(pl.lit("1"))
             .when(u == 1)
