@@ -3,10 +3,9 @@
 
 One row per person with the manual's fields. The review checks that the person is in
 the registry (and the name matches), that 入伍时间 comes before 军队转业年月 and not before
-the person's 16th birthday by the registry (the minimum working age, ``schemas/policy/jinan/working_age.csv``),
-that an early
-retirement (是否军转提前退休 是) gives 申请退休日期, and that the person is not recorded
-already. Approval records the person (table ``military_cadres``).
+the person's 16th birthday by the registry (the minimum working age,
+``schemas/policy/jinan/working_age.csv``), that an early retirement (是否军转提前退休 是)
+gives 申请退休日期, and that the person is not recorded already. Approval records the person (table ``military_cadres``).
 """
 
 from __future__ import annotations

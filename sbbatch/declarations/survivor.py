@@ -21,9 +21,8 @@ survivor benefit (table ``survivor_benefits``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
