@@ -232,7 +232,7 @@ def test_overlapping_rows_and_clamped_bases(bp_ws: Workspace) -> None:
             "补缴年月": ["2026-06", "2026-07"],
             "补缴终止年月": ["2026-07", "2026-08"],
             "缴费基数": ["3000", "50000"],
-            "补缴原因": ["x", "x"],
+            "补缴原因": ["稽核补缴", "稽核补缴"],
         }
     )
     declaration_id = declare(bp_ws, frame, UNIT, kind="backpay")
