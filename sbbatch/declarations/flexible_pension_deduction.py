@@ -36,8 +36,8 @@ from sbbatch.declarations._registry import (
     periods_of,
     with_all_columns,
 )
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
 from sbbatch.policy import Policy
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
