@@ -565,6 +565,15 @@ def _table_checks(frame: pl.DataFrame, spec: _Spec, where: str) -> list[str]:
         problems += _check_bands(frame, "retirement_year_from", "retirement_year_to", True, where)
     if spec.name == "unemployment_duration":
         problems += _check_bands(frame, "min_years", "max_years", False, where)
+    if spec.name == "unemployment_benefit":
+        # the only basis :meth:`Policy.unemployment_benefit_for` implements: another one
+        # must fail loudly rather than be computed as a share of the minimum wage
+        problems += _problems(
+            frame,
+            pl.col("basis") != "minimum_wage",
+            "basis 只支持 minimum_wage（失业保险金按最低工资标准的比例计算）",
+            where,
+        )
     if spec.name == "enrolment_window":
         problems += _problems(
             frame, ~pl.col("cutoff_day").is_between(1, 31), "cutoff_day 应在 1-31 之间", where

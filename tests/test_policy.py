@@ -432,6 +432,30 @@ def test_from_dir_rejects_a_gap_between_bands(tmp_path: Path) -> None:
         Policy.from_dir(directory)
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        # average_wage is used: floor / ceiling must be its 60 % up / 300 % down
+        (
+            "base_limits.csv",
+            "2025,2025-01,2025-12,7506,4504,",
+            "2025,2025-01,2025-12,7506,4503,",
+            "60%",
+        ),
+        ("base_limits.csv", "7506,4504,22518,", "7506,4504,22519,", "300%"),
+        # basis is used: the only one implemented is the minimum wage
+        ("unemployment_benefit.csv", "2018-01,,minimum_wage,", "2018-01,,average_wage,", "basis"),
+    ],
+)
+def test_from_dir_checks_the_columns_it_does_not_compute_with(
+    tmp_path: Path, file: str, old: str, new: str, message: str
+) -> None:
+    directory = _copy(tmp_path)
+    _edit(directory / file, old, new)
+    with pytest.raises(PolicyError, match=message):
+        Policy.from_dir(directory)
+
+
 # ----------------------------------------------------------------------------- retirement
 # policy-facts.md §4.2, worked examples: category, born, delay, statutory age, retires, min years
 WORKED_EXAMPLES = [
