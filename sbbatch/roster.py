@@ -524,24 +524,33 @@ FILE_NAMES: Final = {
 }
 
 
-def write_roster(result: RosterResult, out_dir: str | Path) -> dict[str, Path]:
+def write_roster(
+    result: RosterResult, out_dir: str | Path, *, batch_format: str = "xlsx"
+) -> dict[str, Path]:
     """Write the 增员, 减员 and 工资申报 报盘 (agency template layouts) and the 花名册比对.
+
+    Args:
+        result: The comparison.
+        out_dir: The folder to write into (created when missing).
+        batch_format: ``"xlsx"`` (templates with drop-downs) or ``"xls"`` (the agency's
+            legacy format) for the three 报盘; the summary is always xlsx.
 
     Returns:
         The paths written, by part (``enrolment``, ``departure``, ``wage_base``, ``summary``).
     """
+    if batch_format not in ("xlsx", "xls"):
+        msg = f"报盘格式「{batch_format}」不可用。提示：可用 xlsx 或 xls。"
+        raise UnusableInputError(msg)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
+
+    def name(part: str) -> Path:
+        return folder / Path(FILE_NAMES[part]).with_suffix("." + batch_format)
+
     written = {
-        "enrolment": write_template(
-            enrolment.DECLARATION, folder / FILE_NAMES["enrolment"], result.enrolment
-        ),
-        "departure": write_template(
-            departure.DECLARATION, folder / FILE_NAMES["departure"], result.departure
-        ),
-        "wage_base": write_template(
-            wage_base.DECLARATION, folder / FILE_NAMES["wage_base"], result.wage_base
-        ),
+        "enrolment": write_template(enrolment.DECLARATION, name("enrolment"), result.enrolment),
+        "departure": write_template(departure.DECLARATION, name("departure"), result.departure),
+        "wage_base": write_template(wage_base.DECLARATION, name("wage_base"), result.wage_base),
     }
     shown = result.compared.select(
         pl.col("source_row").cast(pl.String).alias("花名册行号"),

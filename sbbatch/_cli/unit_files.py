@@ -1,4 +1,4 @@
-"""Commands: load (a unit's own files into its workspace) and roster (增减员 from the HR roster)."""
+"""Commands of a unit's own workspace: load, roster (增减员), reconcile (对账), overview (概况)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def _roster(args: argparse.Namespace) -> int:
             sheet=args.sheet,
             encoding=args.encoding,
         )
-        files = write_roster(result, args.out)
+        files = write_roster(result, args.out, batch_format="xls" if args.xls else "xlsx")
         numbers = declare_roster(ws, result) if args.declare else {}
     if args.format == "json":
         shown = {
@@ -126,6 +126,21 @@ def _reconcile(args: argparse.Namespace) -> int:
     return 1 if result.differences.height else 0
 
 
+def _overview(args: argparse.Namespace) -> int:
+    from sbbatch.display import mask_text
+    from sbbatch.overview import overview
+    from sbbatch.store import Workspace
+
+    with Workspace(args.db, read_only=True) as ws:
+        result = overview(ws, args.unit, month=args.month)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        text = result.summary_zh()
+        print(text if args.unmask else mask_text(text))
+    return 0
+
+
 def register(commands: Any) -> None:
     """Add the load command to the parser."""
     load = commands.add_parser(
@@ -155,6 +170,9 @@ def register(commands: Any) -> None:
     roster.add_argument("--map", help="列名映射文件（YAML，与 convert 相同）")
     roster.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     roster.add_argument("--declare", action="store_true", help="同时把三个报盘录入为申报（不提交）")
+    roster.add_argument(
+        "--xls", action="store_true", help="报盘写成 .xls（Excel 97-2003，社保系统下载的格式）"
+    )
     roster.add_argument("--format", choices=["text", "json"], default="text")
     roster.add_argument("--sheet", help="工作表名称")
     roster.add_argument("--encoding", help="csv 文件的编码")
@@ -172,3 +190,12 @@ def register(commands: Any) -> None:
     recon.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     recon.add_argument("--format", choices=["text", "json"], default="text")
     recon.set_defaults(handler=_reconcile, needs_db=True)
+
+    over = commands.add_parser(
+        "overview", help="概况信息：参保人数、本月应缴已缴、未办结申报、即将退休、异地备案、社保卡"
+    )
+    over.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
+    over.add_argument("--month", type=_month, help="年月，默认为经办日期所在月")
+    over.add_argument("--format", choices=["text", "json"], default="text")
+    over.add_argument("--unmask", action="store_true", help="显示完整的身份证号码")
+    over.set_defaults(handler=_overview, needs_db=True)
