@@ -284,7 +284,7 @@ def limits_for(months: list[dt.date], policy: Policy | None = None) -> pl.DataFr
 
     Examples:
         >>> limits_for([dt.date(2026, 11, 1)]).rows()
-        [(datetime.date(2026, 11, 1), 457300, 2286300, 'base_limits:2026-01')]
+        [(datetime.date(2026, 11, 1), 457300, 2286300, 'base_limits:2026-09')]
     """
     policy = policy or Policy.load()
     return policy.base_limits_for(_months_frame(months), policy_id_col="limits_policy_id")

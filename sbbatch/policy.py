@@ -124,8 +124,6 @@ TABLES: Final[tuple[_Spec, ...]] = (
             "average_wage": "yuan!",
             "floor": "yuan!",
             "ceiling": "yuan!",
-            "published_on": "date",
-            "retro_topup": "bool",
         },
         (),
         "month",
@@ -531,6 +529,16 @@ def _table_checks(frame: pl.DataFrame, spec: _Spec, where: str) -> list[str]:
         problems += _problems(
             frame, pl.col("floor_fen") > pl.col("ceiling_fen"), "下限高于上限", where
         )
+        # 60% of the average rounded up, 300% rounded down, in whole yuan (the CSV's rule)
+        average = pl.col("average_wage_fen")
+        floor_due = (average * 60 + 9_999) // 10_000 * 100
+        ceiling_due = average * 300 // 10_000 * 100
+        problems += _problems(
+            frame,
+            (pl.col("floor_fen") != floor_due) | (pl.col("ceiling_fen") != ceiling_due),
+            "floor / ceiling 与 average_wage 的 60% / 300%（下限进位、上限舍去到元）不符",
+            where,
+        )
     if spec.name == "late_fee":
         rate_rows = pl.col("parameter") == "daily_rate"
         _, too_fine, not_decimal = _scaled(pl.col("value"), _RATE_SCALE)
@@ -557,6 +565,15 @@ def _table_checks(frame: pl.DataFrame, spec: _Spec, where: str) -> list[str]:
         problems += _check_bands(frame, "retirement_year_from", "retirement_year_to", True, where)
     if spec.name == "unemployment_duration":
         problems += _check_bands(frame, "min_years", "max_years", False, where)
+    if spec.name == "unemployment_benefit":
+        # the only basis :meth:`Policy.unemployment_benefit_for` implements: another one
+        # must fail loudly rather than be computed as a share of the minimum wage
+        problems += _problems(
+            frame,
+            pl.col("basis") != "minimum_wage",
+            "basis 只支持 minimum_wage（失业保险金按最低工资标准的比例计算）",
+            where,
+        )
     if spec.name == "enrolment_window":
         problems += _problems(
             frame, ~pl.col("cutoff_day").is_between(1, 31), "cutoff_day 应在 1-31 之间", where
@@ -868,9 +885,9 @@ class Policy:
             >>> Policy.load().rates_for(months, ["3", "10"]).select(
             ...     "insurance", "payer", "rate_ppm", "fixed_fen", "policy_id"
             ... ).rows()
-            [('3', 'unit', 80000, None, 'rates:medical:unit:2020-01'),
-             ('3', 'person', 20000, None, 'rates:medical:person:2018-01'),
-             ('10', 'person', None, 1000, 'rates:large_medical:person:2018-01')]
+            [('3', 'unit', 80000, None, 'rates:medical:unit:2025-01'),
+             ('3', 'person', 20000, None, 'rates:medical:person:2025-01'),
+             ('10', 'person', None, 1000, 'rates:large_medical:person:2025-01')]
         """
         at = _month_starts(months, month_col)
         table = self.rates
@@ -972,7 +989,7 @@ class Policy:
             >>> frame = pl.DataFrame({"month": [date(2019, 3, 1), date(2026, 11, 1)]})
             >>> Policy.load().base_limits_for(frame).rows()
             [(datetime.date(2019, 3, 1), 327000, 1634500, 'base_limits:2019-01'),
-             (datetime.date(2026, 11, 1), 457300, 2286300, 'base_limits:2026-01')]
+             (datetime.date(2026, 11, 1), 457300, 2286300, 'base_limits:2026-09')]
         """
         at = _month_starts(frame, month_col)
         probe = at.with_columns(key=pl.lit(""), _label=pl.lit("缴费基数上下限"))
@@ -1328,8 +1345,7 @@ class Policy:
             >>> view = Policy.load().view()
             >>> view.filter(pl.col("policy_id") == "base_limits:2025-01").select("parameter", "value", "status").rows()
             [('policy_year', '2025', 'secondary'), ('average_wage', '7506', 'secondary'),
-             ('floor', '4504', 'secondary'), ('ceiling', '22518', 'secondary'),
-             ('retro_topup', 'true', 'secondary')]
+             ('floor', '4504', 'secondary'), ('ceiling', '22518', 'secondary')]
         """
         parts = []
         for number, spec in enumerate(TABLES):

@@ -3,8 +3,9 @@
 On a unit that pays online (网银缴费): a 工资申报 for the agency's month started from
 取上次申报工资 with a few changes, reviewed and marked read; its contributions; a bill
 (单据) paid after one failure (支付失败 → 重新支付); the 社会保险费申报表. Then a
-back-payment (补缴) of six months for a person enrolled late, with its 滞纳金 and its
-bill. Every result is written into the output folder.
+back-payment (补缴) of six months before a late enrolment, as the agency's audit found
+them (补缴原因 稽核补缴: months outside the unit's insured periods pass only so), with
+its 滞纳金 and its bill. Every result is written into the output folder.
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             "补缴年月": f"{start:%Y-%m}",
             "补缴终止年月": f"{end:%Y-%m}",
             "缴费基数": yuan(int(wages[0])) if wages.len() else "5000.00",
-            "补缴原因": "入职时未及时办理增员",
+            "补缴原因": "稽核补缴",
         }
         backpay_id = declare(ws, case, unit_id, kind="backpay")
         ws.submit(backpay_id)

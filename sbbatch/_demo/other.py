@@ -2,8 +2,9 @@
 
 1. 医疗账户补助金申报: the unit that joined last writes the 含数据报盘 (every person
    insured for medical, 0.00), sets 300.00 for all (批设置), checks, declares, submits,
-   is reviewed (a unit insured for more than a year gets a 提示: not a new unit), writes
-   the result and prints the 社会保险费申报表.
+   is reviewed and writes the result. The sample's units have all been insured for
+   years, so the review rejects every row on purpose (不通过: not a 新开户单位, the
+   subsidy is for new units only); the 社会保险费申报表 is printed only when a row passes.
 2. 自助终端专管员维护: the largest unit paying by 网银 names one of its staff.
 3. 打印单位参保人员缴费证明: that unit pays its 2026-10 bill, queries the persons with
    payments in 2026-01…2026-11, imports two of them and prints their 社保缴费证明
@@ -89,10 +90,15 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     ws.submit(subsidy_id)
     outcome = review(ws, subsidy_id)
     _write_result(ws, subsidy_id, out_dir / "医疗账户补助金_审核结果.xlsx")
-    medical_subsidy_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
+    if (outcome["review_result"] == "审核成功").any():
+        medical_subsidy_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
     ws.mark_read(subsidy_id)
     lines.append(("医疗账户补助金申报", f"{subsidy_id}：{_outcome(outcome)}"))
-    lines.extend(("　提示", t) for t in outcome["review_opinion"].drop_nulls().unique().to_list())
+    for result_text, opinion in (
+        outcome.select("review_result", "review_opinion").unique(maintain_order=True).rows()
+    ):
+        if opinion:
+            lines.append(("　不通过" if result_text == "不通过" else "　提示", opinion))
 
     # 2. 自助终端专管员维护
     payer = _paying_unit(ws)

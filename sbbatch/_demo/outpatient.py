@@ -7,7 +7,9 @@ On the sample workspace's largest unit:
 2. A new employee's resident medical insurance is stopped (居民医疗停保).
 3. A person of the unit is declared as 离休 (the sample holds no real 离休 person, so
    the age checks answer with 提示).
-4. October's pension is deducted for a person on a base under the floor (clamped).
+4. October's pension is deducted (灵活就业人员补扣养老费) by a 特殊单位 (a 个体工商户 of
+   the sample) for a person who left it and pays no employee pension that month, on a
+   base under the floor (clamped).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import polars as pl
 
 from sbbatch import ids
 from sbbatch._demo.medical import write_review_result
+from sbbatch.declarations.flexible_pension_deduction import special_unit_types
 from sbbatch.forms.outpatient_forms import print_outpatient_form, print_outpatient_roster
 from sbbatch.review import declare, review
 
@@ -43,6 +46,21 @@ def _unit_and_persons(ws: Workspace) -> tuple[str, pl.DataFrame]:
         {"unit": unit_id},
     )
     return unit_id, persons
+
+
+def _flexible_case(ws: Workspace, month: dt.date) -> dict[str, str] | None:
+    """A 特殊单位 and a person who left it and has no pension period covering ``month``."""
+    found = ws.sql(
+        "SELECT p.unit_id, s.person_id, s.name FROM insured_periods p "
+        "JOIN units u USING (unit_id) JOIN persons s USING (person_id) "
+        "WHERE u.unit_type IN (SELECT unnest($types::VARCHAR[])) AND p.insurance = '1' "
+        "AND p.until_month <= $month AND NOT EXISTS (SELECT 1 FROM insured_periods q "
+        "  WHERE q.person_id = p.person_id AND q.insurance = '1' AND q.from_month <= $month "
+        "  AND (q.until_month IS NULL OR q.until_month > $month)) "
+        "ORDER BY p.until_month DESC, s.person_id LIMIT 1",
+        {"types": special_unit_types(), "month": month},
+    )
+    return found.row(0, named=True) if found.height else None
 
 
 def _summary(outcome: pl.DataFrame) -> str:
@@ -69,7 +87,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     unit_id, persons = _unit_and_persons(ws)
-    sick, new, old, flexible = (persons.row(i, named=True) for i in range(4))
+    sick, new, old = (persons.row(i, named=True) for i in range(3))
     lines: list[tuple[str, str]] = []
 
     case = pl.DataFrame(
@@ -121,6 +139,10 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines.append(("离休人员医疗申报", f"{did}：{ids.mask(old['person_id'])}，{_summary(outcome)}"))
 
     month = (ws.today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    flexible = _flexible_case(ws, month)
+    if flexible is None:
+        lines.append(("灵活就业人员补扣养老费", "示例中没有特殊单位的离职人员，未演示"))
+        return lines
     did, outcome = _run_one(
         ws,
         "flexible_pension_deduction",
@@ -130,7 +152,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             "补扣年月": f"{month:%Y-%m}",
             "缴费基数": "3000.00",
         },
-        unit_id,
+        flexible["unit_id"],
         out_dir,
     )
     ws.mark_read(did)

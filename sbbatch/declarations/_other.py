@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MEDICAL",
     "figure",
+    "figure_row",
     "in_unit",
     "known_person",
     "mask_id",
@@ -61,6 +62,22 @@ def figure(key: str, month: dt.date | None = None) -> Decimal:
         msg = f"other_filings.csv 中没有 {key}（{wanted or '任意月份'}）。"
         raise LookupError(msg)
     return Decimal(str(frame["value"][0]))
+
+
+def figure_row(key: str) -> dict[str, str | None]:
+    """Return the (single) row ``key`` of the other-filings table, every field as text.
+
+    For figures that are not numbers (a date) or whose window the caller applies itself.
+
+    Examples:
+        >>> figure_row("survivor_pre1949_before")["value"]
+        '1949-10-01'
+    """
+    frame = other_filings().filter(pl.col("key") == key)
+    if frame.height != 1:
+        msg = f"other_filings.csv 中 {key} 应恰有一行。"
+        raise LookupError(msg)
+    return frame.row(0, named=True)
 
 
 def mask_id(person_id: str) -> str:

@@ -8,8 +8,10 @@
 The agency's review (the manual's example rejects with 「处理失败:参保人马青[370…」):
 the person is insured for 职工基本医疗保险 in the unit in the 申报年月; the amount is
 above 0 and not above the cap; the person has no subsidy for the month yet; the unit is
-new (first insured month within ``new_unit_months``, a 提示 only — INFERENCE, see
-``schemas/policy/jinan/other_filings.csv``). Approval records the subsidy.
+new — its first insured month within ``new_unit_months`` of the 申报年月, else 不通过
+(the manual allows the subsidy to 新开户单位 only; the month count is an INFERENCE, see
+``schemas/policy/jinan/other_filings.csv``, and the message says so). Approval records
+the subsidy.
 """
 
 from __future__ import annotations
@@ -188,9 +190,11 @@ REVIEW_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "new_unit",
-        "warn",
+        "reject",
         "month",
-        "单位自 {unit_first_text} 参保，已超过 {new_unit_months} 个月，可能不属于新开户单位。",
+        "单位自 {unit_first_text} 参保，至 {month_text} 已超过 {new_unit_months} 个月，不属于"
+        "新开户单位，不能申报医疗账户补助金。按 sbbatch 的假设：新开户单位指首次参保不满 "
+        "{new_unit_months} 个月的单位（手册未规定期限）。",
         pl.col("new_unit_months") > _MONTHS_SINCE_FIRST,
     ),
     once_in_declaration(),

@@ -6,6 +6,7 @@ there: the region (备案地区编码, its name derived from the code), the hosp
 employee posted elsewhere, 异地安置 for a retiree living elsewhere — 填表说明 2), the
 dates and the address. One row per person.
 
+异地安置 is for retirees only and 常驻外地 for employees only: the other is 不通过.
 A person has at most one active filing; a new one replaces it, but only once the old
 one has been registered for half a year (a year when registered before October 2018,
 填表说明 3; ``schemas/policy/jinan/remote_filing.csv``).
@@ -193,11 +194,11 @@ REVIEW_RULES: tuple[Rule, ...] = (
     name_matches_registry(),
     Rule(
         "medical_type_matches_status",
-        "warn",
+        "reject",
         "medical_type",
-        "该人员是{status_label}，就医类别「{medical_type_label}」通常用于"
-        "{medical_applies_to_label}。提示：常驻外地指在职人员被单位派驻外地工作，"
-        "异地安置指退休人员选择在异地居住。",
+        "该人员是{status_label}，就医类别「{medical_type_label}」只适用于"
+        "{medical_applies_to_label}（填表说明 2：常驻外地指在职人员被单位派驻外地工作，"
+        "异地安置指退休人员选择在异地居住）。",
         pl.col("medical_applies_to") == pl.col("status"),
         when=pl.col("status").is_not_null() & pl.col("medical_applies_to").is_not_null(),
     ),

@@ -177,7 +177,7 @@ def test_back_payment_bill_lists_late_fees(form_ws: Workspace, tmp_path: Path) -
         "补缴年月": "2025-11",
         "补缴终止年月": "2025-12",
         "缴费基数": "5000",
-        "补缴原因": "补录",
+        "补缴原因": "稽核补缴",
     }
     declaration_id = declare(ws, case, UNIT, kind="backpay")
     ws.submit(declaration_id)
