@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import codes, ids
+from sbbatch._money import half_up
 from sbbatch.declarations import Declaration, get
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.spec import LEVEL_LABELS
@@ -263,7 +264,7 @@ def money(value: int | Decimal | float | None, *, fen: bool = True) -> str:
     amount = Decimal(str(value))
     if fen:
         amount = amount / 100
-    return f"{amount.quantize(Decimal('0.01'), rounding='ROUND_HALF_UP'):,.2f}"
+    return f"{half_up(amount, 2):,.2f}"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import ids
+from sbbatch._money import half_up_fen
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column
 from sbbatch.declarations._registry import (
@@ -42,7 +43,6 @@ from sbbatch.declarations._retirement import (
     yes_no_rule,
 )
 from sbbatch.declarations.approver_info import PHONE_PATTERN
-from sbbatch.policy import half_up_fen
 from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
