@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.sbbatch-installed
 
-.PHONY: demo test test-browser lint bench clean
+.PHONY: demo test test-browser lint bench contracts clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sbbatch 需要 Python 3.11 或更高版本"'
@@ -33,6 +33,10 @@ test: lint
 test-browser: $(STAMP)
 	bash scripts/install_browser.sh
 	$(BIN)/pytest -m browser tests/browser
+
+# Regenerate the committed pandera contracts (tests fail when they drift from the code).
+contracts: $(STAMP)
+	$(BIN)/sbbatch schema all --format yaml --out schemas/contracts
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
