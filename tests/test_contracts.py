@@ -171,3 +171,16 @@ def test_cli_schema_prints_and_writes(tmp_path: Path, capsys: pytest.CaptureFixt
     assert sorted(p.stem for p in tmp_path.glob("*.yaml")) == sorted(KINDS)
     assert main(["schema", "all"]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_the_shape_alone_keeps_types_and_blanks_only() -> None:
+    full, shape = get("backpay").schema(), get("backpay").schema(checks=False)
+    assert shape.unique is None and full.unique == ["person_id", "from_month"]
+    assert {name: str(c.dtype) for name, c in shape.columns.items()} == {
+        name: str(c.dtype) for name, c in full.columns.items()
+    }
+    assert [c.nullable for c in shape.columns.values()] == [
+        c.nullable for c in full.columns.values()
+    ]
+    assert all(not c.checks for c in shape.columns.values())
+    assert any(c.checks for c in full.columns.values())
