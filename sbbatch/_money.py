@@ -9,9 +9,11 @@ needs — the same rule written once for each:
 
 The rule is half away from zero, symmetric for negative amounts (refunds, corrections):
 0.5 fen → 1 fen and −0.5 fen → −1 fen, never toward +∞ and never to even. The integer
-forms compute ``sign(n) × ((|n| + d // 2) // d)`` on exact integers, so they neither go
-through a float nor depend on whether the engine's ``//`` floors (polars) or truncates
-(DuckDB). A hypothesis test holds the three equal on random values, ties included.
+forms work on exact integers, never through a float. polars' ``//`` floors, so
+``(n + d // 2 − [n < 0 and d even]) // d`` is the rule in one pass (the −1 turns a
+negative tie's floor from toward +∞ to away from zero; an odd divisor has no ties).
+DuckDB's ``//`` truncates, so the SQL divides the magnitude and restores the sign.
+A hypothesis test holds the three equal on random values, ties included.
 
 Amounts are shown as yuan by :func:`yuan` / :func:`yuan_expr`, exactly, without rounding.
 """
@@ -82,7 +84,11 @@ def half_up_div(numerator: pl.Expr, divisor: int) -> pl.Expr:
     """
     divisor = _check_divisor(divisor)
     value = numerator.cast(pl.Int64)
-    return value.sign() * ((value.abs() + divisor // 2) // divisor)
+    half = divisor // 2
+    if divisor % 2:  # no ties: floor((n + half) / d) is nearest for either sign
+        return (value + half) // divisor
+    # floor division: a negative tie n = k·d − half would go up to k; one less goes to k − 1
+    return (value + half - (value < 0).cast(pl.Int64)) // divisor
 
 
 def half_up_div_sql(numerator: str, divisor: int) -> str:
@@ -93,13 +99,18 @@ def half_up_div_sql(numerator: str, divisor: int) -> str:
 
     Examples:
         >>> half_up_div_sql("b.base * r.rate_ppm", PPM)
-        '(sign(b.base * r.rate_ppm) * ((abs(b.base * r.rate_ppm) + 500000) // 1000000))'
+        'CASE WHEN (b.base * r.rate_ppm) < 0 THEN -((-(b.base * r.rate_ppm) + 500000) // 1000000) ELSE ((b.base * r.rate_ppm) + 500000) // 1000000 END'
         >>> import duckdb
         >>> duckdb.sql(f"SELECT {half_up_div_sql('x', 100)} AS r FROM (VALUES (150), (-150), (-149)) t(x)").fetchall()
         [(2,), (-2,), (-1,)]
     """
     divisor = _check_divisor(divisor)
-    return f"(sign({numerator}) * ((abs({numerator}) + {divisor // 2}) // {divisor}))"
+    value, half = f"({numerator})", divisor // 2
+    # both branches divide a non-negative number, so truncating and flooring agree
+    return (
+        f"CASE WHEN {value} < 0 THEN -((-{value} + {half}) // {divisor}) "
+        f"ELSE ({value} + {half}) // {divisor} END"
+    )
 
 
 def half_up_fen(base_fen: pl.Expr, rate_ppm: pl.Expr) -> pl.Expr:
