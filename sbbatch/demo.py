@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from sbbatch._money import yuan_expr
 from sbbatch.display import mask_text
 from sbbatch.store import Workspace
 
@@ -66,7 +67,9 @@ def print_summary(ws: Workspace) -> None:
     print_frame(periods, "参保情况（按险种）")
     wages = (
         summary["wage_bases"]
-        .with_columns((pl.col("缴费工资合计_分").cast(pl.Int64) // 100).alias("缴费工资合计_元"))
+        .with_columns(
+            yuan_expr(pl.col("缴费工资合计_分")).cast(pl.Decimal(20, 2)).alias("缴费工资合计_元")
+        )
         .drop("缴费工资合计_分")
     )
     print_frame(wages.tail(12), f"缴费工资（按月，最近 12 个月，共 {wages.height} 个月）")

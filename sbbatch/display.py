@@ -48,6 +48,7 @@ import polars as pl
 
 from sbbatch import codes, ids
 from sbbatch._files import atomic_path
+from sbbatch._money import half_up
 from sbbatch.declarations import Declaration, get
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.spec import LEVEL_LABELS
@@ -264,7 +265,7 @@ def money(value: int | Decimal | float | None, *, fen: bool = True) -> str:
     amount = Decimal(str(value))
     if fen:
         amount = amount / 100
-    return f"{amount.quantize(Decimal('0.01'), rounding='ROUND_HALF_UP'):,.2f}"
+    return f"{half_up(amount, 2):,.2f}"
 
 
 @dataclass(frozen=True)

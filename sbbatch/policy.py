@@ -11,8 +11,8 @@ as-of look-ups by month. Every looked-up row carries a stable ``policy_id`` such
 
 Conventions: months are ``pl.Date`` on the first of the month; money is integer fen
 (``Int64``, ``*_fen``); a rate is kept verbatim (``rate``, ``String``) and as exact parts
-per million (``rate_ppm``, ``Int64``), so ``(base_fen * rate_ppm + 500_000) // 1_000_000``
-is an exact half-up amount in fen.
+per million (``rate_ppm``, ``Int64``), so ``base_fen × rate_ppm / 10⁶`` rounded half up
+(:func:`sbbatch._money.half_up_fen`) is an exact amount in fen.
 
 Example:
     >>> from datetime import date
@@ -38,6 +38,7 @@ from typing import Any, Final
 import polars as pl
 
 from sbbatch._csv import read_commented_csv
+from sbbatch._money import half_up_fen
 from sbbatch._resources import schemas_dir
 from sbbatch.exceptions import PolicyError, UnusableInputError
 
@@ -50,7 +51,7 @@ __all__ = [
     "TABLES",
     "LateFeeRate",
     "Policy",
-    "half_up_fen",
+    "half_up_fen",  # re-exported: it lives in sbbatch._money
     "rate_to_ppm",
 ]
 
@@ -339,21 +340,6 @@ def rate_to_ppm(rates: pl.Series) -> pl.Series:
         msg = f"费率 {'、'.join(bad.head(3).to_list())} 不是非负小数。提示：费率写成小数，如 0.16 表示 16%。"
         raise PolicyError(msg)
     return checked["rate_ppm"]
-
-
-def half_up_fen(base_fen: pl.Expr, rate_ppm: pl.Expr) -> pl.Expr:
-    """Amount in fen of ``base_fen × rate``, rounded half away from zero (四舍五入到分).
-
-    Exact integer arithmetic; negative bases (refunds) round symmetrically.
-
-    Examples:
-        >>> frame = pl.DataFrame({"base_fen": [450_400, 50, -50], "rate_ppm": [160_000, 10_000, 10_000]})
-        >>> frame.select(half_up_fen(pl.col("base_fen"), pl.col("rate_ppm"))).to_series().to_list()
-        [72064, 1, -1]
-    """
-    product = base_fen.cast(pl.Int64) * rate_ppm.cast(pl.Int64)
-    magnitude = (product.abs() + 500_000) // 1_000_000
-    return pl.when(product < 0).then(-magnitude).otherwise(magnitude).alias("amount_fen")
 
 
 # --------------------------------------------------------------------------- loading

@@ -12,6 +12,23 @@ every engine (reading, validation, review, results, forms, widgets, the CLI) can
 depend on it and a business module depends on nothing above it. The header
 comparison (:func:`header_key`, :func:`match_headers`) and the shape of every
 failures frame (:data:`FAILURE_SCHEMA`) live here for the same reason.
+(:meth:`Declaration.schema` alone reaches down to :mod:`sbbatch.codes`, inside the
+method, for the codes of a code column; codes imports nothing above it.)
+
+Two kinds of checks, on purpose (design note):
+
+- **The contract** — :meth:`Declaration.schema` generates a ``pandera.polars``
+  ``DataFrameSchema`` from the columns: dtype, nullable = not required, code columns
+  ``isin`` their code table, text lengths, uniqueness of the key fields, Chinese
+  titles. It states what every *accepted* row of the business looks like: it
+  validates what :func:`sbbatch.batch.check` accepts and what
+  :meth:`sbbatch.store.Workspace.declaration_rows` reads back, and it is exported as
+  YAML to ``schemas/contracts/`` (:mod:`sbbatch.contracts`) for other tools.
+- **The engine** — :class:`Rule` and :func:`sbbatch._rules.evaluate` judge each row of
+  a file or declaration and explain it. Pandera cannot carry what that needs: two
+  levels (不通过 rejects, 提示 keeps the row), Chinese message templates filled from the
+  row's values, and the spreadsheet's own row numbers; so rules stay rules, and the
+  contract is what holds once they have run.
 """
 
 from __future__ import annotations
@@ -25,6 +42,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 if TYPE_CHECKING:
+    import pandera.polars as pa
+
     from sbbatch.store import Workspace
 
 #: Fills a batch file from the workspace (含数据报盘): (workspace, unit, month) → rows.
@@ -38,7 +57,9 @@ ReviewContext = Callable[["Workspace", pl.DataFrame, dict[str, Any]], pl.DataFra
 ReviewEffects = Callable[["Workspace", pl.DataFrame, dict[str, Any]], None]
 
 __all__ = [
+    "COLUMN_DTYPES",
     "FAILURE_SCHEMA",
+    "ID_LENGTH",
     "LEVEL_LABELS",
     "Column",
     "ColumnType",
@@ -62,6 +83,20 @@ ColumnType = Literal[
 Level = Literal["reject", "warn"]
 
 LEVEL_LABELS: dict[str, str] = {"reject": "不通过", "warn": "提示"}
+
+#: The polars dtype of a column's typed value, by :data:`ColumnType`; text otherwise.
+COLUMN_DTYPES: dict[str, pl.DataType] = {
+    "month": pl.Date(),
+    "date": pl.Date(),
+    "money": pl.Int64(),
+    "int": pl.Int64(),
+}
+
+#: Length of a resident ID number once checked (a 15-digit one is upgraded to 18).
+ID_LENGTH = 18
+
+#: The code table of a ``gender`` column (its typed value is the code, 1 or 2).
+_GENDER_TABLE = "gender"
 
 
 @dataclass(frozen=True)
@@ -165,6 +200,71 @@ class Declaration:
     def required(self) -> tuple[Column, ...]:
         """The columns that must be present and filled."""
         return tuple(column for column in self.columns if column.required)
+
+    def schema(self, *, checks: bool = True) -> pa.DataFrameSchema:
+        """Return the business's contract: a ``pandera.polars`` schema of its accepted rows.
+
+        Built from the columns, never typed twice: each field's dtype
+        (:data:`COLUMN_DTYPES`), ``nullable`` = not required, a code column's (and a
+        gender column's) ``isin`` of its code table in ``schemas/codes``, a checked ID's
+        length of 18 and a text's ``max_length`` as ``str_length``, the Chinese header
+        as the column's ``title`` and its help as ``description``; the business's title
+        as the schema's. Extra columns (``source_row``, ``row_no``, 审核结果 …) are
+        allowed (``strict=False``), and nothing is coerced. With ``checks=False`` only
+        the shape is kept (dtypes, blanks, titles): what :func:`sbbatch.batch.check` runs
+        on every file to find required cells left empty, where the value checks would
+        cost about a second per 100,000 rows for failures it reports better itself.
+
+        ``unique`` is the key fields when every one of them is required. Why that holds
+        for accepted rows although a file may repeat a person: :func:`sbbatch.batch.check`
+        rejects every repeat of a key after its first row, so the accepted rows (and the
+        declared rows read back) have each key once. A key field that may be blank is
+        left out of ``unique``: check only compares filled keys, while pandera counts
+        two blanks as equal.
+
+        Examples:
+            >>> from sbbatch.declarations import get
+            >>> contract = get("departure").schema()
+            >>> contract.title, contract.unique, contract.columns["person_id"].title
+            ('减员申报', ['person_id'], '身份证号码')
+            >>> contract.columns["person_id"].nullable, str(contract.columns["month"].dtype)
+            (False, 'Date')
+        """
+        import pandera.polars as pa
+
+        from sbbatch import codes
+
+        columns: dict[str, pa.Column] = {}
+        for column in self.columns:
+            value_checks = []
+            table = _GENDER_TABLE if column.type == "gender" else column.code_table
+            if checks and table is not None:
+                value_checks.append(pa.Check.isin(codes.table(table)["code"].to_list()))
+            if checks and column.type == "id":
+                value_checks.append(pa.Check.str_length(ID_LENGTH, ID_LENGTH))
+            elif checks and column.max_length is not None:
+                value_checks.append(pa.Check.str_length(max_value=column.max_length))
+            columns[column.field] = pa.Column(
+                COLUMN_DTYPES.get(column.type, pl.String()),
+                value_checks,
+                nullable=not column.required,
+                required=True,
+                title=column.header,
+                description=column.help or None,
+            )
+        fields = {column.field: column for column in self.columns}
+        keyed = bool(self.key_fields) and all(
+            key in fields and fields[key].required for key in self.key_fields
+        )
+        return pa.DataFrameSchema(
+            columns,
+            name=self.kind,
+            title=self.title,
+            description=self.description or None,
+            unique=list(self.key_fields) if checks and keyed else None,
+            coerce=False,
+            strict=False,
+        )
 
 
 #: The columns of every failures frame.

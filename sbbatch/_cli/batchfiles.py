@@ -96,6 +96,22 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    from sbbatch.contracts import contract_text, write_contracts
+    from sbbatch.declarations import get, registry
+
+    kinds = list(registry()) if args.kind == "all" else [get(args.kind).kind]
+    if args.out is None:
+        if len(kinds) > 1:
+            print("sbbatch：全部业务的数据契约请用 --out 指定输出目录。", file=sys.stderr)
+            return 2
+        sys.stdout.write(contract_text(kinds[0], args.format))
+        return 0
+    written = write_contracts(args.out, kinds, args.format)
+    print(f"已写出 {len(written)} 项业务的数据契约（{args.format}）到 {args.out}")
+    return 0
+
+
 def register(commands: Any) -> None:
     """Add the batch-file commands to the parser."""
     check = commands.add_parser("check", help="检查报盘文件，列出每一行的问题")
@@ -126,3 +142,13 @@ def register(commands: Any) -> None:
     convert.add_argument("--map", help="列名与取值的映射文件（YAML）")
     convert.add_argument("--encoding", help="csv 的编码，如 gb18030")
     convert.set_defaults(handler=_convert)
+
+    schema = commands.add_parser(
+        "schema", help="输出某项业务的数据契约（pandera 模式：类型、必填、代码、长度、主键）"
+    )
+    schema.add_argument("kind", help="业务，如 enrolment；all 表示全部业务（须同时给 --out）")
+    schema.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    schema.add_argument(
+        "--out", help="输出目录，每项业务一个文件（如 schemas/contracts）；不填则打印到屏幕"
+    )
+    schema.set_defaults(handler=_schema)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from sbbatch._money import half_up
 from sbbatch.contributions import (
     BASE_RULE_LABELS,
     PAYER_LABELS,
@@ -92,7 +93,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     people = last["person_id"].to_list()
     raised = Decimal(int(last["wage_fen"][0])) * Decimal("1.1") / 100
     changes = {
-        people[0]: raised.quantize(Decimal("0.01")),
+        people[0]: half_up(raised, 2),
         people[1]: Decimal("3000.00"),
         people[2]: Decimal("30000.00"),
     }

@@ -22,6 +22,7 @@ import polars as pl
 
 from sbbatch import ids
 from sbbatch._demo.medical import write_review_result
+from sbbatch._money import yuan
 from sbbatch.declarations.flexible_pension_deduction import special_unit_types
 from sbbatch.forms.outpatient_forms import print_outpatient_form, print_outpatient_roster
 from sbbatch.review import declare, review
@@ -159,7 +160,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     amount = ws.sql(
         "SELECT amount_fen FROM flexible_pension_deductions WHERE declaration_id = ?", [did]
     )["amount_fen"]
-    paid = f"补扣 {amount[0] / 100:.2f} 元，" if amount.len() else ""
+    paid = f"补扣 {yuan(amount[0])} 元，" if amount.len() else ""
     lines.append(
         (
             "灵活就业人员补扣养老费",

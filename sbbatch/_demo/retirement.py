@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import ids
+from sbbatch._money import yuan
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 from sbbatch.declarations._retirement import UNEMPLOYMENT, contribution_months
 from sbbatch.declarations.unemployment_benefit import benefit_result
@@ -224,7 +225,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     total = ws.sql(
         "SELECT total_fen FROM survivor_benefits WHERE declaration_id = ?", [survivor_id]
     )["total_fen"]
-    amount = f"，待遇总额 {total[0] / 100:.2f} 元" if total.len() else ""
+    amount = f"，待遇总额 {yuan(total[0])} 元" if total.len() else ""
     lines.append(("遗属申报", _line(survivor_id, table) + amount))
 
     worker = _insured_now(ws)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import codes
+from sbbatch._money import half_up_div
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure, in_unit, known_person
@@ -69,6 +70,10 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+_BASIS_POINTS = 10_000
+"""Basis points in one: a rate of 0.2 is 2000 bp."""
+
+
 def rate_basis_points(month: dt.date) -> int:
     """Return the flexible-employment pension rate of ``month`` in basis points.
 
@@ -76,7 +81,7 @@ def rate_basis_points(month: dt.date) -> int:
         >>> rate_basis_points(dt.date(2026, 10, 1))
         2000
     """
-    return int(figure("flexible_pension_rate", month) * 10000)
+    return int(figure("flexible_pension_rate", month) * _BASIS_POINTS)
 
 
 def amounts(rows: pl.DataFrame, policy: Policy | None = None) -> pl.DataFrame:
@@ -108,7 +113,7 @@ def amounts(rows: pl.DataFrame, policy: Policy | None = None) -> pl.DataFrame:
         .join(rates, on="month", how="left", maintain_order="left")
         .with_columns(pl.col("floor_fen").is_not_null().alias("has_limits"), base.alias("base_fen"))
         .with_columns(
-            ((pl.col("base_fen") * pl.col("rate_bp") + 5000) // 10000).alias("amount_fen")
+            half_up_div(pl.col("base_fen") * pl.col("rate_bp"), _BASIS_POINTS).alias("amount_fen")
         )
     )
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from sbbatch._money import fen_of_yuan
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import gender_matches_id, id_column, name_column
 from sbbatch.declarations._other import MEDICAL, figure, in_unit, known_person
@@ -95,7 +96,7 @@ def set_amount(rows: pl.DataFrame, amount: Decimal | str | int) -> pl.DataFrame:
         >>> set_amount(pl.DataFrame({"amount": [0, 0]}), "3500")["amount"].to_list()
         [350000, 350000]
     """
-    fen = int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    fen = fen_of_yuan(amount)
     return rows.with_columns(pl.lit(fen, pl.Int64).alias("amount"))
 
 
@@ -131,10 +132,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
             pl.col("granted").fill_null(False),
             pl.lit(cap_fen(month)).alias("cap_fen"),
             yuan_expr(pl.col("amount")).alias("amount_yuan"),
-            (pl.lit(cap_fen(month)) / 100)
-            .cast(pl.Decimal(18, 2))
-            .cast(pl.String)
-            .alias("cap_yuan"),
+            yuan_expr(pl.lit(cap_fen(month))).alias("cap_yuan"),
             pl.lit(first_here, pl.Date).alias("unit_first_month"),
             pl.lit(first_here, pl.Date).dt.strftime("%Y-%m").alias("unit_first_text"),
             pl.lit(new_months).alias("new_unit_months"),

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import ids
+from sbbatch._money import half_up_fen
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column
 from sbbatch.declarations._other import figure, figure_row
@@ -50,7 +51,6 @@ from sbbatch.declarations._retirement import (
     yes_no_rule,
 )
 from sbbatch.declarations.approver_info import PHONE_PATTERN
-from sbbatch.policy import half_up_fen
 from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
