@@ -36,6 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 import polars as pl
 
 from sbbatch import ids
+from sbbatch._mask import mask_id, mask_phone
 from sbbatch._rules import evaluate
 from sbbatch.batch import FAILURE_SCHEMA, Batch, check_frame
 from sbbatch.declarations import get
@@ -135,7 +136,7 @@ ZH_HEADERS: dict[str, str] = {
 def _masked(value: str | None, phone: bool = False) -> str:
     if not value:
         return ""
-    return ids.mask_phone(value) if phone else ids.mask(value)
+    return mask_phone(value) if phone else mask_id(value)
 
 
 @dataclass(frozen=True)
@@ -528,7 +529,7 @@ def _person(ws: Workspace, person_id: str) -> dict[str, Any]:
     normalised = ids.validate_one(person_id, ws.today)
     found = ws.sql("SELECT * FROM persons WHERE person_id = $id", {"id": normalised})
     if found.height == 0:
-        msg = f"身份证号码「{ids.mask(normalised)}」不在参保人员中。提示：请核对号码。"
+        msg = f"身份证号码「{mask_id(normalised)}」不在参保人员中。提示：请核对号码。"
         raise UnusableInputError(msg)
     return found.row(0, named=True)
 

@@ -58,10 +58,10 @@ def _masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
     """Mask ID numbers in ``person_id`` columns and inside messages, unless asked not to."""
     if unmask:
         return frame
-    from sbbatch import ids
+    from sbbatch._mask import mask_id_expr
 
     return frame.with_columns(
-        [ids.mask_expr(pl.col(c)) for c in ("person_id",) if c in frame.columns]
+        [mask_id_expr(pl.col(c)) for c in ("person_id",) if c in frame.columns]
         + [
             pl.col(c).str.replace_all(_ID_IN_TEXT.pattern, "${1}********${2}")
             for c, dtype in frame.schema.items()

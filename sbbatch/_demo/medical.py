@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch import ids
+from sbbatch._mask import mask_id
 from sbbatch.declarations import get
 from sbbatch.forms.medical_forms import print_medical_form
 from sbbatch.io.xlsx import write_frame
@@ -107,7 +107,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines.append(
         (
             "异地人员备案",
-            f"{filing_id}：{ids.mask(posted['person_id'])} 备案江苏省泰州市，{_summary(outcome)}",
+            f"{filing_id}：{mask_id(posted['person_id'])} 备案江苏省泰州市，{_summary(outcome)}",
         )
     )
 
@@ -144,7 +144,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines.append(
         (
             "撤销异地人员备案",
-            f"{revocation_id}：{ids.mask(returned['person_id'])} 注销 {OLD_FILING} 的备案，"
+            f"{revocation_id}：{mask_id(returned['person_id'])} 注销 {OLD_FILING} 的备案，"
             f"{_summary(outcome)}",
         )
     )

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch import ids
 from sbbatch._demo.medical import write_review_result
+from sbbatch._mask import mask_id
 from sbbatch.forms.outpatient_forms import print_outpatient_form, print_outpatient_roster
 from sbbatch.review import declare, review
 
@@ -91,7 +91,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines.append(
         (
             "门诊规定病种申请",
-            f"{did}：{ids.mask(sick['person_id'])} 恶性肿瘤的治疗，{_summary(outcome)}",
+            f"{did}：{mask_id(sick['person_id'])} 恶性肿瘤的治疗，{_summary(outcome)}",
         )
     )
 
@@ -103,7 +103,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         out_dir,
     )
     ws.mark_read(did)
-    lines.append(("居民医疗停保", f"{did}：{ids.mask(new['person_id'])}，{_summary(outcome)}"))
+    lines.append(("居民医疗停保", f"{did}：{mask_id(new['person_id'])}，{_summary(outcome)}"))
 
     did, outcome = _run_one(
         ws,
@@ -118,7 +118,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         out_dir,
     )
     ws.mark_read(did)
-    lines.append(("离休人员医疗申报", f"{did}：{ids.mask(old['person_id'])}，{_summary(outcome)}"))
+    lines.append(("离休人员医疗申报", f"{did}：{mask_id(old['person_id'])}，{_summary(outcome)}"))
 
     month = (ws.today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     did, outcome = _run_one(
@@ -141,7 +141,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines.append(
         (
             "灵活就业人员补扣养老费",
-            f"{did}：{ids.mask(flexible['person_id'])} {month:%Y-%m}，{paid}{_summary(outcome)}",
+            f"{did}：{mask_id(flexible['person_id'])} {month:%Y-%m}，{paid}{_summary(outcome)}",
         )
     )
     return lines

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from sbbatch._mask import mask_id
 from sbbatch.declarations import get
-from sbbatch.declarations._other import mask_id
 from sbbatch.declarations._pooled import mark_pooled, pooled_of_unit
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 from sbbatch.forms.settlement_forms import pension_basic_info_form

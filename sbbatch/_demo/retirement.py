@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import ids
+from sbbatch._mask import mask_id
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 from sbbatch.declarations._retirement import UNEMPLOYMENT, contribution_months
 from sbbatch.declarations.unemployment_benefit import benefit_result
@@ -52,9 +53,7 @@ def _add_months(month: dt.date, months: int) -> dt.date:
 def _line(declaration_id: str, table: pl.DataFrame) -> str:
     row = table.row(0, named=True)
     opinion = row["review_opinion"] or ""
-    return (
-        f"{declaration_id}：{ids.mask(row['person_id'])} {row['review_result']} {opinion}".strip()
-    )
+    return f"{declaration_id}：{mask_id(row['person_id'])} {row['review_result']} {opinion}".strip()
 
 
 def _write(table: pl.DataFrame, path: Path, title: str, extra: dict[str, str]) -> None:
@@ -163,7 +162,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     retiree = _retiree(ws)
     unit = retiree["unit_id"]
     months = _load_earlier_history(ws, retiree)
-    lines.append(("历史参保记录", f"{ids.mask(retiree['person_id'])} 养老保险累计 {months} 个月"))
+    lines.append(("历史参保记录", f"{mask_id(retiree['person_id'])} 养老保险累计 {months} 个月"))
     approver_id, approver = _run(
         ws, {"审定人姓名": "王芳", "联系电话": "0531-86995566"}, unit, "approver_info"
     )
