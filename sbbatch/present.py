@@ -332,6 +332,7 @@ def present(
     thousands: bool = False,
     money_columns: Sequence[str] = (),
     rename: bool = True,
+    empty: str | None = "",
 ) -> pl.DataFrame:
     """Return ``frame`` as text for a reader: labels, yuan, ``YYYY-MM``, masks, Chinese headers.
 
@@ -346,18 +347,18 @@ def present(
         money_columns: More integer-fen (or Decimal) columns to show as yuan.
         rename: Give the columns their Chinese headers (two columns that would get
             the same header keep their English names).
+        empty: What an empty cell becomes (``None`` keeps it null, for files).
 
     Returns:
-        The same rows, every column a String; empty cells are ``""``.
+        The same rows, every column a String; empty cells are ``empty``.
 
     Example:
         >>> present(pl.DataFrame({"row_no": [1], "level": ["reject"]})).columns
         ['序号', '级别']
     """
     shown = describe(frame.schema, spec, headers=headers, money_columns=money_columns)
-    texts = frame.select(
-        [present_expr(s, mask=mask, thousands=thousands).fill_null("") for s in shown]
-    )
+    exprs = [present_expr(s, mask=mask, thousands=thousands) for s in shown]
+    texts = frame.select(exprs if empty is None else [e.fill_null(empty) for e in exprs])
     if not rename:
         return texts
     counts: dict[str, int] = {}

@@ -30,6 +30,7 @@ from sbbatch.declarations._registry import (
     no_open_declaration,
     once_in_declaration,
     periods_of,
+    person_result,
     retirement_month,
     update_from_frame,
     with_all_columns,
@@ -414,6 +415,9 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: 批量增员申报's result: 身份证号码, 姓名, 性别, 出生日期, 增员年月, 增员原因.
+RESULT = person_result("增员年月", "add_reason", "增员原因")
+
 DECLARATION = Declaration(
     kind="enrolment",
     title="增员申报",
@@ -421,4 +425,5 @@ DECLARATION = Declaration(
     rules=RULES,
     description="单位新增人员参保（增员）。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects),
+    result=RESULT,
 )
