@@ -99,13 +99,13 @@ def result_table(ws: Workspace, declaration_id: str, *, mask: bool = False) -> p
     """Return a declaration's review result (审核结果) as its business declares it.
 
     Columns: ``row_no`` (序号, an integer), ``review_result`` (审核成功 / 不通过,
-    empty before the review), ``review_opinion`` and the business's result columns,
+    null before the review), ``review_opinion`` and the business's result columns,
     as text from the presenter (labels, yuan, ``YYYY-MM``); ID numbers and phones
     masked when ``mask``.
     """
     rows, columns = _rows(ws, declaration_id)
     fields = [c.field for c in columns]
-    shown = present(rows.select(fields), columns, mask=mask, rename=False)
+    shown = present(rows.select(fields), columns, mask=mask, rename=False, empty=None)
     return pl.concat([rows.select("row_no"), shown], how="horizontal")
 
 
