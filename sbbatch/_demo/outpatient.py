@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch._demo.medical import write_review_result
 from sbbatch._mask import mask_id
 from sbbatch.forms.outpatient_forms import print_outpatient_form, print_outpatient_roster
+from sbbatch.io.results import write_review_result
 from sbbatch.review import declare, review
 
 if TYPE_CHECKING:
@@ -56,8 +56,7 @@ def _run_one(
     declaration_id = declare(ws, rows, unit_id, kind=kind)
     ws.submit(declaration_id)
     outcome = review(ws, declaration_id)
-    title = ws.declaration(declaration_id)["kind"]
-    write_review_result(ws, declaration_id, out_dir / f"{title}_审核结果.xlsx")
+    write_review_result(ws, declaration_id, out_dir)
     return declaration_id, outcome
 
 
