@@ -35,7 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import polars as pl
 
-from sbbatch import ids
+from sbbatch import codes, ids
 from sbbatch._mask import mask_id, mask_phone
 from sbbatch._rules import evaluate
 from sbbatch.batch import FAILURE_SCHEMA, Batch, check_frame
@@ -57,6 +57,7 @@ from sbbatch.declarations.card_issuing_info import (
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.xlsx import write_frame, write_result, write_template
 from sbbatch.photos import PhotoLimits, check_photos, iter_photo_files
+from sbbatch.present import code_labels
 from sbbatch.review import declare
 from sbbatch.store import Workspace
 
@@ -622,7 +623,7 @@ def lookup_person(ws: Workspace, unit_id: str, person_id: str) -> PersonCard:
     return PersonCard(
         person_id=person["person_id"],
         name=person["name"],
-        gender={"1": "男", "2": "女"}.get(person["gender"]),
+        gender=code_labels("gender").get(person["gender"]),
         ethnicity=ethnicity,
         phone=person.get("phone"),
         insured_here=bool(facts["insured_here"]),
@@ -848,9 +849,9 @@ def _with_gender(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
         {"ids": rows["person_id"].to_list()},
     )
     return rows.join(genders, on="person_id", how="left", maintain_order="left").with_columns(
-        pl.coalesce("gender", ids.gender(pl.col("person_id")))
-        .replace_strict({"1": "男", "2": "女"}, default=None)
-        .alias("gender")
+        codes.to_label(pl.coalesce("gender", ids.gender(pl.col("person_id"))), "gender").alias(
+            "gender"
+        )
     )
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from sbbatch import codes
 from sbbatch._mask import mask_id
 from sbbatch.declarations import get
 from sbbatch.declarations._pooled import mark_pooled, pooled_of_unit
@@ -84,7 +85,7 @@ def _declare_rows(ws: Workspace, kind: str, unit: str, rows: pl.DataFrame) -> st
     frame = rows.select(
         pl.col("person_id").alias("身份证号码"),
         pl.col("name").alias("姓名"),
-        pl.col("gender").replace_strict({"1": "男", "2": "女"}, default=None).alias("性别"),
+        codes.to_label(pl.col("gender"), "gender").alias("性别"),
     )
     declaration_id = declare(ws, frame, unit, kind=declaration.kind)
     ws.submit(declaration_id)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch import ids
+from sbbatch import codes, ids
 from sbbatch.declarations._common import (
     birth_date_matches_id,
     gender_matches_id,
@@ -246,9 +246,9 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
         .alias("id_reason_text"),
         pl.when(reason.is_null()).then(ids.gender(person_id)).alias("id_gender"),
         pl.when(reason.is_null()).then(ids.birth_date(person_id)).alias("id_birth_date"),
-        pl.col("gender")
-        .replace_strict({"1": "男", "2": "女"}, default=pl.col("gender"))
-        .alias("gender_label"),
+        pl.coalesce(codes.to_label(pl.col("gender"), "gender"), pl.col("gender")).alias(
+            "gender_label"
+        ),
         pl.col("birth_date").dt.strftime(_DATE_TEXT).alias("birth_text"),
         month_text(pl.col("month")).alias("month_text"),
         pl.lit(accepted).alias("accepted_month"),
@@ -260,9 +260,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
         retirement_month(pl.col("gender"), identity, pl.col("birth_date")),
         ((pl.col("gender") == "1") | identity.is_not_null()).alias("retirement_group_certain"),
     ).with_columns(
-        pl.col("id_gender")
-        .replace_strict({"1": "男", "2": "女"}, default=None, return_dtype=pl.String)
-        .alias("id_gender_label"),
+        codes.to_label(pl.col("id_gender"), "gender").alias("id_gender_label"),
         pl.col("id_birth_date").dt.strftime(_DATE_TEXT).alias("id_birth_text"),
         month_text(pl.col("retirement_month")).alias("retirement_text"),
     )
