@@ -41,9 +41,10 @@ STEPS = (
 def print_frame(
     frame: pl.DataFrame,
     title: str,
-    money_columns: Sequence[str] = (),
     max_rows: int = 40,
     width: int = 40,
+    *,
+    money_columns: Sequence[str] = (),
 ) -> None:
     """Print a frame through the presenter as a table under a Chinese title."""
     print(f"\n【{title}】")
@@ -74,7 +75,7 @@ def print_summary(ws: Workspace) -> None:
     print_frame(
         wages.tail(12),
         f"缴费工资（按月，最近 12 个月，共 {wages.height} 个月）",
-        ["缴费工资合计（元）"],
+        money_columns=["缴费工资合计（元）"],
     )
 
 
