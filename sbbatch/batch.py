@@ -632,9 +632,7 @@ def _with_id_facts(typed: pl.DataFrame) -> pl.DataFrame:
         pl.when(valid).then(ids.gender(pl.col("person_id"))).alias("id_gender"),
         pl.when(valid).then(ids.birth_date(pl.col("person_id"))).alias("id_birth_date"),
     ).with_columns(
-        pl.col("id_gender")
-        .replace_strict({"1": "男", "2": "女"}, default=None)
-        .alias("id_gender_label"),
+        codes.to_label(pl.col("id_gender"), "gender").alias("id_gender_label"),
     )
 
 

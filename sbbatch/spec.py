@@ -56,6 +56,10 @@ ReviewContext = Callable[["Workspace", pl.DataFrame, dict[str, Any]], pl.DataFra
 #: Changes the registry for the approved rows, inside the review's transaction.
 ReviewEffects = Callable[["Workspace", pl.DataFrame, dict[str, Any]], None]
 
+#: Adds the registry facts a result table shows to the declared rows:
+#: (workspace, rows as declared with ``row_no``, declaration header) → rows + facts.
+ResultFacts = Callable[["Workspace", pl.DataFrame, dict[str, Any]], pl.DataFrame]
+
 __all__ = [
     "COLUMN_DTYPES",
     "FAILURE_SCHEMA",
@@ -66,6 +70,8 @@ __all__ = [
     "Declaration",
     "Level",
     "Prefill",
+    "ResultFacts",
+    "ResultTable",
     "Review",
     "ReviewContext",
     "ReviewEffects",
@@ -169,6 +175,32 @@ class Review:
 
 
 @dataclass(frozen=True)
+class ResultTable:
+    """The review result table (审核结果) of a business, as data.
+
+    Every business has one: 序号, 审核结果, 审核说明, then ``columns`` — each shown
+    through the one presenter (:mod:`sbbatch.present`): codes as labels, money in
+    yuan, months as ``YYYY-MM``. The default shows every declared column.
+
+    Attributes:
+        columns: The fields shown after 审核说明, in order; empty: every declared
+            column the rows hold, then the ``extra`` ones.
+        extra: Columns that are not declared but added by ``facts`` (e.g. 性别 and
+            出生日期 of a 减员 from the registry), with their headers and types.
+        facts: Adds ``extra`` to the declared rows; a callable of the business module.
+        headers: Headers that differ from the columns' own (field → header).
+        file_title: The first part of the file's name, ``<file_title>_审核结果.xlsx``;
+            empty: the business's title.
+    """
+
+    columns: tuple[str, ...] = ()
+    extra: tuple[Column, ...] = ()
+    facts: ResultFacts | None = field(default=None, compare=False)
+    headers: tuple[tuple[str, str], ...] = ()
+    file_title: str = ""
+
+
+@dataclass(frozen=True)
 class Declaration:
     """A business of the manual, as the generic machinery needs it."""
 
@@ -182,6 +214,7 @@ class Declaration:
     detectable: bool = True  # may be found from a file's headers alone (generic headers: no)
     prefill: Prefill | None = field(default=None, compare=False)
     review: Review | None = field(default=None, compare=False)
+    result: ResultTable = field(default=ResultTable(), compare=False)
 
     def column(self, name: str) -> Column:
         """Return the column with English ``name``."""

@@ -9,7 +9,6 @@ agency's date (经办日期) of the workspace; by default it is the system date.
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from sbbatch._cli.args import date_arg, month_arg
 
 __all__ = ["register"]
 
-_ID_IN_TEXT = re.compile(r"(\d{6})\d{8}(\d{3}[\dXx])")
 _QUERIES = ("unit", "persons", "declarations", "progress")
 
 
@@ -34,12 +32,12 @@ def _masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
     """Mask ID numbers in ``person_id`` columns and inside messages, unless asked not to."""
     if unmask:
         return frame
-    from sbbatch import ids
+    from sbbatch._mask import mask_id_expr, mask_text
 
     return frame.with_columns(
-        [ids.mask_expr(pl.col(c)) for c in ("person_id",) if c in frame.columns]
+        [mask_id_expr(pl.col(c)) for c in ("person_id",) if c in frame.columns]
         + [
-            pl.col(c).str.replace_all(_ID_IN_TEXT.pattern, "${1}********${2}")
+            pl.col(c).map_elements(mask_text, return_dtype=pl.String)
             for c, dtype in frame.schema.items()
             if dtype == pl.String and c != "person_id"
         ]
@@ -47,21 +45,10 @@ def _masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
 
 
 def _show(frame: pl.DataFrame, title: str, headers: dict[str, str], unmask: bool) -> None:
-    """Print a frame under a title with Chinese headers, long texts (审核说明) in full."""
-    shown = _masked(frame, unmask)
-    months = ("month", "from_month", "until_month", "business_month")
-    shown = shown.with_columns(
-        [
-            pl.col(c).dt.strftime("%Y-%m")
-            for c, dtype in shown.schema.items()
-            if dtype == pl.Date and c in months
-        ]
-        + [
-            pl.col(c).dt.strftime("%Y-%m-%d")
-            for c, dtype in shown.schema.items()
-            if isinstance(dtype, pl.Datetime)
-        ]
-    )
+    """Print a frame under a title through the presenter, long texts (审核说明) in full."""
+    from sbbatch.present import present
+
+    shown = present(frame, headers=headers, mask=not unmask)
     print(f"\n【{title}】")
     with pl.Config(
         tbl_rows=500,
@@ -71,7 +58,7 @@ def _show(frame: pl.DataFrame, title: str, headers: dict[str, str], unmask: bool
         tbl_width_chars=200,
         fmt_str_lengths=120,
     ):
-        print(shown.rename(headers, strict=False))
+        print(shown)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -115,15 +102,13 @@ def _review(args: argparse.Namespace) -> int:
         if rejected:
             from sbbatch.io.results import result_table
 
-            failed = _masked(
-                result_table(ws, args.id).filter(pl.col("review_result") == "不通过"),
-                args.unmask,
+            failed = result_table(ws, args.id, mask=not args.unmask).filter(
+                pl.col("review_result") == "不通过"
             )
             print("不通过的人员：")
             for row in failed.iter_rows(named=True):
-                print(
-                    f"  No.{row['row_no']} {row['name']} {row['person_id']}：{row['review_opinion']}"
-                )
+                who = " ".join(str(row[field]) for field in ("name", "person_id") if row.get(field))
+                print(f"  序号{row['row_no']} {who}：{row['review_opinion']}".replace(" ：", "："))
             print(
                 f"提示：设为已读后，不通过的 {rejected} 人转入新的录入申报，可修改后重新提交"
                 f"（sbbatch --db {args.db} read {args.id}），或加 --void-failed 作废。"
@@ -136,12 +121,12 @@ def _result(args: argparse.Namespace) -> int:
 
     with _workspace(args, read_only=args.output is None) as ws:
         header = ws.declaration(args.id)
-        table = result_table(ws, args.id)
+        table = result_table(ws, args.id, mask=not args.unmask)
         _show(table, f"审核结果 {args.id}", result_headers(header["kind"]), args.unmask)
         print(f"共{table.height}人")
         if args.output:
-            write_review_result(ws, args.id, Path(args.output))
-            print(f"已写出审核结果：{args.output}")
+            path = write_review_result(ws, args.id, Path(args.output))
+            print(f"已写出审核结果：{path}")
     return 0
 
 

@@ -69,9 +69,9 @@ def contributions_frame(detail: pl.DataFrame, fmt: str) -> pl.DataFrame:
 
 
 def _contributions(args: argparse.Namespace) -> int:
+    from sbbatch._mask import mask_id as mask
     from sbbatch.contributions import contributions, yuan
     from sbbatch.exceptions import UnusableInputError
-    from sbbatch.ids import mask
 
     target = Path(args.output)
     fmt = target.suffix.lower().lstrip(".")
@@ -197,10 +197,10 @@ def _pay(args: argparse.Namespace) -> int:
 
 
 def _backpay(args: argparse.Namespace) -> int:
+    from sbbatch._mask import mask_id as mask
     from sbbatch.batch import check
     from sbbatch.contributions import yuan
     from sbbatch.declarations.backpay import row_totals
-    from sbbatch.ids import mask
     from sbbatch.review import declare, review
 
     batch = check(args.file, "backpay")

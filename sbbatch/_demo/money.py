@@ -27,7 +27,8 @@ from sbbatch.contributions import (
 from sbbatch.declarations import backpay, wage_base
 from sbbatch.declarations.backpay import policy_start
 from sbbatch.forms.money_forms import bill_form, declaration_form
-from sbbatch.io.xlsx import write_frame, write_result
+from sbbatch.io.results import write_review_result
+from sbbatch.io.xlsx import write_frame
 from sbbatch.payments import SimulatedGateway, bill, create_backpay_bill, create_bill, pay
 from sbbatch.queries.money import ZH_HEADERS, unit_payments
 from sbbatch.review import declare, review
@@ -101,20 +102,8 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         ws, unit_id, month, changes, note="演示：取上次申报工资并调整 3 人"
     )
     ws.submit(wage_id)
-    result = review(ws, wage_id)
-    write_result(
-        result,
-        out_dir / "工资申报审核结果.xlsx",
-        f"工资申报审核结果（{month:%Y-%m}）",
-        {
-            "review_result": "审核结果",
-            "review_opinion": "审核意见",
-            "person_id": "社会保障号码",
-            "name": "姓名",
-            "wage_fen": "缴费工资",
-        },
-        money_columns=["wage_fen"],
-    )
+    review(ws, wage_id)
+    write_review_result(ws, wage_id, out_dir)
     ws.mark_read(wage_id)
     totals = wage_base.totals(ws, wage_id)
     summary.append(
@@ -232,7 +221,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     summary.append(
         (
             "输出",
-            "工资申报审核结果.xlsx、缴费明细.xlsx、缴费单据 PDF、社会保险费申报表.pdf、单位缴费情况.xlsx",
+            "工资申报_审核结果.xlsx、缴费明细.xlsx、缴费单据 PDF、社会保险费申报表.pdf、单位缴费情况.xlsx",
         )
     )
     return summary

@@ -25,9 +25,10 @@ from sbbatch.declarations import get
 from sbbatch.declarations.medical_account_subsidy import set_amount
 from sbbatch.declarations.terminal_operator import operators
 from sbbatch.forms.other_forms import medical_subsidy_form
-from sbbatch.io.xlsx import write_result, write_template
+from sbbatch.io.results import write_review_result
+from sbbatch.io.xlsx import write_template
 from sbbatch.payments import SimulatedGateway, create_bill, pay
-from sbbatch.review import declare, result, review
+from sbbatch.review import declare, review
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -38,21 +39,6 @@ __all__ = ["run"]
 def _outcome(table: pl.DataFrame) -> str:
     approved = int((table["review_result"] == "审核成功").sum())
     return f"共{table.height}人，审核成功 {approved} 人，不通过 {table.height - approved} 人"
-
-
-def _write_result(ws: Workspace, declaration_id: str, path: Path) -> Path:
-    """Write the 审核结果 of a declaration: 审核结果, 审核说明 and the business's columns."""
-    declaration = get(ws.declaration(declaration_id)["kind"])
-    columns = {"review_result": "审核结果", "review_opinion": "审核说明", **declaration.headers}
-    money = [c.field for c in declaration.columns if c.type == "money"]
-    frame = result(ws, declaration_id)
-    return write_result(
-        frame.select(list(columns)),
-        path,
-        f"{declaration.title}审核结果",
-        columns,
-        money_columns=money,
-    )
 
 
 def _newest_unit(ws: Workspace) -> str:
@@ -89,7 +75,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     subsidy_id = declare(ws, batch, unit)
     ws.submit(subsidy_id)
     outcome = review(ws, subsidy_id)
-    _write_result(ws, subsidy_id, out_dir / "医疗账户补助金_审核结果.xlsx")
+    write_review_result(ws, subsidy_id, out_dir)
     if (outcome["review_result"] == "审核成功").any():
         medical_subsidy_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
     ws.mark_read(subsidy_id)
@@ -144,7 +130,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     certificate_id = declare(ws, chosen, payer, kind="payment_certificate")
     ws.submit(certificate_id)
     outcome = review(ws, certificate_id)
-    _write_result(ws, certificate_id, out_dir / "缴费证明_审核结果.xlsx")
+    write_review_result(ws, certificate_id, out_dir)
     printed = certificates.print_declaration(
         ws, certificate_id, "子女入学", out_dir, note="子女入学材料"
     )

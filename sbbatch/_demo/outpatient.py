@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch import ids
-from sbbatch._demo.medical import write_review_result
+from sbbatch._mask import mask_id
 from sbbatch._money import yuan
 from sbbatch.declarations.flexible_pension_deduction import special_unit_types
 from sbbatch.forms.outpatient_forms import print_outpatient_form, print_outpatient_roster
+from sbbatch.io.results import write_review_result
 from sbbatch.review import declare, review
 
 if TYPE_CHECKING:
@@ -75,8 +75,7 @@ def _run_one(
     declaration_id = declare(ws, rows, unit_id, kind=kind)
     ws.submit(declaration_id)
     outcome = review(ws, declaration_id)
-    title = ws.declaration(declaration_id)["kind"]
-    write_review_result(ws, declaration_id, out_dir / f"{title}_审核结果.xlsx")
+    write_review_result(ws, declaration_id, out_dir)
     return declaration_id, outcome
 
 
@@ -110,7 +109,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines.append(
         (
             "门诊规定病种申请",
-            f"{did}：{ids.mask(sick['person_id'])} 恶性肿瘤的治疗，{_summary(outcome)}",
+            f"{did}：{mask_id(sick['person_id'])} 恶性肿瘤的治疗，{_summary(outcome)}",
         )
     )
 
@@ -122,7 +121,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         out_dir,
     )
     ws.mark_read(did)
-    lines.append(("居民医疗停保", f"{did}：{ids.mask(new['person_id'])}，{_summary(outcome)}"))
+    lines.append(("居民医疗停保", f"{did}：{mask_id(new['person_id'])}，{_summary(outcome)}"))
 
     did, outcome = _run_one(
         ws,
@@ -137,7 +136,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         out_dir,
     )
     ws.mark_read(did)
-    lines.append(("离休人员医疗申报", f"{did}：{ids.mask(old['person_id'])}，{_summary(outcome)}"))
+    lines.append(("离休人员医疗申报", f"{did}：{mask_id(old['person_id'])}，{_summary(outcome)}"))
 
     month = (ws.today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     flexible = _flexible_case(ws, month)
@@ -164,7 +163,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines.append(
         (
             "灵活就业人员补扣养老费",
-            f"{did}：{ids.mask(flexible['person_id'])} {month:%Y-%m}，{paid}{_summary(outcome)}",
+            f"{did}：{mask_id(flexible['person_id'])} {month:%Y-%m}，{paid}{_summary(outcome)}",
         )
     )
     return lines

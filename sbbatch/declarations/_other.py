@@ -29,7 +29,6 @@ __all__ = [
     "figure_row",
     "in_unit",
     "known_person",
-    "mask_id",
     "other_filings",
 ]
 
@@ -78,16 +77,6 @@ def figure_row(key: str) -> dict[str, str | None]:
         msg = f"other_filings.csv 中 {key} 应恰有一行。"
         raise LookupError(msg)
     return frame.row(0, named=True)
-
-
-def mask_id(person_id: str) -> str:
-    """Return an ID number masked for terminal output (first 6 and last 4 shown).
-
-    Examples:
-        >>> mask_id("370102199001011234")
-        '370102********1234'
-    """
-    return person_id[:6] + "*" * (len(person_id) - 10) + person_id[-4:]
 
 
 def in_unit(

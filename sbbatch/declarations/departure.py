@@ -25,6 +25,7 @@ from sbbatch.declarations._registry import (
     no_open_declaration,
     once_in_declaration,
     periods_of,
+    person_result,
     retirement_month,
     rows_source,
     with_all_columns,
@@ -155,6 +156,9 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     ws.log_effect(declaration_id, f"减员审核通过 {approved.height} 人：终止参保记录 {closed} 条。")
 
 
+#: 减员's result: 性别 and 出生日期 come from the registry.
+RESULT = person_result("减员年月", "leave_reason", "减员原因")
+
 DECLARATION = Declaration(
     kind="departure",
     title="减员申报",
@@ -162,4 +166,5 @@ DECLARATION = Declaration(
     description="单位人员停止参保（减员）。一行一人。",
     prefill=insured_persons,
     review=Review(REVIEW_RULES, _context, _effects),
+    result=RESULT,
 )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch import ids
+from sbbatch import codes, ids
 from sbbatch.declarations._common import (
     birth_date_matches_id,
     gender_matches_id,
@@ -30,6 +30,7 @@ from sbbatch.declarations._registry import (
     no_open_declaration,
     once_in_declaration,
     periods_of,
+    person_result,
     retirement_month,
     update_from_frame,
     with_all_columns,
@@ -245,9 +246,9 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
         .alias("id_reason_text"),
         pl.when(reason.is_null()).then(ids.gender(person_id)).alias("id_gender"),
         pl.when(reason.is_null()).then(ids.birth_date(person_id)).alias("id_birth_date"),
-        pl.col("gender")
-        .replace_strict({"1": "男", "2": "女"}, default=pl.col("gender"))
-        .alias("gender_label"),
+        pl.coalesce(codes.to_label(pl.col("gender"), "gender"), pl.col("gender")).alias(
+            "gender_label"
+        ),
         pl.col("birth_date").dt.strftime(_DATE_TEXT).alias("birth_text"),
         month_text(pl.col("month")).alias("month_text"),
         pl.lit(accepted).alias("accepted_month"),
@@ -259,9 +260,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
         retirement_month(pl.col("gender"), identity, pl.col("birth_date")),
         ((pl.col("gender") == "1") | identity.is_not_null()).alias("retirement_group_certain"),
     ).with_columns(
-        pl.col("id_gender")
-        .replace_strict({"1": "男", "2": "女"}, default=None, return_dtype=pl.String)
-        .alias("id_gender_label"),
+        codes.to_label(pl.col("id_gender"), "gender").alias("id_gender_label"),
         pl.col("id_birth_date").dt.strftime(_DATE_TEXT).alias("id_birth_text"),
         month_text(pl.col("retirement_month")).alias("retirement_text"),
     )
@@ -414,6 +413,9 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: 批量增员申报's result: 身份证号码, 姓名, 性别, 出生日期, 增员年月, 增员原因.
+RESULT = person_result("增员年月", "add_reason", "增员原因")
+
 DECLARATION = Declaration(
     kind="enrolment",
     title="增员申报",
@@ -421,4 +423,5 @@ DECLARATION = Declaration(
     rules=RULES,
     description="单位新增人员参保（增员）。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects),
+    result=RESULT,
 )

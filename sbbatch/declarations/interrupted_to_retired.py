@@ -28,6 +28,7 @@ from sbbatch.declarations._registry import (
     no_open_declaration,
     once_in_declaration,
     periods_of,
+    person_result,
     retirement_month,
     rows_source,
     with_all_columns,
@@ -183,6 +184,9 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: 中断转退休's result: 性别 and 出生日期 come from the registry.
+RESULT = person_result("减员年月", "leave_reason", "减员原因")
+
 DECLARATION = Declaration(
     kind="interrupted_to_retired",
     title="中断转退休",
@@ -190,4 +194,5 @@ DECLARATION = Declaration(
     description="将中断参保、已达法定退休年龄的人员转为退休人员。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects, success="中断转退休成功"),
     detectable=False,
+    result=RESULT,
 )

@@ -30,6 +30,7 @@ from sbbatch.declarations._medical import (
     insured_or_retired_here,
     is_remote_code,
     person_known,
+    person_status,
     with_medical_person,
 )
 from sbbatch.declarations._registry import (
@@ -41,7 +42,7 @@ from sbbatch.declarations._registry import (
     with_all_columns,
     with_code_labels,
 )
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, ResultTable, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -281,6 +282,31 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+def _result_facts(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
+    """Fill what the file may leave blank: 病种名称 from 病种类别, 人员类别 from the registry."""
+    categories = person_status(ws, header["unit_id"], rows["person_id"]).select(
+        "person_id",
+        pl.col("unit_category")
+        .replace_strict(code_labels("person_category"), default=None, return_dtype=pl.String)
+        .alias("_category"),
+    )
+    disease_name = pl.col("disease").replace_strict(
+        code_labels("outpatient_disease"), default=None, return_dtype=pl.String
+    )
+    return (
+        rows.join(categories, on="person_id", how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce("disease_name", disease_name).alias("disease_name"),
+            pl.coalesce("person_category", "_category").alias("person_category"),
+        )
+        .drop("_category")
+    )
+
+
+#: The result shows the 病种名称 and 人员类别 the agency derives when left blank.
+RESULT = ResultTable(facts=_result_facts)
+
+
 DECLARATION = Declaration(
     kind="outpatient_disease",
     title="门诊规定病种申请",
@@ -290,4 +316,5 @@ DECLARATION = Declaration(
     description="为职工或退休人员申请门诊规定病种（门规大病、普通病种分两次申报）。一行一个病种。",
     review=Review(REVIEW_RULES, _context, _effects),
     detectable=False,
+    result=RESULT,
 )

@@ -141,7 +141,7 @@ def draft_from_last(
         )
         unknown = given.join(rows, on="person_id", how="anti")["person_id"].to_list()
         if unknown:
-            from sbbatch.ids import mask
+            from sbbatch._mask import mask_id as mask
 
             msg = (
                 f"{'、'.join(mask(p) for p in unknown[:5])} {month:%Y-%m} 不在本单位参保，不能申报工资。"
@@ -153,7 +153,7 @@ def draft_from_last(
         )
     never = rows.filter(pl.col("wage").is_null())
     if never.height:
-        from sbbatch.ids import mask
+        from sbbatch._mask import mask_id as mask
 
         shown = "、".join(
             f"{n}（{mask(p)}）" for p, n in never.select("person_id", "name").head(5).rows()

@@ -29,6 +29,7 @@ import polars as pl
 import pytest
 
 from sbbatch import ids, sample
+from sbbatch._mask import mask_id
 from sbbatch.store import Workspace
 
 pytestmark = pytest.mark.browser
@@ -196,7 +197,7 @@ def test_enrolment_form_in_browser(workspace: tuple[Path, str], tmp_path: Path) 
                 status = page.get_by_role("status")
                 expect(status).to_contain_text("审核成功")
                 # the result panel masks the ID number and the phone
-                expect(page.get_by_text(ids.mask(person_id))).to_be_visible()
+                expect(page.get_by_text(mask_id(person_id))).to_be_visible()
                 expect(page.get_by_text(person_id)).to_have_count(0)
                 expect(page.get_by_role("button", name="设为已读")).to_be_enabled()
                 page.screenshot(path=str(ARTEFACTS / "enrolment_form.png"), full_page=True)
