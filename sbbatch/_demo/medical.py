@@ -18,7 +18,7 @@ import polars as pl
 
 from sbbatch import ids
 from sbbatch.declarations import get
-from sbbatch.forms.medical_forms import print_medical_form
+from sbbatch.forms.printer import print_form
 from sbbatch.io.xlsx import write_frame
 from sbbatch.review import declare, result, review
 
@@ -102,7 +102,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     ws.submit(filing_id)
     outcome = review(ws, filing_id)
     write_review_result(ws, filing_id, out_dir / "异地人员备案_审核结果.xlsx")
-    print_medical_form(ws, filing_id, out_dir / f"异地人员备案表_{filing_id}.pdf")
+    print_form(ws, filing_id, out_dir / f"异地人员备案表_{filing_id}.pdf")
     ws.mark_read(filing_id)
     lines.append(
         (
@@ -139,7 +139,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     ws.submit(revocation_id)
     outcome = review(ws, revocation_id)
     write_review_result(ws, revocation_id, out_dir / "撤销异地人员备案_审核结果.xlsx")
-    print_medical_form(ws, revocation_id, out_dir / f"异地人员备案注销表_{revocation_id}.pdf")
+    print_form(ws, revocation_id, out_dir / f"异地人员备案注销表_{revocation_id}.pdf")
     ws.mark_read(revocation_id)
     lines.append(
         (

@@ -23,7 +23,7 @@ from sbbatch.batch import check
 from sbbatch.declarations import get
 from sbbatch.declarations.medical_account_subsidy import set_amount
 from sbbatch.declarations.terminal_operator import operators
-from sbbatch.forms.other_forms import medical_subsidy_form
+from sbbatch.forms.printer import print_form
 from sbbatch.io.xlsx import write_result, write_template
 from sbbatch.payments import SimulatedGateway, create_bill, pay
 from sbbatch.review import declare, result, review
@@ -89,7 +89,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     ws.submit(subsidy_id)
     outcome = review(ws, subsidy_id)
     _write_result(ws, subsidy_id, out_dir / "医疗账户补助金_审核结果.xlsx")
-    medical_subsidy_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
+    print_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
     ws.mark_read(subsidy_id)
     lines.append(("医疗账户补助金申报", f"{subsidy_id}：{_outcome(outcome)}"))
     lines.extend(("　提示", t) for t in outcome["review_opinion"].drop_nulls().unique().to_list())

@@ -20,7 +20,8 @@ import polars as pl
 
 from sbbatch import ids
 from sbbatch._demo.medical import write_review_result
-from sbbatch.forms.outpatient_forms import print_outpatient_form, print_outpatient_roster
+from sbbatch.declarations.outpatient_disease import ROSTER
+from sbbatch.forms.printer import print_form
 from sbbatch.review import declare, review
 
 if TYPE_CHECKING:
@@ -85,8 +86,8 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         }
     )
     did, outcome = _run_one(ws, "outpatient_disease", case, unit_id, out_dir)
-    print_outpatient_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
-    print_outpatient_roster(ws, did, out_dir / f"花名册_门规大病_{did}.pdf")
+    print_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
+    print_form(ws, did, out_dir / f"花名册_门规大病_{did}.pdf", ROSTER)
     ws.mark_read(did)
     lines.append(
         (

@@ -24,7 +24,7 @@ from sbbatch import ids
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 from sbbatch.declarations._retirement import UNEMPLOYMENT, contribution_months
 from sbbatch.declarations.unemployment_benefit import benefit_result
-from sbbatch.forms.retirement_forms import print_retirement_form
+from sbbatch.forms.printer import print_form
 from sbbatch.io.xlsx import write_result
 from sbbatch.policy import Policy
 from sbbatch.review import declare, result, review
@@ -188,7 +188,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         f"退休申报审核结果 {retirement_id}",
         {"name": "姓名"},
     )
-    print_retirement_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
+    print_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
     lines.append(("退休申报", _line(retirement_id, table)))
 
     death = ws.today.replace(day=3)

@@ -21,7 +21,7 @@ from sbbatch import codes
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
 from sbbatch.policy import INSURANCES, Policy
-from sbbatch.spec import Column, Rule
+from sbbatch.spec import Column, Declaration, Rule
 from sbbatch.store.workflow import kind_title
 
 if TYPE_CHECKING:
@@ -341,6 +341,18 @@ def with_other_declarations(
 
 
 @cache
+def accepted_month_default(ws: Workspace, declaration: Declaration) -> dict[str, Any]:
+    """Start a single case's 增员年月/减员年月 at the month accepted today (受理年月).
+
+    The ``defaults`` of the 增员 and 减员 widget layouts.
+    """
+    try:
+        month = accepted_month(ws, declaration.kind)
+    except (LookupError, ValueError):
+        return {}
+    return {"month": f"{month:%Y-%m}"}
+
+
 def code_labels(table: str) -> dict[str, str]:
     """Return a code table as a mapping of code to label."""
     frame = codes.table(table)

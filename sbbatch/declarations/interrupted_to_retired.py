@@ -18,6 +18,7 @@ from sbbatch.declarations._common import (
     leave_month_column,
     leave_reason_column,
     name_column,
+    registry_form,
 )
 from sbbatch.declarations._registry import (
     RETIREMENT_REASON,
@@ -35,7 +36,7 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
-from sbbatch.spec import Declaration, Review, Rule
+from sbbatch.spec import Declaration, FormColumn, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -183,6 +184,14 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: The printed 中断转退休表.
+FORM = registry_form(
+    "中断转退休表",
+    FormColumn("month", "减员年月", 11, "C"),
+    FormColumn("leave_reason", "减员原因", 24, "L"),
+)
+
+
 DECLARATION = Declaration(
     kind="interrupted_to_retired",
     title="中断转退休",
@@ -190,4 +199,5 @@ DECLARATION = Declaration(
     description="将中断参保、已达法定退休年龄的人员转为退休人员。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects, success="中断转退休成功"),
     detectable=False,
+    form=FORM,
 )
