@@ -340,7 +340,6 @@ def with_other_declarations(
     )
 
 
-@cache
 def accepted_month_default(ws: Workspace, declaration: Declaration) -> dict[str, Any]:
     """Start a single case's 增员年月/减员年月 at the month accepted today (受理年月).
 
@@ -353,6 +352,7 @@ def accepted_month_default(ws: Workspace, declaration: Declaration) -> dict[str,
     return {"month": f"{month:%Y-%m}"}
 
 
+@cache
 def code_labels(table: str) -> dict[str, str]:
     """Return a code table as a mapping of code to label."""
     frame = codes.table(table)
