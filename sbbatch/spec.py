@@ -68,14 +68,27 @@ __all__ = [
     "Column",
     "ColumnType",
     "Declaration",
+    "FieldGrid",
+    "FormColumn",
+    "FormField",
+    "FormPart",
+    "FormRows",
+    "FormTable",
+    "FormText",
     "Level",
     "Prefill",
+    "PrintedForm",
     "ResultFacts",
     "ResultTable",
     "Review",
     "ReviewContext",
     "ReviewEffects",
     "Rule",
+    "Section",
+    "Signatures",
+    "Slot",
+    "WidgetDefaults",
+    "WidgetLayout",
     "header_key",
     "match_headers",
 ]
@@ -174,6 +187,171 @@ class Review:
     success: str = ""
 
 
+# -- printed forms (打印 …表) ---------------------------------------------------------------
+
+#: The rows a printed form shows: (workspace, declaration id) → one row per table line
+#: (or per page), every value already as the form prints it (text).
+FormRows = Callable[["Workspace", str], pl.DataFrame]
+
+#: Extra values a single-case form starts with: (workspace, declaration) → field → text.
+WidgetDefaults = Callable[["Workspace", "Declaration"], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A labelled value of a printed form: ``label`` in Chinese, ``field`` of its rows."""
+
+    label: str
+    field: str
+
+
+@dataclass(frozen=True)
+class FormColumn:
+    """A column of a printed table: the rows' ``field``, its heading, relative width, alignment."""
+
+    field: str
+    header: str
+    width: float = 1
+    align: Literal["L", "C", "R"] = "L"
+
+
+@dataclass(frozen=True)
+class FieldGrid:
+    """Label–value pairs in a ruled grid of ``columns`` pairs per line."""
+
+    fields: tuple[FormField, ...]
+    columns: int = 3
+
+
+@dataclass(frozen=True)
+class FormTable:
+    """A ruled table of the rows (of the page's rows, on a form of one page per person).
+
+    ``total`` is a line under the table and ``sum_row`` a last row of it; both are
+    templates (see :class:`PrintedForm`).
+    """
+
+    columns: tuple[FormColumn, ...]
+    total: str = ""
+    sum_row: tuple[str, ...] | None = None
+    font_size: float = 8
+
+
+@dataclass(frozen=True)
+class FormText:
+    """A line of text (a template), such as a heading or the manual's 注意事项."""
+
+    text: str
+    size: float = 10
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """Boxes for the signatures and seals, each with a date line.
+
+    ``continued``: when the boxes do not fit under the table, they go on a page of
+    their own headed by this template (which declaration they sign); empty: no heading.
+    """
+
+    labels: tuple[str, ...] = ("经办人（签字）", "单位（盖章）", "社保经办机构（盖章）")
+    continued: str = ""
+
+
+#: One block of a printed form.
+FormPart = FieldGrid | FormTable | FormText | Signatures
+
+
+@dataclass(frozen=True)
+class PrintedForm:
+    """A printed form (打印增员表, 打印备案表 …) as data: the PDF engine draws any of them.
+
+    Texts (``title``, ``subtitle``, :class:`FormText`, totals) are templates filled
+    with the first row's fields (``{unit_name}`` …) and ``{rows}`` (lines),
+    ``{persons}`` (distinct ``person_id``) and ``{pages}``. Every form's rows carry
+    ``unit_id``, ``unit_name``, ``declaration_id``, ``declared_on``, ``reviewed_on``
+    and ``printed_on``.
+
+    Attributes:
+        title: The form's title (增员表 …), also the PDF file's name.
+        parts: What each page shows, in order.
+        rows: The lines of the form; None: the approved rows of the declaration as
+            its result table shows them (codes as labels), numbered ``no``.
+        orientation: ``"P"`` (portrait) or ``"L"`` (landscape) A4.
+        subtitle: The line under the title.
+        page_per: One page per distinct value of this field (a person's form);
+            None: one document of all rows.
+        foot: Printed once, after the last page.
+        empty: What the declaration lacks when there is nothing to print.
+        document: The engine that draws it: ``"form"`` (this layout) or
+            ``"fee_declaration"`` (the 社会保险费申报表 of a declared amount, with
+            ``fee_item`` as its 险种 line and ``parts`` under it).
+        fee_item: The 险种 line of a ``"fee_declaration"``.
+    """
+
+    title: str
+    parts: tuple[FormPart, ...]
+    rows: FormRows | None = field(default=None, compare=False)
+    orientation: Literal["P", "L"] = "P"
+    subtitle: str = "济南市社会保险单位网上服务"
+    page_per: str | None = None
+    foot: tuple[FormPart, ...] = ()
+    empty: str = "没有审核成功的人员"
+    document: Literal["form", "fee_declaration"] = "form"
+    fee_item: str = ""
+
+
+# -- widget layouts (单笔申报) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of fields; ``collapsed`` groups start folded (the manual's 更多...)."""
+
+    title: str
+    fields: tuple[str, ...]
+    collapsed: bool = False
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One row of a multi-row form (申领信息维护: the bank, then each collector).
+
+    Attributes:
+        title: The slot's heading (制卡银行信息, 领卡人信息（1） …).
+        fields: The fields shown, in order.
+        fixed: Values every row of this slot carries (e.g. 信息类别).
+        optional: A slot left blank declares no row.
+    """
+
+    title: str
+    fields: tuple[str, ...]
+    fixed: tuple[tuple[str, str], ...] = ()
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class WidgetLayout:
+    """How a business's single-case form groups its columns, as data.
+
+    Attributes:
+        sections: The field groups in order; fields in no section follow in a last,
+            untitled group.
+        print_label: The print button's text, in the manual's words (the button
+            shows only for a business with a :class:`PrintedForm`).
+        slots: For a business declared as several rows at once, one :class:`Slot`
+            per row; a single-row form by default.
+        extras: Named special parts the widget engine adds below the fields
+            (``"photo"``: the 上传照片 of 社保卡申领, checked on 下一步).
+        defaults: The values a new case starts with (e.g. the accepted 增员年月).
+    """
+
+    sections: tuple[Section, ...] = ()
+    print_label: str = "打印"
+    slots: tuple[Slot, ...] = ()
+    extras: tuple[str, ...] = ()
+    defaults: WidgetDefaults | None = field(default=None, compare=False)
+
+
 @dataclass(frozen=True)
 class ResultTable:
     """The review result table (审核结果) of a business, as data.
@@ -215,6 +393,8 @@ class Declaration:
     prefill: Prefill | None = field(default=None, compare=False)
     review: Review | None = field(default=None, compare=False)
     result: ResultTable = field(default=ResultTable(), compare=False)
+    form: PrintedForm | None = field(default=None, compare=False)
+    widget: WidgetLayout = field(default_factory=WidgetLayout, compare=False)
 
     def column(self, name: str) -> Column:
         """Return the column with English ``name``."""

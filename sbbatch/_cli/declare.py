@@ -1,7 +1,7 @@
 """Commands for declaring and reviewing: declare, submit, review, result, print, read, void, query.
 
 Thin calls of :mod:`sbbatch.review`, :mod:`sbbatch.io.results`,
-:mod:`sbbatch.forms.registry_forms` and :mod:`sbbatch.queries.registry`. Output is
+:mod:`sbbatch.forms.printer` and :mod:`sbbatch.queries.registry`. Output is
 Chinese; ID numbers are masked unless ``--unmask`` is given. ``--today`` sets the
 agency's date (经办日期) of the workspace; by default it is the system date.
 """
@@ -131,11 +131,11 @@ def _result(args: argparse.Namespace) -> int:
 
 
 def _print(args: argparse.Namespace) -> int:
-    from sbbatch.forms.registry_forms import FORMS, print_form
+    from sbbatch.forms.printer import form_of, print_form
 
     with _workspace(args, read_only=True) as ws:
         path = print_form(ws, args.id, Path(args.output))
-        title = FORMS[ws.declaration(args.id)["kind"]].title
+        title = form_of(ws, args.id).title
     print(f"已打印{title}：{path}")
     return 0
 

@@ -26,7 +26,7 @@ from sbbatch import ids
 from sbbatch.batch import check
 from sbbatch.declarations import get
 from sbbatch.declarations._registry import PENSION, accepted_month
-from sbbatch.forms.registry_forms import print_form
+from sbbatch.forms.printer import print_form
 from sbbatch.io.results import write_review_result
 from sbbatch.io.xlsx import write_template
 from sbbatch.review import declare, review

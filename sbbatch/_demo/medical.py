@@ -18,7 +18,7 @@ import polars as pl
 
 from sbbatch._mask import mask_id
 from sbbatch.declarations import get
-from sbbatch.forms.medical_forms import print_medical_form
+from sbbatch.forms.printer import print_form
 from sbbatch.io.results import write_review_result
 from sbbatch.review import declare, review
 
@@ -80,7 +80,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     ws.submit(filing_id)
     outcome = review(ws, filing_id)
     write_review_result(ws, filing_id, out_dir)
-    print_medical_form(ws, filing_id, out_dir / f"异地人员备案表_{filing_id}.pdf")
+    print_form(ws, filing_id, out_dir / f"异地人员备案表_{filing_id}.pdf")
     ws.mark_read(filing_id)
     lines.append(
         (
@@ -117,7 +117,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     ws.submit(revocation_id)
     outcome = review(ws, revocation_id)
     write_review_result(ws, revocation_id, out_dir)
-    print_medical_form(ws, revocation_id, out_dir / f"异地人员备案注销表_{revocation_id}.pdf")
+    print_form(ws, revocation_id, out_dir / f"异地人员备案注销表_{revocation_id}.pdf")
     ws.mark_read(revocation_id)
     lines.append(
         (

@@ -24,7 +24,7 @@ from sbbatch.batch import check
 from sbbatch.declarations import get
 from sbbatch.declarations.medical_account_subsidy import set_amount
 from sbbatch.declarations.terminal_operator import operators
-from sbbatch.forms.other_forms import medical_subsidy_form
+from sbbatch.forms.printer import print_form
 from sbbatch.io.results import write_review_result
 from sbbatch.io.xlsx import write_template
 from sbbatch.payments import SimulatedGateway, create_bill, pay
@@ -77,7 +77,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     outcome = review(ws, subsidy_id)
     write_review_result(ws, subsidy_id, out_dir)
     if (outcome["review_result"] == "审核成功").any():
-        medical_subsidy_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
+        print_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
     ws.mark_read(subsidy_id)
     lines.append(("医疗账户补助金申报", f"{subsidy_id}：{_outcome(outcome)}"))
     for result_text, opinion in (

@@ -23,7 +23,8 @@ import polars as pl
 from sbbatch._mask import mask_id
 from sbbatch._money import yuan
 from sbbatch.declarations.flexible_pension_deduction import special_unit_types
-from sbbatch.forms.outpatient_forms import print_outpatient_form, print_outpatient_roster
+from sbbatch.declarations.outpatient_disease import ROSTER
+from sbbatch.forms.printer import print_form
 from sbbatch.io.results import write_review_result
 from sbbatch.review import declare, review
 
@@ -103,8 +104,8 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         }
     )
     did, outcome = _run_one(ws, "outpatient_disease", case, unit_id, out_dir)
-    print_outpatient_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
-    print_outpatient_roster(ws, did, out_dir / f"花名册_门规大病_{did}.pdf")
+    print_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
+    print_form(ws, did, out_dir / f"花名册_门规大病_{did}.pdf", ROSTER)
     ws.mark_read(did)
     lines.append(
         (

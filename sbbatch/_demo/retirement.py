@@ -26,7 +26,7 @@ from sbbatch._money import yuan
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 from sbbatch.declarations._retirement import UNEMPLOYMENT, contribution_months
 from sbbatch.declarations.unemployment_benefit import benefit_result
-from sbbatch.forms.retirement_forms import print_retirement_form
+from sbbatch.forms.printer import print_form
 from sbbatch.io.results import write_review_result
 from sbbatch.policy import Policy
 from sbbatch.review import declare, result, review
@@ -177,7 +177,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     }
     retirement_id, table = _run(ws, retirement_case, unit, "retirement")
     write_review_result(ws, retirement_id, out_dir)
-    print_retirement_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
+    print_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
     lines.append(("退休申报", _line(retirement_id, table)))
 
     death = ws.today.replace(day=3)

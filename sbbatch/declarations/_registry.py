@@ -21,7 +21,7 @@ from sbbatch import codes
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
 from sbbatch.policy import INSURANCES, Policy
-from sbbatch.spec import Column, ResultTable, Rule
+from sbbatch.spec import Column, Declaration, ResultTable, Rule
 from sbbatch.store.workflow import kind_title
 
 if TYPE_CHECKING:
@@ -383,6 +383,18 @@ def with_other_declarations(
         .replace_strict(titles, default=None, return_dtype=pl.String)
         .alias("other_kind_title")
     )
+
+
+def accepted_month_default(ws: Workspace, declaration: Declaration) -> dict[str, Any]:
+    """Start a single case's 增员年月/减员年月 at the month accepted today (受理年月).
+
+    The ``defaults`` of the 增员 and 减员 widget layouts.
+    """
+    try:
+        month = accepted_month(ws, declaration.kind)
+    except (LookupError, ValueError):
+        return {}
+    return {"month": f"{month:%Y-%m}"}
 
 
 @cache

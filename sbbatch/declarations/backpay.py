@@ -53,7 +53,7 @@ from sbbatch.contributions import (
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure_row
 from sbbatch.policy import Policy
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -498,6 +498,10 @@ def row_totals(ws: Workspace, declaration_id: str, paid_on: dt.date | None = Non
     )
 
 
+#: The single-case form (社会保险费补缴申报).
+WIDGET = WidgetLayout(print_label="打印申请表")
+
+
 DECLARATION = Declaration(
     kind="backpay",
     title="社会保险费补缴申报",
@@ -506,4 +510,5 @@ DECLARATION = Declaration(
     key_fields=("person_id", "from_month"),
     description="为单位在职人员补缴以前月份的社会保险费。一行一人一段补缴年月。",
     review=Review(rules=REVIEW_RULES, context=_context, effects=_effects),
+    widget=WIDGET,
 )

@@ -15,10 +15,12 @@ from sbbatch.declarations._common import (
     leave_month_column,
     leave_reason_column,
     name_column,
+    registry_form,
 )
 from sbbatch.declarations._registry import (
     RETIREMENT_REASON,
     accepted_month,
+    accepted_month_default,
     code_rules,
     month_text,
     name_matches_registry,
@@ -33,7 +35,7 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
-from sbbatch.spec import Declaration, Review, Rule
+from sbbatch.spec import Declaration, FormColumn, Review, Rule, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -158,6 +160,16 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
 
 #: 减员's result: 性别 and 出生日期 come from the registry.
 RESULT = person_result("减员年月", "leave_reason", "减员原因")
+#: The printed 减员表 (打印减员表).
+FORM = registry_form(
+    "减员表",
+    FormColumn("month", "减员年月", 11, "C"),
+    FormColumn("leave_reason", "减员原因", 24, "L"),
+)
+
+#: The single-case form (减员申报).
+WIDGET = WidgetLayout(print_label="打印减员表", defaults=accepted_month_default)
+
 
 DECLARATION = Declaration(
     kind="departure",
@@ -167,4 +179,6 @@ DECLARATION = Declaration(
     prefill=insured_persons,
     review=Review(REVIEW_RULES, _context, _effects),
     result=RESULT,
+    form=FORM,
+    widget=WIDGET,
 )

@@ -17,12 +17,14 @@ from sbbatch.declarations._common import (
     gender_matches_id,
     id_column,
     name_column,
+    registry_form,
 )
 from sbbatch.declarations._registry import (
     MIN_WORKING_AGE_YEARS,
     PENSION,
     RETIREE_CATEGORY,
     accepted_month,
+    accepted_month_default,
     code_rules,
     implied_insurances,
     month_text,
@@ -39,7 +41,7 @@ from sbbatch.declarations._registry import (
     with_registry_person,
 )
 from sbbatch.policy import INSURANCES
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, FormColumn, Review, Rule, Section, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -415,6 +417,51 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
 
 #: 批量增员申报's result: 身份证号码, 姓名, 性别, 出生日期, 增员年月, 增员原因.
 RESULT = person_result("增员年月", "add_reason", "增员原因")
+#: The printed 增员表 (打印增员表).
+FORM = registry_form(
+    "增员表",
+    FormColumn("month", "增员年月", 11, "C"),
+    FormColumn("add_reason", "增加原因", 18, "L"),
+    FormColumn("person_category", "人员类别", 10, "L"),
+    FormColumn("employment_form", "用工形式", 16, "L"),
+)
+
+#: The single-case form (增员申报): the manual's 基本信息, 更多..., 参保信息.
+WIDGET = WidgetLayout(
+    sections=(
+        Section(
+            "基本信息",
+            (
+                "person_id",
+                "name",
+                "gender",
+                "birth_date",
+                "phone",
+                "employment_form",
+                "hukou_province",
+                "hukou_city",
+                "hukou_county",
+                "hukou_detail",
+                "address",
+            ),
+        ),
+        Section("更多...", ("ethnicity", "hukou_type", "identity"), collapsed=True),
+        Section(
+            "参保信息",
+            (
+                "add_reason",
+                "month",
+                "person_category",
+                "work_start_date",
+                "handbook_no",
+                "sub_unit",
+            ),
+        ),
+    ),
+    print_label="打印增员表",
+    defaults=accepted_month_default,
+)
+
 
 DECLARATION = Declaration(
     kind="enrolment",
@@ -424,4 +471,6 @@ DECLARATION = Declaration(
     description="单位新增人员参保（增员）。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects),
     result=RESULT,
+    form=FORM,
+    widget=WIDGET,
 )

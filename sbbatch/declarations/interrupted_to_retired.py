@@ -18,6 +18,7 @@ from sbbatch.declarations._common import (
     leave_month_column,
     leave_reason_column,
     name_column,
+    registry_form,
 )
 from sbbatch.declarations._registry import (
     RETIREMENT_REASON,
@@ -36,7 +37,7 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
-from sbbatch.spec import Declaration, Review, Rule
+from sbbatch.spec import Declaration, FormColumn, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -186,6 +187,13 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
 
 #: 中断转退休's result: 性别 and 出生日期 come from the registry.
 RESULT = person_result("减员年月", "leave_reason", "减员原因")
+#: The printed 中断转退休表.
+FORM = registry_form(
+    "中断转退休表",
+    FormColumn("month", "减员年月", 11, "C"),
+    FormColumn("leave_reason", "减员原因", 24, "L"),
+)
+
 
 DECLARATION = Declaration(
     kind="interrupted_to_retired",
@@ -195,4 +203,5 @@ DECLARATION = Declaration(
     review=Review(REVIEW_RULES, _context, _effects, success="中断转退休成功"),
     detectable=False,
     result=RESULT,
+    form=FORM,
 )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch.declarations._common import id_column, leave_reason_column, name_column
+from sbbatch.declarations._common import id_column, leave_reason_column, name_column, registry_form
 from sbbatch.declarations._registry import (
     code_labels,
     code_rules,
@@ -28,7 +28,7 @@ from sbbatch.declarations._registry import (
     with_person_facts,
     with_registry_person,
 )
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, FormColumn, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -153,6 +153,14 @@ RESULT = person_result(
     extra=(Column("month", "减员年月", "month"),),
 )
 
+#: The printed 减员原因变更表.
+FORM = registry_form(
+    "减员原因变更表",
+    FormColumn("month", "减员年月", 11, "C"),
+    FormColumn("leave_reason", "变更后减员原因", 24, "L"),
+)
+
+
 DECLARATION = Declaration(
     kind="leave_reason_change",
     title="减员原因变更",
@@ -161,4 +169,5 @@ DECLARATION = Declaration(
     review=Review(REVIEW_RULES, _context, _effects, success="单位减员原因变更成功"),
     detectable=False,
     result=RESULT,
+    form=FORM,
 )

@@ -27,12 +27,22 @@ from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import gender_matches_id, id_column, name_column
 from sbbatch.declarations._other import MEDICAL, figure, in_unit, known_person
 from sbbatch.declarations._registry import (
+    code_labels,
     month_text,
     name_matches_registry,
     once_in_declaration,
     with_all_columns,
 )
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import (
+    Column,
+    Declaration,
+    FormColumn,
+    FormTable,
+    PrintedForm,
+    Review,
+    Rule,
+    WidgetLayout,
+)
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -221,6 +231,53 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+def _form_rows(ws: Workspace, declaration_id: str) -> pl.DataFrame:
+    """Every declared row as the 申报表 lists it; approved rows count (all before review)."""
+    rows = ws.declaration_rows(declaration_id)
+    reviewed = rows["review_result"].is_not_null().any()
+    return rows.select(
+        pl.col("row_no").cast(pl.String).alias("no"),
+        pl.col("review_result")
+        .replace_strict(code_labels("review_result"), default="未审核")
+        .alias("review_status"),
+        pl.col("review_opinion").fill_null(""),
+        "person_id",
+        pl.col("name").fill_null(""),
+        pl.col("gender").replace_strict(code_labels("gender"), default="").alias("gender"),
+        pl.col("month").dt.strftime("%Y-%m").fill_null(""),
+        yuan_expr(pl.col("amount")).fill_null("").alias("amount"),
+        pl.col("amount").alias("amount_fen"),
+        ((pl.col("review_result") == "1") if reviewed else pl.lit(True)).alias("counted"),
+        yuan_expr(pl.col("amount").sum()).alias("amount_total"),
+    )
+
+
+#: The printed 社会保险费申报表 (打印申报表): one 险种 line, then the declared persons.
+FORM = PrintedForm(
+    "社会保险费申报表",
+    (
+        FormTable(
+            (
+                FormColumn("no", "No.", 6, "R"),
+                FormColumn("review_status", "审核状态", 10, "C"),
+                FormColumn("review_opinion", "审核说明", 40, "L"),
+                FormColumn("person_id", "社会保障号码", 24, "L"),
+                FormColumn("name", "姓名", 10, "L"),
+                FormColumn("gender", "性别", 6, "C"),
+                FormColumn("month", "申报年月", 10, "C"),
+                FormColumn("amount", "本月申报金额", 14, "R"),
+            ),
+            sum_row=("", "", "", "", "", "", "Σ", "{amount_total}"),
+        ),
+    ),
+    rows=_form_rows,
+    document="fee_declaration",
+    fee_item="医疗账户补助金",
+)
+
+#: The single-case form (医疗账户补助金申报).
+WIDGET = WidgetLayout(print_label="打印申报表")
+
 DECLARATION = Declaration(
     kind="medical_account_subsidy",
     title="医疗账户补助金申报",
@@ -231,4 +288,6 @@ DECLARATION = Declaration(
     prefill=prefill,
     review=Review(REVIEW_RULES, _context, _effects),
     detectable=False,
+    form=FORM,
+    widget=WIDGET,
 )

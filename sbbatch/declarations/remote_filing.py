@@ -25,6 +25,7 @@ from sbbatch.declarations._medical import (
     MEDICAL_KINDS,
     YES_NO,
     active_filings,
+    filing_form,
     hospital_code_format,
     insured_or_retired_here,
     person_known,
@@ -42,7 +43,7 @@ from sbbatch.declarations._registry import (
     with_all_columns,
     with_code_labels,
 )
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -295,6 +296,12 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     ws.log_effect(declaration_id, note + (f"，终止原备案 {ended} 条。" if ended else "。"))
 
 
+#: The printed 异地人员备案表 (打印备案表).
+FORM = filing_form("异地人员备案表", ended=False)
+
+#: The single-case form.
+WIDGET = WidgetLayout(print_label="打印备案表")
+
 DECLARATION = Declaration(
     kind="remote_filing",
     title="异地人员备案",
@@ -303,4 +310,6 @@ DECLARATION = Declaration(
     description="单位人员异地就医备案（常驻外地、异地安置）。一行一人。",
     review=Review(REVIEW_RULES, _context_with_labels, _effects),
     detectable=False,
+    form=FORM,
+    widget=WIDGET,
 )

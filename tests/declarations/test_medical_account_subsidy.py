@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from sbbatch.declarations import get
 from sbbatch.declarations.medical_account_subsidy import cap_fen, prefill, set_amount
-from sbbatch.forms.other_forms import medical_subsidy_form
+from sbbatch.forms.printer import print_form
 from sbbatch.review import declare, result, review
 from sbbatch.store import Workspace
 
@@ -146,7 +146,7 @@ def test_end_to_end_effect_and_form(
     again = declare(new_unit, rows.drop("wage"), facts.UNIT, kind="medical_account_subsidy")
     new_unit.submit(again)
     assert review(new_unit, again)["review_opinion"][0].endswith("已申报过医疗账户补助金。")
-    pdf = medical_subsidy_form(new_unit, did, tmp_path / "申报表.pdf")
+    pdf = print_form(new_unit, did, tmp_path / "申报表.pdf")
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     for expected in (
         "社会保险费申报表",

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from sbbatch.batch import check_frame
 from sbbatch.declarations import get
-from sbbatch.forms.medical_forms import print_medical_form
+from sbbatch.forms.printer import print_form
 from sbbatch.review import declare, review
 from sbbatch.store import Workspace
 
@@ -291,7 +291,7 @@ def test_end_to_end_filing_and_form(
     assert registry.events(did)["note"].to_list()[-1] == (
         "异地人员备案审核通过 1 人：登记异地备案 1 条。"
     )
-    pdf = print_medical_form(registry, did, tmp_path / "备案表.pdf")
+    pdf = print_form(registry, did, tmp_path / "备案表.pdf")
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "异地人员备案表" in text
     assert facts.ZHANG in text and "张三" in text and "江苏省泰州市" in text
@@ -327,6 +327,6 @@ def test_end_to_end_revocation_and_form(
         "revoked",
         registry.today,
     )
-    pdf = print_medical_form(registry, did, tmp_path / "注销表.pdf")
+    pdf = print_form(registry, did, tmp_path / "注销表.pdf")
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "异地人员备案注销表" in text and facts.ZHANG in text and "张三" in text

@@ -162,6 +162,7 @@ def test_bill_forms(form_ws: Workspace, tmp_path: Path) -> None:
     from sbbatch.contributions import yuan
 
     assert yuan(header["total_fen"]) in text
+    assert "补缴明细" not in text  # a wage bill has no back-payment detail
     # the 申报表 of the bill shows the same total
     form = text_of(
         declaration_form(ws, UNIT, tmp_path / "form.pdf", bill_id=bill_id, with_persons=False)
