@@ -50,6 +50,12 @@ import polars as pl
 import python_calamine
 
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.io._xlsx_guard import (
+    MAX_COMPRESSION_RATIO,
+    MAX_UNCOMPRESSED_BYTES,
+    RATIO_CHECK_MIN_BYTES,
+    check_xlsx,
+)
 
 __all__ = [
     "HEADER_SCAN_ROWS",
@@ -62,17 +68,6 @@ __all__ = [
     "read_table",
 ]
 
-#: Refuse an xlsx whose members unpack to more than this. calamine holds the whole
-#: sheet in memory (≈ 1.7 bytes of RAM per byte of sheet XML, measured: a 1,000,000 ×
-#: 14 sheet is 725 MB of XML and 1.25 GB peak RSS), so 2 GiB of XML — about 40 million
-#: cells — is the most a 24 GiB machine should attempt; real batch files are far below.
-MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
-#: Refuse a big member compressed more than this. Real sheet XML compresses about 10×
-#: (measured on 100k- and 1M-row files); zip bombs reach 1000×.
-MAX_COMPRESSION_RATIO = 200
-#: Members smaller than this are not ratio-checked: a small, very regular XML part can
-#: compress well and is harmless.
-RATIO_CHECK_MIN_BYTES = 16 * 1024**2
 #: The header row is looked for among this many non-blank rows at the top.
 HEADER_SCAN_ROWS = 30
 #: Name of the column holding the spreadsheet's own 1-based row number.
@@ -242,7 +237,7 @@ def read_table(
     if fmt == "csv":
         return _read_csv(path, known, encoding)
     if fmt == "xlsx":
-        _check_xlsx_zip(path)
+        check_xlsx(path)
     return _read_excel(path, fmt, sheet, known, id_keys)
 
 
@@ -288,45 +283,6 @@ def _detect_format(path: Path, head: bytes) -> Format:
         )
     # csv, or a text file saved as .xls/.txt by a web system: read it as delimited text
     return "csv"
-
-
-def _check_xlsx_zip(path: Path) -> None:
-    """Refuse a damaged xlsx, a zip that is no workbook, or a zip bomb, before reading."""
-    name = path.name
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise UnusableInputError(
-            f"文件「{name}」已损坏或不完整（可能下载未完成），无法作为 xlsx 读取。{_HINT_RESAVE}"
-        ) from None
-    names = {member.filename for member in members}
-    if "xl/workbook.xml" not in names:
-        if "xl/workbook.bin" in names:
-            kind = "Excel 二进制工作簿（xlsb）"
-        elif "word/document.xml" in names:
-            kind = "Word 文档"
-        elif "ppt/presentation.xml" in names:
-            kind = "PowerPoint 文档"
-        elif "content.xml" in names:
-            kind = "OpenDocument（WPS/LibreOffice）文档"
-        else:
-            kind = "zip 压缩包"
-        raise UnusableInputError(f"文件「{name}」是{kind}，不是 xlsx 工作簿。{_HINT_RESAVE}")
-    total = sum(member.file_size for member in members)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise UnusableInputError(
-            f"文件「{name}」解压后有 {total / 1024**3:.1f} GB，超过上限 "
-            f"{MAX_UNCOMPRESSED_BYTES / 1024**3:.0f} GB，拒绝读取（可能是恶意的压缩炸弹）。"
-            "提示：请把数据拆成几个较小的文件。"
-        )
-    for member in members:
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size >= RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
-            raise UnusableInputError(
-                f"文件「{name}」中的「{member.filename}」压缩比为 {ratio:.0f} 倍，远超正常的 Excel 文件，"
-                "拒绝读取（可能是恶意的压缩炸弹）。提示：请确认文件来源。"
-            )
 
 
 # ---------------------------------------------------------------------------- header
