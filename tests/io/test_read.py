@@ -518,7 +518,7 @@ def test_zip_bomb_by_declared_size_is_refused(tmp_path: Path) -> None:
         entry = data.index(b"PK\x01\x02", entry + 4)
     struct.pack_into("<I", data, entry + 24, 3 * 1024**3)
     path.write_bytes(bytes(data))
-    with pytest.raises(UnusableInputError, match=r"解压后有 3.0 GB，超过上限 2 GB"):
+    with pytest.raises(UnusableInputError, match=r"解压后有 3.0 GB，超过上限 2.0 GB"):
         read_table(path)
 
 
