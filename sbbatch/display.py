@@ -37,7 +37,6 @@ import datetime as dt
 import html
 import importlib
 import pkgutil
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import codes, ids
+from sbbatch._mask import mask_text
 from sbbatch.declarations import Declaration, get
 from sbbatch.declarations._spec import LEVEL_LABELS
 from sbbatch.exceptions import UnusableInputError
@@ -111,9 +111,6 @@ _VALUE_LABELS: dict[str, Callable[[], dict[str, str]]] = {
     "review_result": lambda: {"1": "审核成功", "2": "不通过"},
 }
 
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_OLD_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5})(\d{4})(?![0-9A-Za-z])")
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _ID_HEADERS = ("身份证", "社会保障号码", "证件号码")
 _WRAPPED = {"message", "review_opinion", "note", "messages", "address", "hukou_detail"}
 _PHONE_HEADERS = ("手机", "电话")
@@ -223,18 +220,6 @@ def zh(
 
 
 # -- values -------------------------------------------------------------------------------
-
-
-def mask_text(text: str) -> str:
-    """Return ``text`` with every ID number and mobile number in it masked.
-
-    Examples:
-        >>> mask_text("身份证号码「370103198310135672」重复，电话13812345678")
-        '身份证号码「370103********5672」重复，电话138****5678'
-    """
-    text = _ID_IN_TEXT.sub(lambda m: ids.mask(m.group(0)), text)
-    text = _OLD_ID_IN_TEXT.sub(lambda m: ids.mask(m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: ids.mask_phone(m.group(0)), text)
 
 
 def money(value: int | Decimal | float | None, *, fen: bool = True) -> str:
@@ -359,11 +344,17 @@ def _columns(
             continue
         is_id = kind == "id" or name == "person_id" or any(h in header for h in _ID_HEADERS)
         is_phone = kind == "phone" or name == "phone" or any(h in header for h in _PHONE_HEADERS)
-        if masking and is_id and dtype == pl.String:
-            fmt = lambda v: "" if v is None else ids.mask(str(v))  # noqa: E731
-        elif masking and is_phone and dtype == pl.String:
-            fmt = lambda v: "" if v is None else ids.mask_phone(str(v))  # noqa: E731
-        elif dtype == pl.Date and (kind == "month" or name == "month" or name.endswith("_month")):
+        if masking and is_id and not dtype.is_temporal():
+            # anything in an ID column, of any type (an integer ID too), valid or not
+            out.append(_Column(name, header, lambda v: "" if v is None else ids.mask(v)))
+            continue
+        if masking and is_phone and not dtype.is_temporal():
+            out.append(_Column(name, header, lambda v: "" if v is None else ids.mask_phone(v)))
+            continue
+        if (is_id or is_phone) and dtype.is_integer():  # a number, but no quantity
+            out.append(_Column(name, header, lambda v: "" if v is None else str(v)))
+            continue
+        if dtype == pl.Date and (kind == "month" or name == "month" or name.endswith("_month")):
             fmt = lambda v: "" if v is None else v.strftime("%Y-%m")  # noqa: E731
         elif column is not None and column.code_table:
             fmt = _labeller(_code_labels(column.code_table), plain)

@@ -43,6 +43,7 @@ from typing import Final, TypeVar
 import polars as pl
 from stdnum import numdb
 
+from sbbatch import _mask
 from sbbatch.exceptions import UnusableInputError
 
 __all__ = [
@@ -716,70 +717,8 @@ def with_region_names(
 # ---------------------------------------------------------------------------------------
 
 
-def _mask_scalar(value: str, head: int, tail: int) -> str:
-    """Return ``value`` with all but ``head`` leading and ``tail`` trailing chars starred."""
-    if len(value) <= head + tail:
-        return "*" * len(value)
-    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
-
-
-def _mask_expr(expr: pl.Expr, head: int, tail: int) -> pl.Expr:
-    """Return the vectorised form of :func:`_mask_scalar`."""
-    n = expr.str.len_chars()
-    star_all = r"(?s)."
-    middle = expr.str.slice(head, n - head - tail).str.replace_all(star_all, "*")
-    return (
-        pl.when(n > head + tail)
-        .then(pl.concat_str(expr.str.slice(0, head), middle, expr.str.slice(-tail)))
-        .otherwise(expr.str.replace_all(star_all, "*"))
-    )
-
-
-def mask(value: str) -> str:
-    """Return an ID number masked for display (脱敏): first 6 and last 4 kept.
-
-    Every other character becomes ``*``, so an 18-character number shows 8 stars.
-    Values of 10 characters or fewer are starred completely.
-
-    Example:
-        >>> mask("370103198310135672")
-        '370103********5672'
-        >>> mask("1234")
-        '****'
-    """
-    return _mask_scalar(value, 6, 4)
-
-
-def mask_expr(expr: pl.Expr) -> pl.Expr:
-    """Return the masked ID numbers (脱敏) as a String expression, as :func:`mask` does.
-
-    Example:
-        >>> df = pl.DataFrame({"id": ["370103198310135672", None]})
-        >>> df.select(mask_expr(pl.col("id"))).to_series().to_list()
-        ['370103********5672', None]
-    """
-    return _mask_expr(expr, 6, 4)
-
-
-def mask_phone(value: str) -> str:
-    """Return a phone number masked for display: first 3 and last 4 kept.
-
-    Every other character becomes ``*``; values of 7 characters or fewer are starred
-    completely.
-
-    Example:
-        >>> mask_phone("13812345678")
-        '138****5678'
-    """
-    return _mask_scalar(value, 3, 4)
-
-
-def mask_phone_expr(expr: pl.Expr) -> pl.Expr:
-    """Return the masked phone numbers as a String expression, as :func:`mask_phone` does.
-
-    Example:
-        >>> df = pl.DataFrame({"tel": ["13812345678", "12345"]})
-        >>> df.select(mask_phone_expr(pl.col("tel"))).to_series().to_list()
-        ['138****5678', '*****']
-    """
-    return _mask_expr(expr, 3, 4)
+# The one implementation lives in sbbatch._mask (shared with display and the presenter).
+mask = _mask.mask_id
+mask_expr = _mask.mask_id_expr
+mask_phone = _mask.mask_phone
+mask_phone_expr = _mask.mask_phone_expr

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch._csv import read_commented_csv
+from sbbatch._mask import mask_id
 from sbbatch._resources import schemas_dir
 from sbbatch.declarations._spec import Rule
 
@@ -61,16 +62,6 @@ def figure(key: str, month: dt.date | None = None) -> Decimal:
         msg = f"other_filings.csv 中没有 {key}（{wanted or '任意月份'}）。"
         raise LookupError(msg)
     return Decimal(str(frame["value"][0]))
-
-
-def mask_id(person_id: str) -> str:
-    """Return an ID number masked for terminal output (first 6 and last 4 shown).
-
-    Examples:
-        >>> mask_id("370102199001011234")
-        '370102********1234'
-    """
-    return person_id[:6] + "*" * (len(person_id) - 10) + person_id[-4:]
 
 
 def in_unit(
