@@ -40,8 +40,8 @@ import posixpath
 import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -122,6 +122,9 @@ class RawTable:
             that is not text: ``_row``, ``header`` (the frame's column name),
             ``value`` (the text as read) and ``cell_type`` (``float``, ``int``,
             ``date``, ``datetime``, ``bool``, ``time`` or ``duration``).
+        tidied_cells: xlsx/xls number and date cells whose text was tidied (a date
+            cell's ``00:00:00`` dropped, float noise rounded), counted by frame
+            column. Text cells are never tidied.
     """
 
     frame: pl.DataFrame
@@ -133,6 +136,7 @@ class RawTable:
     rows_read: int
     blank_rows: int
     non_text_cells: pl.DataFrame
+    tidied_cells: Mapping[str, int] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         """A summary without cell values (they hold personal data)."""
@@ -391,17 +395,27 @@ def _nonblank_head(raw: pl.DataFrame) -> list[tuple[int, Sequence[str | None]]]:
     return [(int(row[0]), row[1:]) for row in nonblank.head(HEADER_SCAN_ROWS).rows()]
 
 
-def _tidy_numeric_text(raw: pl.DataFrame) -> pl.DataFrame:
+def _tidy_numeric_text(
+    raw: pl.DataFrame,
+    columns: Sequence[str] | None = None,
+    cells: Mapping[str, pl.Series] | None = None,
+) -> pl.DataFrame:
     """Text of Excel/parquet number and date cells as a person would type it.
 
     ``1983-10-13 00:00:00`` → ``1983-10-13``; ``5000.0`` → ``5000``; binary float
     noise in a long decimal (``4523.4000000000005``: 6+ decimals, 17+ characters) is
     rounded to 15 significant digits, as Excel displays it. A cheap scan finds the
     columns that need it first, so the others are neither rescanned nor copied.
+
+    Only ``columns`` (default all) are tidied, and in those named in ``cells`` only
+    the rows where that Boolean series is true: text cells are never touched.
     """
     if raw.is_empty():
         return raw
-    columns = raw.columns
+    columns = raw.columns if columns is None else list(columns)
+    cells = cells or {}
+    if not columns:
+        return raw
     flags = raw.select(
         *(pl.col(c).str.ends_with(" 00:00:00").any().alias(f"m{i}") for i, c in enumerate(columns)),
         *(pl.col(c).str.ends_with(".0").any().alias(f"z{i}") for i, c in enumerate(columns)),
@@ -430,6 +444,8 @@ def _tidy_numeric_text(raw: pl.DataFrame) -> pl.DataFrame:
             )
         if integral or noise:
             text = text.str.replace(_INTEGRAL_FLOAT, "${1}")
+        if column in cells:
+            text = pl.when(pl.lit(cells[column])).then(text).otherwise(pl.col(column))
         updates.append(text.alias(column))
     return raw.with_columns(updates) if updates else raw
 
@@ -472,12 +488,10 @@ def _read_excel(
     if loaded is None:  # pragma: no cover - a string load does not infer anything
         raise _damaged(name, fmt)
     raw_text, absolute, sheet_height = loaded
-    del reader
 
     if raw_text.height != sheet_height:
         raise _row_count_error(name, sheet_name, raw_text.height, sheet_height)
-    raw = _tidy_numeric_text(raw_text)
-    head = _nonblank_head(raw)
+    head = _nonblank_head(raw_text)
     if not head:
         raise UnusableInputError(
             f"文件「{name}」的工作表「{sheet_name}」是空的。提示：请确认选对了工作表。"
@@ -485,6 +499,10 @@ def _read_excel(
     header_index = _find_header(head, known)
     if header_index is None:
         raise _no_header_error(name, known)
+    raw, tidied = _tidy_typed_cells(
+        path, reader, sheet_name, raw_text, absolute, header_index, name
+    )
+    del reader
     frame, headers, kept, blank_rows = _assemble(
         raw,
         header_index=header_index,
@@ -513,7 +531,112 @@ def _read_excel(
         rows_read=frame.height,
         blank_rows=blank_rows,
         non_text_cells=non_text,
+        tidied_cells={
+            names[i]: tidied[raw.columns[p]] for i, p in enumerate(kept) if raw.columns[p] in tidied
+        },
     )
+
+
+def _tidy_typed_cells(
+    path: Path,
+    reader: fastexcel.ExcelReader,
+    sheet_name: str,
+    raw_text: pl.DataFrame,
+    absolute: list[int],
+    header_index: int,
+    name: str,
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Tidy the text of number and date cells below the header; leave text cells be.
+
+    A text cell typed as ``10.0`` or ``2019-04-01 00:00:00`` stays byte for byte.
+    Only columns where tidying would change something are looked at: fastexcel's
+    strict inference over the rows below the header proves a column all text (left
+    alone) or all numbers/dates (tidied); a mixed column is settled cell by cell
+    with python-calamine.
+    """
+    body_start = header_index + 1
+    tidied = _tidy_numeric_text(raw_text.slice(body_start))
+    changed = [
+        position
+        for position, column in enumerate(raw_text.columns)
+        if not tidied[column].equals(raw_text[column].slice(body_start), null_equal=True)
+    ]
+    if not changed:
+        return raw_text, {}
+    infer = {absolute[p] for p in changed}
+    numbers: list[int] = []
+    try:
+        dtypes: dict[str | int, fastexcel.DType] = {
+            index: "string" for index in range(_EXCEL_MAX_COLUMNS) if index not in infer
+        }
+        proof = reader.load_sheet(
+            sheet_name,
+            header_row=None,
+            skip_rows=body_start,
+            dtypes=dtypes,
+            schema_sample_rows=None,
+            dtype_coercion="strict",
+            whitespace_as_null=True,
+        )
+        frame = proof.to_polars()
+        by_absolute = {c.absolute_index: c.name for c in proof.selected_columns}
+        if not isinstance(frame, pl.DataFrame) or frame.height != tidied.height:
+            raise ValueError("rows do not line up")
+        mixed: list[int] = []
+        for p in changed:
+            dtype = frame.schema.get(by_absolute.get(absolute[p], ""), pl.String())
+            if dtype != pl.String:
+                numbers.append(p)
+    except Exception:
+        numbers, mixed = [], changed
+    columns = raw_text.columns
+    cells: dict[str, pl.Series] = {}
+    if mixed:
+        non_text = _non_text_positions(path, sheet_name, absolute, mixed, name, raw_text.height)
+        for p, rows in non_text.items():
+            flags = pl.Series([False] * raw_text.height)
+            cells[columns[p]] = flags.scatter(rows, True) if rows else flags
+    body = raw_text.slice(body_start)
+    wanted = [columns[p] for p in numbers] + list(cells)
+    cut = {c: flags.slice(body_start) for c, flags in cells.items()}
+    tidy_body = _tidy_numeric_text(body, wanted, cut)
+    counts = (
+        tidy_body.select(
+            (pl.col(c) != body[c]).fill_null(False).sum().alias(c) for c in wanted
+        ).row(0, named=True)
+        if wanted
+        else {}
+    )
+    counted = {c: int(n) for c, n in counts.items() if n}
+    whole = pl.concat([raw_text.head(body_start), tidy_body]) if body_start else tidy_body
+    return whole, counted
+
+
+def _non_text_positions(
+    path: Path, sheet_name: str, absolute: list[int], positions: list[int], name: str, height: int
+) -> dict[int, list[int]]:
+    """The 0-based rows of the non-text cells of the columns at ``positions``."""
+    found: dict[int, list[int]] = {p: [] for p in positions}
+    try:
+        with python_calamine.CalamineWorkbook.from_path(path) as workbook:
+            sheet = workbook.get_sheet_by_name(sheet_name)
+            first_row, first_column = sheet.start or (0, 0)
+            offsets = [(absolute[p] - first_column, p) for p in positions]
+            count = 0
+            for index, cells in enumerate(sheet.iter_rows()):
+                count += 1
+                for offset, position in offsets:
+                    if offset < len(cells) and type(cells[offset]) is not str:
+                        found[position].append(index)
+    except Exception:
+        raise UnusableInputError(
+            f"文件「{name}」的工作表「{sheet_name}」无法逐格检查单元格类型。{_HINT_RESAVE}"
+        ) from None
+    # as in _non_text_cells: rows are counted from the sheet's first row, or shifted
+    shift = 0 if count == height else first_row
+    if count + shift != height:
+        raise _row_count_error(name, sheet_name, height, count)
+    return {p: [row + shift for row in rows] for p, rows in found.items()}
 
 
 def _damaged(name: str, fmt: str) -> UnusableInputError:
@@ -967,7 +1090,8 @@ def _read_parquet(path: Path, known: _Known) -> RawTable:
             )
         else:
             columns.append(expr.cast(pl.String))
-    text = _tidy_numeric_text(_blank_to_null(source.select(columns)))
+    typed = [c for c, dtype in source.schema.items() if dtype != pl.String]
+    text = _tidy_numeric_text(_blank_to_null(source.select(columns)), typed)
     if known.keys and _find_header([(0, list(text.columns))], known) is None:
         raise _no_header_error(name, known)
     header_row = pl.DataFrame([pl.Series(c, [c], dtype=pl.String) for c in text.columns])

@@ -551,3 +551,37 @@ def test_zip_bomb_by_compression_ratio_is_refused(tmp_path: Path) -> None:
 )
 def test_header_key(text: str, key: str) -> None:
     assert header_key(text) == key
+
+
+@pytest.mark.parametrize("id_check", ["peek", "calamine"], indirect=True)
+def test_text_cells_are_never_tidied_number_and_date_cells_are(
+    tmp_path: Path, id_check: str
+) -> None:
+    """Issue 13 item 12: a text cell '10.0' stays '10.0'; a number cell 5000.0 is '5000'."""
+    path = write_xlsx(
+        tmp_path / "a.xlsx",
+        [
+            ["姓名", "文本", "日期", "混合"],
+            ["张三", "10.0", dt.date(2019, 4, 1), "2019-04-01 00:00:00"],
+            ["李四", "2019-04-01 00:00:00", dt.datetime(2020, 1, 2), dt.date(2019, 4, 1)],
+            ["王五", "4523.4000000000005", None, 10.0],
+            ["赵六", "-3.0", dt.date(1983, 10, 13), "10.0"],
+        ],
+    )
+    table = read_table(path, known_headers=["姓名", "文本"])
+    assert as_dict(table) == {
+        "姓名": ["张三", "李四", "王五", "赵六"],
+        "文本": ["10.0", "2019-04-01 00:00:00", "4523.4000000000005", "-3.0"],  # all text
+        "日期": ["2019-04-01", "2020-01-02", None, "1983-10-13"],  # all dates
+        "混合": ["2019-04-01 00:00:00", "2019-04-01", "10", "10.0"],  # cell by cell
+        "_row": [2, 3, 4, 5],
+    }
+    assert dict(table.tidied_cells) == {"日期": 3, "混合": 1}
+
+
+def test_parquet_text_columns_are_kept_byte_for_byte(tmp_path: Path) -> None:
+    pl.DataFrame({"姓名": ["张三"], "文本": ["10.0"], "数": [5000.0]}).write_parquet(
+        tmp_path / "a.parquet"
+    )
+    table = read_table(tmp_path / "a.parquet")
+    assert table.frame.row(0) == ("张三", "10.0", "5000", 2)
