@@ -26,7 +26,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -66,6 +66,10 @@ _OVERLAP = 256  # bytes carried over between chunks so no reference is cut in tw
 _FAR_REFERENCE = re.compile(rb' r="(?:[A-Z]{2}|[A-Z]?\d{7})')
 _ODD_REFERENCES = (b"\tr=", b"\nr=", b"\rr=", b"r='", b" r =")
 _REFERENCE = re.compile(rb'<(c|row)[\s/>][^>]*?r\s*=\s*["\']([A-Z]*)(\d+)["\']')
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb"<c\b([^>]*)>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)?</c>"
+)
+_CELL_REFERENCE = re.compile(rb'\br\s*=\s*["\']([A-Z]+)(\d+)["\']')
 _UNIQUE_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\buniqueCount="\s*(\d+)\s*"')
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
 
@@ -78,6 +82,7 @@ class _Extent:
     last_row: int = -1
     first_column: int = EXCEL_MAX_COLUMNS
     last_column: int = -1
+    formulas: set[tuple[int, int]] = field(default_factory=set)
 
     def add(self, row: int, column: int | None) -> None:
         self.first_row = min(self.first_row, row)
@@ -94,8 +99,13 @@ class _Extent:
         return (self.last_row - self.first_row + 1) * columns
 
 
-def check_xlsx(path: Path) -> None:
+def check_xlsx(path: Path) -> dict[str, set[tuple[int, int]]]:
     """Refuse an xlsx that is damaged, no workbook, a zip bomb, or claims absurd sizes.
+
+    Returns:
+        For each member holding any, the 0-based (row, column) of the formula cells
+        saved without a computed value (a tool that writes formulas but does not
+        calculate them): the reader sees them as empty.
 
     Raises:
         UnusableInputError: With a Chinese message naming the file.
@@ -125,6 +135,7 @@ def check_xlsx(path: Path) -> None:
     if claimed > MAX_UNCOMPRESSED_BYTES:  # a claim this big is refused unread
         raise _too_big(name, claimed)
     budget = MAX_UNCOMPRESSED_BYTES
+    formulas: dict[str, set[tuple[int, int]]] = {}
     with path.open("rb") as handle:
         for member in members:
             # every member is measured: the workbook may name any part as a sheet
@@ -134,7 +145,10 @@ def check_xlsx(path: Path) -> None:
             else:
                 size, _head, extent = _measure(handle, member, name, budget, sheet=True)
                 _check_extent(name, member.filename, size, extent)
+                if extent.formulas:
+                    formulas[member.filename] = extent.formulas
             budget -= size
+    return formulas
 
 
 def _measure(
@@ -146,7 +160,7 @@ def _measure(
     pass measures every reference. Without any, a sheet spans at most 26 × 999,999
     cells, which is within :data:`MAX_CELLS_ANY_SHEET`.
     """
-    size, head, tail = 0, b"", b""
+    size, head, tail, extent = 0, b"", b"", _Extent()
     for chunk in _inflate(handle, member, name, budget):
         size += len(chunk)
         if len(head) < 4096:
@@ -155,17 +169,32 @@ def _measure(
             text = tail + chunk
             if _FAR_REFERENCE.search(text) or any(odd in text for odd in _ODD_REFERENCES):
                 break
+            _find_formulas(text, extent)
             tail = text[-_OVERLAP:]
     else:
-        return size, head, _Extent()
+        return size, head, extent
     size, tail, extent = 0, b"", _Extent()
     for chunk in _inflate(handle, member, name, budget):
         size += len(chunk)
         text = tail + chunk  # a reference seen twice changes no minimum or maximum
         for kind, letters, digits in _REFERENCE.findall(text):
             _add(extent, kind, letters, digits)
+        _find_formulas(text, extent)
         tail = text[-_OVERLAP:]
     return size, head, extent
+
+
+def _find_formulas(text: bytes, extent: _Extent) -> None:
+    """Note the formula cells in ``text`` that carry no computed value."""
+    if b"<f" not in text:
+        return
+    for attributes in _FORMULA_WITHOUT_VALUE.findall(text):
+        found = _CELL_REFERENCE.search(attributes)
+        if found is not None:
+            column = 0
+            for letter in found.group(1)[:4]:
+                column = column * 26 + letter - 64
+            extent.formulas.add((int(found.group(2)[:9]) - 1, column - 1))
 
 
 def _inflate(handle: BinaryIO, member: zipfile.ZipInfo, name: str, budget: int) -> Iterator[bytes]:

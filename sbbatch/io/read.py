@@ -125,6 +125,8 @@ class RawTable:
         tidied_cells: xlsx/xls number and date cells whose text was tidied (a date
             cell's ``00:00:00`` dropped, float noise rounded), counted by frame
             column. Text cells are never tidied.
+        formula_cells: xlsx data cells that are formulas saved without a computed
+            value (read as empty): ``_row`` and ``header`` (the frame's column name).
     """
 
     frame: pl.DataFrame
@@ -137,6 +139,9 @@ class RawTable:
     blank_rows: int
     non_text_cells: pl.DataFrame
     tidied_cells: Mapping[str, int] = field(default_factory=dict)
+    formula_cells: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={ROW_COLUMN: pl.Int64, "header": pl.String})
+    )
 
     def __repr__(self) -> str:
         """A summary without cell values (they hold personal data)."""
@@ -240,9 +245,8 @@ def read_table(
         return _read_parquet(path, known)
     if fmt == "csv":
         return _read_csv(path, known, encoding)
-    if fmt == "xlsx":
-        check_xlsx(path)
-    return _read_excel(path, fmt, sheet, known, id_keys)
+    formulas = check_xlsx(path) if fmt == "xlsx" else {}
+    return _read_excel(path, fmt, sheet, known, id_keys, formulas)
 
 
 # ---------------------------------------------------------------------------- format
@@ -464,7 +468,12 @@ def _empty_non_text() -> pl.DataFrame:
 
 
 def _read_excel(
-    path: Path, fmt: Format, sheet: str | int | None, known: _Known, id_keys: set[str]
+    path: Path,
+    fmt: Format,
+    sheet: str | int | None,
+    known: _Known,
+    id_keys: set[str],
+    formulas: Mapping[str, set[tuple[int, int]]],
 ) -> RawTable:
     """Read an xlsx or xls sheet as text; list non-text cells of the ID columns."""
     name = path.name
@@ -531,10 +540,44 @@ def _read_excel(
         rows_read=frame.height,
         blank_rows=blank_rows,
         non_text_cells=non_text,
+        formula_cells=_formula_cells(
+            path, sheet_name, formulas, absolute, kept, names, header_index
+        ),
         tidied_cells={
             names[i]: tidied[raw.columns[p]] for i, p in enumerate(kept) if raw.columns[p] in tidied
         },
     )
+
+
+def _formula_cells(
+    path: Path,
+    sheet_name: str,
+    formulas: Mapping[str, set[tuple[int, int]]],
+    absolute: list[int],
+    kept: list[int],
+    names: list[str],
+    header_index: int,
+) -> pl.DataFrame:
+    """The data cells of the sheet that are formulas saved without a computed value."""
+    empty = pl.DataFrame(schema={ROW_COLUMN: pl.Int64, "header": pl.String})
+    if not formulas:
+        return empty
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets = _xlsx_sheets(archive)
+    except Exception:  # the workbook part was readable to calamine; be safe anyway
+        sheets = []
+    member = next((m for n, m, _shown in sheets if n == sheet_name), "")
+    cells = formulas.get(member, set())
+    name_at = {absolute[p]: name for p, name in zip(kept, names, strict=True)}
+    found = sorted(
+        (row + 1, name_at[column])
+        for row, column in cells
+        if row > header_index and column in name_at
+    )
+    if not found:
+        return empty
+    return pl.DataFrame(found, schema=empty.schema, orient="row")
 
 
 def _tidy_typed_cells(
