@@ -363,6 +363,7 @@ def _check_raw(
     typed, failures = _type_columns(text, declaration, today)
     failures.extend(_numeric_id_failures(raw, declaration, header_of))
     failures.append(_formula_failures(raw, declaration, header_of))
+    failures.append(_hidden_row_failures(raw))
     typed = _with_id_facts(typed)
     failures.append(_duplicates(typed, declaration))
     typed = _derive_from_id(typed, declaration)
@@ -679,6 +680,23 @@ def _formula_failures(
                 "提示：请在 Excel 中打开并保存（或把公式转成数值）后再导出。"
                 for _r, c in rows
             ],
+        },
+        schema=FAILURE_SCHEMA,
+    )
+
+
+def _hidden_row_failures(raw: RawTable) -> pl.DataFrame:
+    """A 提示 for each data row hidden in Excel: it is declared like the others."""
+    rows = list(raw.hidden_rows)
+    return pl.DataFrame(
+        {
+            "row": rows,
+            "column": ["整行"] * len(rows),
+            "value": [None] * len(rows),
+            "rule": ["hidden_row"] * len(rows),
+            "level": ["warn"] * len(rows),
+            "message": ["这一行在 Excel 中被隐藏了，但同样会被申报。提示：请确认是否应当删除。"]
+            * len(rows),
         },
         schema=FAILURE_SCHEMA,
     )

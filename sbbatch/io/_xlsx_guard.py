@@ -69,6 +69,8 @@ _REFERENCE = re.compile(rb'<(c|row)[\s/>][^>]*?r\s*=\s*["\']([A-Z]*)(\d+)["\']')
 _FORMULA_WITHOUT_VALUE = re.compile(
     rb"<c\b([^>]*)>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)?</c>"
 )
+_HIDDEN_ROW = re.compile(rb"<row\b([^>]*\bhidden\s*=\s*[\"'](?:1|true)[\"'][^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br\s*=\s*["\'](\d+)["\']')
 _CELL_REFERENCE = re.compile(rb'\br\s*=\s*["\']([A-Z]+)(\d+)["\']')
 _UNIQUE_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\buniqueCount="\s*(\d+)\s*"')
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
@@ -83,6 +85,7 @@ class _Extent:
     first_column: int = EXCEL_MAX_COLUMNS
     last_column: int = -1
     formulas: set[tuple[int, int]] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
 
     def add(self, row: int, column: int | None) -> None:
         self.first_row = min(self.first_row, row)
@@ -99,13 +102,18 @@ class _Extent:
         return (self.last_row - self.first_row + 1) * columns
 
 
-def check_xlsx(path: Path) -> dict[str, set[tuple[int, int]]]:
+#: What the scan notes about one sheet (its formulas without values, hidden rows).
+SheetNotes = _Extent
+
+
+def check_xlsx(path: Path) -> dict[str, _Extent]:
     """Refuse an xlsx that is damaged, no workbook, a zip bomb, or claims absurd sizes.
 
     Returns:
-        For each member holding any, the 0-based (row, column) of the formula cells
-        saved without a computed value (a tool that writes formulas but does not
-        calculate them): the reader sees them as empty.
+        For each member holding any, its ``formulas`` — the 0-based (row, column)
+        of the formula cells saved without a computed value (a tool that writes
+        formulas but does not calculate them; the reader sees them as empty) — and
+        its ``hidden_rows`` (0-based).
 
     Raises:
         UnusableInputError: With a Chinese message naming the file.
@@ -135,7 +143,7 @@ def check_xlsx(path: Path) -> dict[str, set[tuple[int, int]]]:
     if claimed > MAX_UNCOMPRESSED_BYTES:  # a claim this big is refused unread
         raise _too_big(name, claimed)
     budget = MAX_UNCOMPRESSED_BYTES
-    formulas: dict[str, set[tuple[int, int]]] = {}
+    formulas: dict[str, _Extent] = {}
     with path.open("rb") as handle:
         for member in members:
             # every member is measured: the workbook may name any part as a sheet
@@ -145,8 +153,8 @@ def check_xlsx(path: Path) -> dict[str, set[tuple[int, int]]]:
             else:
                 size, _head, extent = _measure(handle, member, name, budget, sheet=True)
                 _check_extent(name, member.filename, size, extent)
-                if extent.formulas:
-                    formulas[member.filename] = extent.formulas
+                if extent.formulas or extent.hidden_rows:
+                    formulas[member.filename] = extent
             budget -= size
     return formulas
 
@@ -185,7 +193,12 @@ def _measure(
 
 
 def _find_formulas(text: bytes, extent: _Extent) -> None:
-    """Note the formula cells in ``text`` that carry no computed value."""
+    """Note the formula cells in ``text`` that carry no computed value, and hidden rows."""
+    if b"hidden=" in text:
+        for attributes in _HIDDEN_ROW.findall(text):
+            found = _ROW_NUMBER.search(attributes)
+            if found is not None:
+                extent.hidden_rows.add(int(found.group(1)[:9]) - 1)
     if b"<f" not in text:
         return
     for attributes in _FORMULA_WITHOUT_VALUE.findall(text):

@@ -54,6 +54,7 @@ from sbbatch.io._xlsx_guard import (
     MAX_COMPRESSION_RATIO,
     MAX_UNCOMPRESSED_BYTES,
     RATIO_CHECK_MIN_BYTES,
+    SheetNotes,
     check_xlsx,
 )
 
@@ -127,6 +128,7 @@ class RawTable:
             column. Text cells are never tidied.
         formula_cells: xlsx data cells that are formulas saved without a computed
             value (read as empty): ``_row`` and ``header`` (the frame's column name).
+        hidden_rows: xlsx data rows (``_row``) hidden in Excel: read like the others.
     """
 
     frame: pl.DataFrame
@@ -139,6 +141,7 @@ class RawTable:
     blank_rows: int
     non_text_cells: pl.DataFrame
     tidied_cells: Mapping[str, int] = field(default_factory=dict)
+    hidden_rows: tuple[int, ...] = ()
     formula_cells: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={ROW_COLUMN: pl.Int64, "header": pl.String})
     )
@@ -473,9 +476,14 @@ def _read_excel(
     sheet: str | int | None,
     known: _Known,
     id_keys: set[str],
-    formulas: Mapping[str, set[tuple[int, int]]],
+    formulas: Mapping[str, SheetNotes],
 ) -> RawTable:
-    """Read an xlsx or xls sheet as text; list non-text cells of the ID columns."""
+    """Read an xlsx or xls sheet as text; list non-text cells of the ID columns.
+
+    Without a chosen ``sheet``, an empty first sheet or one without the header is
+    passed over for the next visible sheet that has it (data is often on sheet 2,
+    behind an instructions sheet).
+    """
     name = path.name
     try:
         reader = fastexcel.read_excel(path)
@@ -483,7 +491,48 @@ def _read_excel(
     except Exception:
         raise _damaged(name, fmt) from None
     sheet_name = _choose_sheet(path, fmt, sheet_names, sheet)
+    if sheet is not None:
+        return _read_sheet(path, fmt, reader, sheet_name, known, id_keys, formulas)
+    try:
+        return _read_sheet(path, fmt, reader, sheet_name, known, id_keys, formulas)
+    except _NoData as first:
+        others = [n for n in _visible_sheets(path, fmt, sheet_names) if n != sheet_name]
+        errors = [first]
+        for other in others:
+            try:
+                return _read_sheet(path, fmt, reader, other, known, id_keys, formulas)
+            except _NoData as error:
+                errors.append(error)
+        if not others:
+            raise
+        looked = "、".join(f"「{n}」" for n in [sheet_name, *others])
+        headerless = [e for e in errors if not e.empty]
+        if not headerless:
+            raise UnusableInputError(
+                f"文件「{name}」的工作表 {looked} 都是空的。提示：请确认选对了文件。"
+            ) from None
+        raise UnusableInputError(f"{headerless[0]}（已查看工作表 {looked}。）") from None
 
+
+class _NoData(UnusableInputError):
+    """A sheet that is empty or has no header row: the next sheet may have it."""
+
+    def __init__(self, message: str, *, empty: bool) -> None:
+        super().__init__(message)
+        self.empty = empty
+
+
+def _read_sheet(
+    path: Path,
+    fmt: Format,
+    reader: fastexcel.ExcelReader,
+    sheet_name: str,
+    known: _Known,
+    id_keys: set[str],
+    formulas: Mapping[str, SheetNotes],
+) -> RawTable:
+    """Read one sheet of an opened workbook (see :func:`_read_excel`)."""
+    name = path.name
     proven_text: set[int] = set()  # absolute columns proven to hold text cells only
     loaded = None
     if fmt == "xlsx" and id_keys:
@@ -502,16 +551,15 @@ def _read_excel(
         raise _row_count_error(name, sheet_name, raw_text.height, sheet_height)
     head = _nonblank_head(raw_text)
     if not head:
-        raise UnusableInputError(
-            f"文件「{name}」的工作表「{sheet_name}」是空的。提示：请确认选对了工作表。"
+        raise _NoData(
+            f"文件「{name}」的工作表「{sheet_name}」是空的。提示：请确认选对了工作表。", empty=True
         )
     header_index = _find_header(head, known)
     if header_index is None:
-        raise _no_header_error(name, known)
+        raise _NoData(str(_no_header_error(name, known)), empty=False)
     raw, tidied = _tidy_typed_cells(
         path, reader, sheet_name, raw_text, absolute, header_index, name
     )
-    del reader
     frame, headers, kept, blank_rows = _assemble(
         raw,
         header_index=header_index,
@@ -519,6 +567,9 @@ def _read_excel(
         first_row_number=1,
     )
     names = [c for c in frame.columns if c != ROW_COLUMN]
+    formula_cells, hidden_rows = _formula_cells(
+        path, sheet_name, formulas, absolute, kept, names, header_index
+    )
     id_positions = [
         (position, column)
         for position, column, text in zip(kept, names, headers, strict=True)
@@ -540,9 +591,8 @@ def _read_excel(
         rows_read=frame.height,
         blank_rows=blank_rows,
         non_text_cells=non_text,
-        formula_cells=_formula_cells(
-            path, sheet_name, formulas, absolute, kept, names, header_index
-        ),
+        formula_cells=formula_cells,
+        hidden_rows=tuple(frame.filter(pl.col(ROW_COLUMN).is_in(hidden_rows))[ROW_COLUMN]),
         tidied_cells={
             names[i]: tidied[raw.columns[p]] for i, p in enumerate(kept) if raw.columns[p] in tidied
         },
@@ -552,32 +602,35 @@ def _read_excel(
 def _formula_cells(
     path: Path,
     sheet_name: str,
-    formulas: Mapping[str, set[tuple[int, int]]],
+    formulas: Mapping[str, SheetNotes],
     absolute: list[int],
     kept: list[int],
     names: list[str],
     header_index: int,
-) -> pl.DataFrame:
-    """The data cells of the sheet that are formulas saved without a computed value."""
+) -> tuple[pl.DataFrame, list[int]]:
+    """The data cells that are formulas saved without a value, and the hidden data rows."""
     empty = pl.DataFrame(schema={ROW_COLUMN: pl.Int64, "header": pl.String})
     if not formulas:
-        return empty
+        return empty, []
     try:
         with zipfile.ZipFile(path) as archive:
             sheets = _xlsx_sheets(archive)
     except Exception:  # the workbook part was readable to calamine; be safe anyway
         sheets = []
     member = next((m for n, m, _shown in sheets if n == sheet_name), "")
-    cells = formulas.get(member, set())
+    notes = formulas.get(member)
+    if notes is None:
+        return empty, []
     name_at = {absolute[p]: name for p, name in zip(kept, names, strict=True)}
     found = sorted(
         (row + 1, name_at[column])
-        for row, column in cells
+        for row, column in notes.formulas
         if row > header_index and column in name_at
     )
+    hidden = sorted(row + 1 for row in notes.hidden_rows if row > header_index)
     if not found:
-        return empty
-    return pl.DataFrame(found, schema=empty.schema, orient="row")
+        return empty, hidden
+    return pl.DataFrame(found, schema=empty.schema, orient="row"), hidden
 
 
 def _tidy_typed_cells(
@@ -720,6 +773,11 @@ def _choose_sheet(path: Path, fmt: str, names: list[str], sheet: str | int | Non
 
 def _first_visible_sheet(path: Path, fmt: str, names: list[str]) -> str:
     """The first sheet that is a visible worksheet, else the first sheet."""
+    return next(iter(_visible_sheets(path, fmt, names)), names[0])
+
+
+def _visible_sheets(path: Path, fmt: str, names: list[str]) -> list[str]:
+    """The visible worksheets, in workbook order (none if that cannot be told)."""
     try:
         if fmt == "xlsx":
             with zipfile.ZipFile(path) as archive:
@@ -734,7 +792,7 @@ def _first_visible_sheet(path: Path, fmt: str, names: list[str]) -> str:
                 ]
     except Exception:
         visible = []
-    return next((n for n in visible if n in names), names[0])
+    return [n for n in visible if n in names]
 
 
 def _load_sheet(

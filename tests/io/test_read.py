@@ -585,3 +585,39 @@ def test_parquet_text_columns_are_kept_byte_for_byte(tmp_path: Path) -> None:
     )
     table = read_table(tmp_path / "a.parquet")
     assert table.frame.row(0) == ("张三", "10.0", "5000", 2)
+
+
+def test_data_on_a_later_sheet_is_found(tmp_path: Path) -> None:
+    """Issue 13 item 11: an empty first sheet, or one without the header, is passed over."""
+    path = tmp_path / "a.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    workbook.add_worksheet("空白")
+    notes = workbook.add_worksheet("填写说明")
+    notes.write_string(0, 0, "请在第三个工作表填写")
+    data = workbook.add_worksheet("人员")
+    data.write_row(0, 0, ["姓名", "社会保障号码"])
+    data.write_row(1, 0, ["张三", ID_TEXT])
+    workbook.close()
+    table = read_table(path, known_headers=KNOWN)
+    assert table.sheet == "人员" and table.frame["姓名"].to_list() == ["张三"]
+    with pytest.raises(UnusableInputError, match=r"工作表「空白」是空的"):
+        read_table(path, known_headers=KNOWN, sheet=0)  # a chosen sheet is not passed over
+    with pytest.raises(
+        UnusableInputError,
+        match=r"没有找到表头.*（已查看工作表 「空白」、「填写说明」、「人员」。）",
+    ):
+        read_table(path, known_headers=["不存在的列"])
+
+
+def test_hidden_rows_are_listed(tmp_path: Path) -> None:
+    path = tmp_path / "a.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet("人员")
+    sheet.write_row(0, 0, ["姓名", "社会保障号码"])
+    for r in range(1, 5):
+        sheet.write_row(r, 0, [f"张{r}", ID_TEXT])
+    sheet.set_row(2, None, None, {"hidden": True})
+    sheet.set_row(6, None, None, {"hidden": True})  # a hidden blank row: not a data row
+    workbook.close()
+    table = read_table(path, known_headers=KNOWN)
+    assert table.hidden_rows == (3,)
