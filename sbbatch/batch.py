@@ -219,7 +219,13 @@ def check(
         )
     if declaration is None:
         declaration = detect_kind([c for c in raw.frame.columns if c != "_row"])
-    batch = _check_raw(raw, declaration, today or system_now().date())
+    try:
+        batch = _check_raw(raw, declaration, today or system_now().date())
+    except UnusableInputError as error:
+        if isinstance(source, RawTable):
+            raise
+        msg = f"「{Path(source).name}」：{error.text}"
+        raise UnusableInputError(msg) from None
     return Batch(
         declaration,
         batch[0],
@@ -324,6 +330,8 @@ def _check_raw(
     )
     typed, failures = _type_columns(text, declaration, today)
     failures.extend(_numeric_id_failures(raw, declaration, header_of))
+    failures.append(_formula_failures(raw, declaration, header_of))
+    failures.append(_hidden_row_failures(raw))
     typed = _with_id_facts(typed)
     failures.append(_duplicates(typed, declaration))
     typed = _derive_from_id(typed, declaration)
@@ -622,6 +630,55 @@ def _numeric_id_failures(
             )
         )
     return out
+
+
+def _formula_failures(
+    raw: RawTable, declaration: Declaration, header_of: dict[str, str]
+) -> pl.DataFrame:
+    """Formula cells saved without a computed value (read as empty), by column.
+
+    A required column's cell is 不通过 (its value is unknown), another's 提示.
+    """
+    if raw.formula_cells.is_empty():
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    column_of = {header_of[c.field]: c for c in declaration.columns if c.field in header_of}
+    rows = [
+        (row, column_of[header])
+        for row, header in raw.formula_cells.iter_rows()
+        if header in column_of
+    ]
+    return pl.DataFrame(
+        {
+            "row": [row for row, _c in rows],
+            "column": [c.header for _r, c in rows],
+            "value": [None] * len(rows),
+            "rule": ["formula_without_value"] * len(rows),
+            "level": ["reject" if c.required else "warn" for _r, c in rows],
+            "message": [
+                f"{c.header}是公式，但文件中没有保存计算结果，读出为空。"
+                "提示：请在 Excel 中打开并保存（或把公式转成数值）后再导出。"
+                for _r, c in rows
+            ],
+        },
+        schema=FAILURE_SCHEMA,
+    )
+
+
+def _hidden_row_failures(raw: RawTable) -> pl.DataFrame:
+    """A 提示 for each data row hidden in Excel: it is declared like the others."""
+    rows = list(raw.hidden_rows)
+    return pl.DataFrame(
+        {
+            "row": rows,
+            "column": ["整行"] * len(rows),
+            "value": [None] * len(rows),
+            "rule": ["hidden_row"] * len(rows),
+            "level": ["warn"] * len(rows),
+            "message": ["这一行在 Excel 中被隐藏了，但同样会被申报。提示：请确认是否应当删除。"]
+            * len(rows),
+        },
+        schema=FAILURE_SCHEMA,
+    )
 
 
 def _with_id_facts(typed: pl.DataFrame) -> pl.DataFrame:

@@ -18,20 +18,11 @@ __all__ = ["register"]
 
 
 def _mask_failures(failures: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
-    from sbbatch._mask import mask_id_expr, mask_phone_expr
-    from sbbatch.display import mask_text
+    from sbbatch._mask import mask_failures
 
     id_headers = [c.header for c in declaration.columns if c.type == "id"]
     phone_headers = [c.header for c in declaration.columns if c.type == "phone"]
-    return failures.with_columns(
-        pl.when(pl.col("column").is_in(id_headers))
-        .then(mask_id_expr(pl.col("value")))
-        .when(pl.col("column").is_in(phone_headers))
-        .then(mask_phone_expr(pl.col("value")))
-        .otherwise(pl.col("value"))
-        .alias("value"),
-        pl.col("message").map_elements(mask_text, return_dtype=pl.String),
-    )
+    return mask_failures(failures, id_headers, phone_headers)
 
 
 def _check(args: argparse.Namespace) -> int:

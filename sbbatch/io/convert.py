@@ -521,6 +521,12 @@ def _source_notes(raw: RawTable) -> list[str]:
             f"（如「{first['header']}」第 {first[ROW_COLUMN]} 行「{first['value']}」），"
             "已按读到的内容写出；身份证号码等长号码在 Excel 里存成数字时末几位已丢失，请核对。"
         )
+    if raw.tidied_cells:
+        counts = "、".join(f"「{c}」{n} 个" for c, n in raw.tidied_cells.items())
+        notes.append(
+            f"源文件中存成日期或数字的单元格已按 Excel 显示的样子写成文本（{counts}），"
+            "如日期去掉「00:00:00」、二进制小数误差按 15 位有效数字取整；文本单元格一律原样写出。"
+        )
     if raw.blank_rows:
         notes.append(f"跳过了 {raw.blank_rows} 个空行。")
     return notes
