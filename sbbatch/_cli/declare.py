@@ -72,7 +72,7 @@ def _declare(args: argparse.Namespace) -> int:
         declaration_id = declare(
             ws,
             batch,
-            args.unit,
+            ws.unit_or_only(args.unit),
             business_month=args.month,
             accepted_only=args.accepted_only,
         )
@@ -230,7 +230,7 @@ def register(commands: Any) -> None:
 
     declare = add("declare", "把报盘文件录入为一份申报（录入）", _declare)
     declare.add_argument("file", help="报盘文件：xlsx、xls、csv 或 parquet")
-    declare.add_argument("--unit", required=True, help="单位编号")
+    declare.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     declare.add_argument("--kind", help="业务，如 enrolment（增员申报）；不填则按表头识别")
     declare.add_argument("--month", type=month_arg, help="申报年月，如 2026-12")
     declare.add_argument(

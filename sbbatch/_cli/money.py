@@ -153,6 +153,7 @@ def _bill(args: argparse.Namespace) -> int:
     from sbbatch.payments import create_backpay_bill, create_bill
 
     with _workspace(args) as ws:
+        args.unit = ws.unit_or_only(args.unit)
         if args.backpay:
             bill_id = create_backpay_bill(ws, args.unit)
         else:
@@ -212,6 +213,7 @@ def _backpay(args: argparse.Namespace) -> int:
         print("提示：修正后重新导入。")
         return 1
     with _workspace(args) as ws:
+        args.unit = ws.unit_or_only(args.unit)
         declaration_id = declare(ws, batch, args.unit)
         ws.submit(declaration_id)
         outcome = review(ws, declaration_id)
@@ -263,6 +265,7 @@ def _fee_form(args: argparse.Namespace) -> int:
         msg = "请用 --month 指定费款所属期，或用 --bill 指定单据号。"
         raise UnusableInputError(msg)
     with _workspace(args, read_only=True) as ws:
+        args.unit = ws.unit_or_only(args.unit)
         path = declaration_form(
             ws,
             args.unit,
@@ -294,7 +297,7 @@ def register(commands: Any) -> None:
     contributions.set_defaults(handler=_contributions, needs_db=True)
 
     bill = commands.add_parser("bill", help="生成缴费单据（工资申报缴费 / 补缴缴费）")
-    bill.add_argument("--unit", required=True, help="单位编号")
+    bill.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     bill.add_argument("--month", type=month_arg, help="费款所属期，如 2026-11")
     bill.add_argument("--insurance", help="缴费险种代码，逗号分隔，如 1,2,3；不填为全部险种")
     bill.add_argument("--backpay", action="store_true", help="为审核成功的补缴生成单据（含滞纳金）")
@@ -320,14 +323,14 @@ def register(commands: Any) -> None:
 
     backpay = commands.add_parser("backpay", help="导入补缴报盘，申报并审核（社会保险费补缴申报）")
     backpay.add_argument("file", help="补缴报盘：xlsx、xls、csv 或 parquet")
-    backpay.add_argument("--unit", required=True, help="单位编号")
+    backpay.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     backpay.add_argument("--result", help="写出审核结果（xlsx）")
     backpay.add_argument("--bill", action="store_true", help="审核后生成补缴单据")
     backpay.add_argument("--today", type=date_arg, help="经办日期 YYYY-MM-DD（默认今天）")
     backpay.set_defaults(handler=_backpay, needs_db=True)
 
     form = commands.add_parser("fee-form", help="打印社会保险费申报表（PDF）")
-    form.add_argument("--unit", required=True, help="单位编号")
+    form.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     form.add_argument("--month", type=month_arg, help="费款所属期，如 2026-11")
     form.add_argument("--bill", help="或：按单据打印")
     form.add_argument("-o", "--output", required=True, help="输出 PDF")

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sbbatch._cli.args import month_arg
+from sbbatch._cli.args import date_arg, month_arg
 
 __all__ = ["register"]
 
@@ -19,7 +19,7 @@ def _load(args: argparse.Namespace) -> int:
     from sbbatch.unit_files import _spec, load
 
     _spec(args.kind)  # an unknown kind is refused before the workspace is opened
-    with Workspace(args.db) as ws:
+    with Workspace(args.db, today=args.today) as ws:
         result = load(
             ws, args.kind, args.file, unit_id=args.unit, sheet=args.sheet, encoding=args.encoding
         )
@@ -52,7 +52,7 @@ def _roster(args: argparse.Namespace) -> int:
     from sbbatch.roster import compare_roster, declare_roster, write_roster
     from sbbatch.store import Workspace
 
-    with Workspace(args.db) as ws:
+    with Workspace(args.db, today=args.today) as ws:
         result = compare_roster(
             ws,
             args.file,
@@ -96,7 +96,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     from sbbatch.reconcile import reconcile, write_reconciliation
     from sbbatch.store import Workspace
 
-    with Workspace(args.db, read_only=True) as ws:
+    with Workspace(args.db, read_only=True, today=args.today) as ws:
         result = reconcile(
             ws, args.month, agency=args.agency, payroll=args.payroll, unit_id=args.unit
         )
@@ -124,7 +124,7 @@ def _overview(args: argparse.Namespace) -> int:
     from sbbatch.overview import overview
     from sbbatch.store import Workspace
 
-    with Workspace(args.db, read_only=True) as ws:
+    with Workspace(args.db, read_only=True, today=args.today) as ws:
         result = overview(ws, args.unit, month=args.month)
     if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
@@ -148,6 +148,7 @@ def register(commands: Any) -> None:
     load.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     load.add_argument("--report", help="写出错误报告（xlsx）")
     load.add_argument("--format", choices=["text", "json"], default="text")
+    load.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
     load.add_argument("--sheet", help="工作表名称")
     load.add_argument("--encoding", help="csv 文件的编码，如 gb18030；不填则自动识别")
     load.add_argument("--limit", type=int, default=50, help="文本输出最多显示的问题条数")
@@ -167,6 +168,7 @@ def register(commands: Any) -> None:
         "--xls", action="store_true", help="报盘写成 .xls（Excel 97-2003，社保系统下载的格式）"
     )
     roster.add_argument("--format", choices=["text", "json"], default="text")
+    roster.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
     roster.add_argument("--sheet", help="工作表名称")
     roster.add_argument("--encoding", help="csv 文件的编码")
     roster.add_argument("--unmask", action="store_true", help="输出中显示完整的身份证号码")
@@ -182,6 +184,7 @@ def register(commands: Any) -> None:
     recon.add_argument("-o", "--output", help="写出对账结果（xlsx）")
     recon.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     recon.add_argument("--format", choices=["text", "json"], default="text")
+    recon.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
     recon.set_defaults(handler=_reconcile, needs_db=True)
 
     over = commands.add_parser(
@@ -190,5 +193,6 @@ def register(commands: Any) -> None:
     over.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     over.add_argument("--month", type=month_arg, help="年月，默认为经办日期所在月")
     over.add_argument("--format", choices=["text", "json"], default="text")
+    over.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
     over.add_argument("--unmask", action="store_true", help="显示完整的身份证号码")
     over.set_defaults(handler=_overview, needs_db=True)

@@ -470,6 +470,23 @@ class Workspace:
             raise UnusableInputError(msg)
         return found.row(0, named=True)
 
+    def unit_or_only(self, unit_id: str | None) -> str:
+        """Return ``unit_id`` (checked), or the workspace's only unit when it is None.
+
+        A workspace made for one unit (``sbbatch init``) needs no ``--unit``; one that
+        holds several asks which.
+        """
+        if unit_id is not None:
+            return str(self.unit(unit_id)["unit_id"])
+        units = self.sql("SELECT unit_id FROM units ORDER BY unit_id")["unit_id"].to_list()
+        if len(units) == 1:
+            return str(units[0])
+        if not units:
+            msg = "工作区中还没有单位。提示：先用 sbbatch init 建立工作区，或 sbbatch load unit 装入单位信息。"
+        else:
+            msg = f"工作区中有 {len(units)} 个单位（{'、'.join(units[:5])}…），请用 --unit 指定单位编号。"
+        raise UnusableInputError(msg)
+
     def summary(self) -> dict[str, pl.DataFrame]:
         """Summarise what the workspace holds, with Chinese column names for display."""
         units = self.sql(
