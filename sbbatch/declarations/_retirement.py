@@ -84,7 +84,12 @@ def years_text(months: pl.Expr) -> pl.Expr:
 
 
 def contribution_months(
-    ws: Workspace, person_ids: pl.Series, insurance: str, *, until: dt.date | None = None
+    ws: Workspace,
+    person_ids: pl.Series,
+    insurance: str,
+    *,
+    until: dt.date | None = None,
+    since: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Return each person's insured months of ``insurance`` (each month once), before ``until``.
 
@@ -93,17 +98,27 @@ def contribution_months(
         person_ids: The persons.
         insurance: 险种 code (``"1"`` 养老, ``"2"`` 失业).
         until: The first month not counted; the current month when None.
+        since: ``person_id``, ``since_month``: per person, the first month counted (a
+            count that restarts, e.g. after a benefit spell); all months when absent.
 
     Returns:
         ``person_id``, ``contribution_months`` (Int64); persons without any month have no row.
     """
     end = until or ws.today.replace(day=1)
-    return ws.sql(
-        """
+    starts = (
+        since.select("person_id", pl.col("since_month").cast(pl.Date)).drop_nulls()
+        if since is not None
+        else pl.DataFrame(schema={"person_id": pl.String, "since_month": pl.Date})
+    )
+    with ws.registered(sb_since=starts):
+        return ws.sql(
+            """
         WITH p AS (
-            SELECT person_id, from_month, least(coalesce(until_month, $end), $end) AS stop
-            FROM insured_periods
-            WHERE insurance = $insurance AND person_id IN (SELECT unnest($ids::VARCHAR[]))
+            SELECT i.person_id, greatest(i.from_month, coalesce(s.since_month, i.from_month))
+                       AS from_month,
+                   least(coalesce(i.until_month, $end), $end) AS stop
+            FROM insured_periods i LEFT JOIN sb_since s ON s.person_id = i.person_id
+            WHERE i.insurance = $insurance AND i.person_id IN (SELECT unnest($ids::VARCHAR[]))
         ), months AS (
             SELECT person_id,
                    unnest(generate_series(from_month, stop - INTERVAL 1 MONTH, INTERVAL 1 MONTH))
@@ -113,12 +128,12 @@ def contribution_months(
         SELECT person_id, count(DISTINCT month)::BIGINT AS contribution_months
         FROM months GROUP BY person_id
         """,
-        {
-            "ids": person_ids.drop_nulls().unique().to_list(),
-            "insurance": insurance,
-            "end": end,
-        },
-    )
+            {
+                "ids": person_ids.drop_nulls().unique().to_list(),
+                "insurance": insurance,
+                "end": end,
+            },
+        )
 
 
 def approver_of(ws: Workspace, unit_id: str) -> dict[str, Any] | None:
