@@ -63,6 +63,20 @@ def figure(key: str, month: dt.date | None = None) -> Decimal:
     return Decimal(str(frame["value"][0]))
 
 
+def figure_text(key: str) -> str:
+    """Return the open-ended figure ``key`` of the other-filings table as text (dates, months).
+
+    Examples:
+        >>> figure_text("retiree_work_start_before")
+        '1949-10-01'
+    """
+    frame = other_filings().filter(pl.col("key") == key)
+    if frame.height == 0:
+        msg = f"other_filings.csv 中没有 {key}。"
+        raise LookupError(msg)
+    return str(frame["value"][0])
+
+
 def mask_id(person_id: str) -> str:
     """Return an ID number masked for terminal output (first 6 and last 4 shown).
 

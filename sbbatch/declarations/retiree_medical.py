@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._other import in_unit, known_person, other_filings
+from sbbatch.declarations._other import figure_text, in_unit, known_person
 from sbbatch.declarations._registry import (
     code_rules,
     name_matches_registry,
@@ -42,7 +42,7 @@ __all__ = ["COLUMNS", "DECLARATION", "LATEST_BIRTH", "MIN_AGE", "REVIEW_RULES", 
 
 def _policy_date(key: str) -> dt.date:
     """Return a date figure of ``other_filings.csv``."""
-    return dt.date.fromisoformat(str(other_filings().filter(pl.col("key") == key)["value"].item()))
+    return dt.date.fromisoformat(figure_text(key))
 
 
 #: 离休: revolutionary work joined before this day (policy row ``retiree_work_start_before``).
