@@ -214,7 +214,7 @@ REVIEW_RULES: tuple[Rule, ...] = (
         "elastic_consent",
         "该人员于 {departed_text} 减员，早于法定退休年月 {statutory_text}，属弹性提前退休，"
         "须本人申请：请在“弹性提前退休本人申请”填“是”，并附本人申请材料。",
-        pl.col("elastic_consent") == YES,
+        pl.col("elastic_consent").fill_null("") == YES,
         when=(pl.col("departed_month") < pl.col("statutory_month"))
         & (pl.col("departed_month") >= pl.col("earliest_month"))
         & ~pl.col("special_job_allowed"),
