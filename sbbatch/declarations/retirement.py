@@ -18,8 +18,8 @@ What the review checks, as the agency would:
   (:meth:`sbbatch.policy.Policy.retirement_month`), except elastic early retirement
   (from 2025-01, within ``elastic_early_max_months`` and not below 60/55/50) with the
   person's application (弹性退休本人申请 = 是), which passes with a 提示; later than
-  the elastic late maximum is 不通过, later than the statutory month without the
-  application a 提示 (the delay needs the person's application and the unit's consent);
+  the elastic late maximum is 不通过, later than the month after the statutory month
+  without the application a 提示 (the delay needs the person's application and the unit's consent);
 - 特殊工种提前退休 needs 特殊工种审批日期 and recognised 特殊工种 time of the required
   length (特殊工种认定 §5.4, :func:`~sbbatch.declarations._retirement.special_job_facts`);
   因病提前退休 and 非工残提前退休 need 医务鉴定日期; each with the pre-2025 age of
@@ -334,8 +334,10 @@ _ELASTIC_EARLY = (
     & _EARLY
     & (pl.col("retirement_month") >= pl.col("elastic_earliest"))
 )
+#: 正常退休 later than the month after the statutory month (退休 the month after reaching
+#: the age is the ordinary case, not a delay).
 _LATE = (pl.col("retirement_type") == NORMAL) & (
-    pl.col("retirement_month") > pl.col("statutory_month")
+    pl.col("retirement_month") > pl.col("statutory_month").dt.offset_by("1mo")
 )
 _HEAVY_MONTHS = int(figure("special_job_min_months_heavy"))
 _HARMFUL_MONTHS = int(figure("special_job_min_months_harmful"))
