@@ -1,6 +1,7 @@
 # sbbatch — the two commands of the README, and a few more.
 #   make demo   runs a full monthly cycle on a fresh sample workspace (out/demo)
 #   make test   runs ruff, mypy and pytest (with doctests)
+#   make notebook opens JupyterLab on notebooks/
 # Each bootstraps its own virtual environment in .venv from pyproject.toml.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.sbbatch-installed
 
-.PHONY: demo test test-browser lint bench clean
+.PHONY: demo test test-browser lint bench notebook clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sbbatch 需要 Python 3.11 或更高版本"'
@@ -33,6 +34,10 @@ test: lint
 test-browser: $(STAMP)
 	bash scripts/install_browser.sh
 	$(BIN)/pytest -m browser tests/browser
+
+# JupyterLab on the analyst walkthroughs (notebooks/).
+notebook: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -7,6 +7,8 @@ back-payments, social security cards and the queries of the manual.
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
+
 from sbbatch.exceptions import (
     InvalidTransitionError,
     PolicyError,
@@ -17,7 +19,10 @@ from sbbatch.exceptions import (
 )
 from sbbatch.store import Workspace
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("sbbatch")
+except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "InvalidTransitionError",

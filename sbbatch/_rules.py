@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from sbbatch.declarations._spec import Rule
+from sbbatch.spec import Rule
 
 __all__ = ["evaluate", "message_expr"]
 

@@ -27,7 +27,6 @@ from sbbatch._clock import system_now
 from sbbatch._money import yuan_expr
 from sbbatch._rules import evaluate, message_expr
 from sbbatch.declarations import Column, Declaration, get, registry
-from sbbatch.declarations._spec import LEVEL_LABELS
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.normalise import (
     clean_text,
@@ -38,19 +37,11 @@ from sbbatch.io.normalise import (
     parse_money_fen,
     parse_month,
 )
-from sbbatch.io.read import RawTable, header_key, read_table
+from sbbatch.io.read import RawTable, read_table
+from sbbatch.spec import FAILURE_SCHEMA, LEVEL_LABELS, header_key, match_headers
 
 __all__ = ["FAILURE_SCHEMA", "Batch", "check", "check_frame", "detect_kind", "match_headers"]
 
-#: The columns of every failures frame.
-FAILURE_SCHEMA: dict[str, pl.DataType] = {
-    "row": pl.Int64(),
-    "column": pl.String(),
-    "value": pl.String(),
-    "rule": pl.String(),
-    "level": pl.String(),
-    "message": pl.String(),
-}
 
 _PHONE = r"^1[3-9]\d{9}$"
 _FORMULA_START = r"^[=+\-@]"
@@ -164,36 +155,6 @@ def known_headers(declarations: Iterable[Declaration] | None = None) -> set[str]
     return found
 
 
-def match_headers(headers: Iterable[str], declaration: Declaration) -> dict[str, str]:
-    """Map each file header that names a column of ``declaration`` to the column's field.
-
-    Headers are compared ignoring spaces, ``*`` and full-width punctuation; a
-    column's own header wins over a synonym, and each column is matched once.
-
-    Examples:
-        >>> from sbbatch.declarations import get
-        >>> match_headers(["*证件号码", "姓 名", "缴费基数"], get("wage_base"))
-        {'*证件号码': 'person_id', '姓 名': 'name', '缴费基数': 'wage_fen'}
-    """
-    own = {header_key(column.header): column.field for column in declaration.columns}
-    by_synonym: dict[str, str] = {}
-    for column in declaration.columns:
-        for synonym in column.synonyms:
-            by_synonym.setdefault(header_key(synonym), column.field)
-    headers = list(headers)
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    # a column's own header wins over a synonym elsewhere in the file
-    for table in (own, by_synonym):
-        for header in headers:
-            field = table.get(header_key(header))
-            if header in mapping or field is None or field in taken:
-                continue
-            mapping[header] = field
-            taken.add(field)
-    return {header: mapping[header] for header in headers if header in mapping}
-
-
 def detect_kind(headers: Iterable[str]) -> Declaration:
     """Return the business whose required columns the headers name best.
 
@@ -224,7 +185,7 @@ def detect_kind(headers: Iterable[str]) -> Declaration:
 
 def check(
     source: str | Path | pl.DataFrame | RawTable,
-    kind: str | None = None,
+    kind: str | Declaration | None = None,
     *,
     today: dt.date | None = None,
     sheet: str | int | None = None,
@@ -235,8 +196,9 @@ def check(
     Args:
         source: A file path (xlsx, xls, csv, parquet), a :class:`RawTable`, or a
             frame whose columns are English fields or Chinese headers.
-        kind: The business (English key or Chinese title); found from the headers
-            when omitted.
+        kind: The business (English key or Chinese title, or a :class:`Declaration`
+            such as the file kinds of :mod:`sbbatch.unit_files`); found from the
+            headers when omitted.
         today: The agency's date, for checks such as "birth date not in the
             future"; the system date when omitted.
         sheet: The sheet to read (name or 0-based index); the first by default.
@@ -247,7 +209,7 @@ def check(
     """
     if isinstance(source, pl.DataFrame):
         return check_frame(source, kind, today=today)
-    declaration = get(kind) if kind else None
+    declaration = _declaration(kind)
     if isinstance(source, RawTable):
         raw = source
     else:
@@ -274,8 +236,15 @@ def check(
     )
 
 
+def _declaration(kind: str | Declaration | None) -> Declaration | None:
+    """The business named by ``kind`` (a Declaration is taken as it is)."""
+    if isinstance(kind, Declaration):
+        return kind
+    return get(kind) if kind else None
+
+
 def check_frame(
-    frame: pl.DataFrame, kind: str | None = None, *, today: dt.date | None = None
+    frame: pl.DataFrame, kind: str | Declaration | None = None, *, today: dt.date | None = None
 ) -> Batch:
     """Validate rows given as a frame (a single case is a frame of one row).
 
@@ -295,7 +264,7 @@ def check_frame(
         >>> batch.rows["wage_fen"].to_list()
         [500050]
     """
-    declaration = get(kind) if kind else None
+    declaration = _declaration(kind)
     if declaration is None:
         declaration = detect_kind(frame.columns)
     header_of = declaration.headers
@@ -539,7 +508,7 @@ def _column_failures(
                     ),
                 ),
             )
-            if column.type == "date":
+            if column.type == "date" and not column.future_ok:
                 add(
                     pl.col(field) > pl.lit(today),
                     "date_in_future",

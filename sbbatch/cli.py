@@ -20,6 +20,7 @@ __all__ = ["COMMAND_MODULES", "main"]
 COMMAND_MODULES = (
     "sbbatch._cli.core",
     "sbbatch._cli.batchfiles",
+    "sbbatch._cli.unit_files",
     "sbbatch._cli.declare",
     "sbbatch._cli.money",
     "sbbatch._cli.cards",

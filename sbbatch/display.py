@@ -48,8 +48,8 @@ import polars as pl
 
 from sbbatch import codes, ids
 from sbbatch.declarations import Declaration, get
-from sbbatch.declarations._spec import LEVEL_LABELS
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.spec import LEVEL_LABELS
 from sbbatch.store.workflow import STATUS_LABELS, kinds
 
 if TYPE_CHECKING:

@@ -25,8 +25,8 @@ from sbbatch.declarations._other import mask_id
 from sbbatch.declarations._pooled import mark_pooled, pooled_of_unit
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 from sbbatch.forms.settlement_forms import pension_basic_info_form
-from sbbatch.policy import Policy
 from sbbatch.io.xlsx import write_result
+from sbbatch.policy import Policy
 from sbbatch.review import declare, result, review
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ import importlib
 import pkgutil
 from functools import cache
 
-from sbbatch.declarations._spec import LEVEL_LABELS, Column, Declaration, Review, Rule
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.spec import LEVEL_LABELS, Column, Declaration, Review, Rule
 from sbbatch.store.workflow import kinds
 
 __all__ = ["LEVEL_LABELS", "Column", "Declaration", "Review", "Rule", "get", "registry"]

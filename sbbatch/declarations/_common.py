@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sbbatch.declarations._spec import Column, Rule
+from sbbatch.spec import Column, Rule
 
 __all__ = [
     "birth_date_matches_id",

@@ -19,7 +19,7 @@ from sbbatch import codes, ids
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
 from sbbatch.declarations._registry import RETIREE_CATEGORY, RETIREMENT_REASON
-from sbbatch.declarations._spec import Rule
+from sbbatch.spec import Rule
 from sbbatch.store.workflow import kind_title
 
 if TYPE_CHECKING:

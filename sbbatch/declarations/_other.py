@@ -18,7 +18,7 @@ import polars as pl
 
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
-from sbbatch.declarations._spec import Rule
+from sbbatch.spec import Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

@@ -18,8 +18,8 @@ import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._registry import rows_source
-from sbbatch.declarations._spec import Column, Rule
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.spec import Column, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

@@ -20,8 +20,8 @@ import polars as pl
 from sbbatch import codes
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
-from sbbatch.declarations._spec import Column, Rule
 from sbbatch.policy import INSURANCES, Policy
+from sbbatch.spec import Column, Rule
 from sbbatch.store.workflow import kind_title
 
 if TYPE_CHECKING:

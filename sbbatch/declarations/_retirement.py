@@ -19,7 +19,7 @@ import polars as pl
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
 from sbbatch.declarations._other import figure, figure_text
-from sbbatch.declarations._spec import Column, Rule
+from sbbatch.spec import Column, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

@@ -49,8 +49,8 @@ from sbbatch.contributions import (
     yuan,
 )
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
 from sbbatch.policy import Policy
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

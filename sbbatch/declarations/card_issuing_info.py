@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
 from sbbatch.declarations.card_application import PHONE_PATTERN, insured_in_unit_sql
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

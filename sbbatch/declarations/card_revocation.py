@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._spec import Declaration, Review, Rule
 from sbbatch.declarations.card_application import change_card_states
+from sbbatch.spec import Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

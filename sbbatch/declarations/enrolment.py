@@ -37,8 +37,8 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
 from sbbatch.policy import INSURANCES
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

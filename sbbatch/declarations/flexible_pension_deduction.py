@@ -25,8 +25,8 @@ from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure, in_unit, known_person
 from sbbatch.declarations._registry import month_text, name_matches_registry, with_all_columns
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
 from sbbatch.policy import Policy
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

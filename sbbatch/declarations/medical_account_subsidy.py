@@ -29,7 +29,7 @@ from sbbatch.declarations._registry import (
     once_in_declaration,
     with_all_columns,
 )
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

@@ -23,7 +23,7 @@ from sbbatch.declarations._registry import (
     with_registry_person,
 )
 from sbbatch.declarations._retirement import YES, yes_no_column, yes_no_rule
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

@@ -31,7 +31,7 @@ from sbbatch.declarations._registry import (
     with_all_columns,
 )
 from sbbatch.declarations._retirement import contribution_months
-from sbbatch.declarations._spec import Declaration, Review, Rule
+from sbbatch.spec import Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

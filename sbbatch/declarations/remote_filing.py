@@ -41,7 +41,7 @@ from sbbatch.declarations._registry import (
     with_all_columns,
     with_code_labels,
 )
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

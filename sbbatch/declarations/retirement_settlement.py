@@ -53,8 +53,8 @@ from sbbatch.declarations._retirement import (
     yes_no_column,
     yes_no_rule,
 )
-from sbbatch.declarations._spec import Declaration, Review, Rule
 from sbbatch.policy import Policy
+from sbbatch.spec import Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

@@ -28,7 +28,7 @@ from sbbatch.declarations._registry import (
     with_registry_person,
 )
 from sbbatch.declarations._retirement import month_index
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

@@ -41,9 +41,9 @@ from sbbatch.declarations._retirement import (
     yes_no_column,
     yes_no_rule,
 )
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
 from sbbatch.declarations.approver_info import PHONE_PATTERN
 from sbbatch.policy import half_up_fen
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

@@ -21,7 +21,7 @@ from sbbatch.declarations._registry import (
     rows_source,
     with_all_columns,
 )
-from sbbatch.declarations._spec import Declaration, Review, Rule
+from sbbatch.spec import Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

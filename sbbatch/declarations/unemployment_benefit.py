@@ -53,9 +53,9 @@ from sbbatch.declarations._retirement import (
     month_index,
     unemployment_reasons,
 )
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
 from sbbatch.declarations.wage_base import district_group
 from sbbatch.policy import Policy
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

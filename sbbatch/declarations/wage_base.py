@@ -34,9 +34,9 @@ import polars as pl
 
 from sbbatch.contributions import limits_for, month_list, yuan, yuan_expr
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.policy import Policy
+from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

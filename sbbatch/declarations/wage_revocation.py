@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch.declarations._spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule
 from sbbatch.store.workflow import STATUS_LABELS
 
 if TYPE_CHECKING:

@@ -28,6 +28,7 @@ text; such entries are refused with a hint to quote them (``'01': 汉族``).
 from __future__ import annotations
 
 import codecs
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +39,14 @@ import yaml
 
 from sbbatch.declarations import Declaration, get, registry
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.io.read import ROW_COLUMN, RawTable, header_key, read_table
+from sbbatch.io.read import ROW_COLUMN, RawTable, read_table
+from sbbatch.io.xls import write_text_sheet
 from sbbatch.io.xlsx import write_frame, write_template_text
+from sbbatch.spec import header_key, match_headers
 
-__all__ = ["ColumnMapping", "ConvertResult", "convert", "load_mapping"]
+__all__ = ["ColumnMapping", "ConvertResult", "convert", "load_mapping", "map_raw"]
 
-_WRITABLE = {".xlsx": "xlsx", ".csv": "csv", ".parquet": "parquet"}
+_WRITABLE = {".xlsx": "xlsx", ".xls": "xls", ".csv": "csv", ".parquet": "parquet"}
 _SECTIONS = {"columns": "改列名", "values": "改取值", "defaults": "默认值"}
 _FORMULA_START = r"^[=+\-@]"
 
@@ -253,15 +256,10 @@ def load_mapping(mapping: str | Path | Mapping[str, Any]) -> ColumnMapping:
 
 def _output_format(path: Path) -> str:
     suffix = path.suffix.lower()
-    if suffix == ".xls":
-        msg = (
-            f"不能写出 .xls 格式（旧版 Excel 97-2003）：{path}。"
-            f"提示：请改存为 .xlsx（{path.with_suffix('.xlsx').name}），Excel 2007 及以后的版本和 WPS 都能打开。"
-        )
-        raise UnusableInputError(msg)
     if suffix not in _WRITABLE:
         msg = (
-            f"不支持写出「{path.suffix or path.name}」格式。提示：可写出 .xlsx、.csv 或 .parquet。"
+            f"不支持写出「{path.suffix or path.name}」格式。"
+            "提示：可写出 .xlsx、.xls、.csv 或 .parquet。"
         )
         raise UnusableInputError(msg)
     return _WRITABLE[suffix]
@@ -280,7 +278,6 @@ def _csv_encoding(encoding: str | None) -> str:
 
 def _match_template(headers: list[str], declaration: Declaration) -> dict[str, str]:
     """Map source headers to the template's headers: its own header first, then synonyms."""
-    from sbbatch.batch import match_headers
 
     header_of = declaration.headers
     return {
@@ -342,8 +339,8 @@ def convert(
 
     Args:
         src: The file to read (.xlsx, .xls, .csv, .parquet).
-        dst: The file to write (.xlsx, .csv, .parquet); ``.xls`` is refused with a
-            hint to use .xlsx.
+        dst: The file to write (.xlsx, .xls, .csv, .parquet), chosen by its extension;
+            an .xls output (the agency's format) holds text cells, no drop-downs.
         kind: A business (English key or Chinese title): the output gets its template
             layout — its headers in order, source columns matched by header or
             synonym, unknown columns dropped, missing ones empty. An xlsx output is
@@ -551,9 +548,11 @@ def _write(
     declaration: Declaration | None,
     csv_codec: str | None,
 ) -> None:
-    if out_format == "xlsx":
+    if out_format in ("xlsx", "xls"):
         if declaration is not None:
             write_template_text(declaration, target, frame)
+        elif out_format == "xls":
+            write_text_sheet(frame, target)
         else:
             write_frame(frame, target, sheet="Sheet1", text_columns=frame.columns)
     elif out_format == "parquet":
@@ -580,3 +579,44 @@ def _write_csv(frame: pl.DataFrame, target: Path, codec: str) -> None:
     except OSError as error:
         msg = f"无法写入文件 {target}：{error}。提示：若该文件正在 Excel 中打开，请先关闭。"
         raise UnusableInputError(msg) from error
+
+
+def map_raw(raw: RawTable, rules: ColumnMapping, declaration: Declaration) -> RawTable:
+    """Apply a column mapping to a table as read, keeping every row's sheet number.
+
+    The mapping's ``columns`` rename headers (to the business's headers), ``values``
+    recode cells and ``defaults`` fill empty cells, exactly as :func:`convert` does;
+    the result can be checked with :func:`sbbatch.batch.check` and its failures still
+    name the rows of the original sheet.
+    """
+    rules = _resolve_mapping(rules, declaration)
+    headers = [c for c in raw.frame.columns if c != ROW_COLUMN]
+    renames: dict[str, str] = {}
+    for old, new in rules.columns.items():
+        found = _find(headers, old)
+        if found is not None:
+            renames[found] = new
+    frame = raw.frame.rename(renames)
+    for name, recode in rules.values.items():
+        column = _find(frame.columns, name)
+        if column is not None:
+            frame, _ = _recode(frame, column, recode)
+    for name, value in rules.defaults.items():
+        column = _find(frame.columns, name) or name
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
+        empty = pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")
+        frame = frame.with_columns(
+            pl.when(empty).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+        )
+    cells = raw.non_text_cells
+    if cells.height and "header" in cells.columns:
+        cells = cells.with_columns(
+            pl.col("header").replace_strict(renames, default=pl.col("header"))
+        )
+    return dataclasses.replace(
+        raw,
+        frame=frame,
+        headers=[c for c in frame.columns if c != ROW_COLUMN],
+        non_text_cells=cells,
+    )

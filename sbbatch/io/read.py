@@ -37,7 +37,6 @@ import csv
 import datetime as dt
 import io
 import posixpath
-import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Collection, Sequence
@@ -50,6 +49,7 @@ import polars as pl
 import python_calamine
 
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.spec import header_key
 
 __all__ = [
     "HEADER_SCAN_ROWS",
@@ -88,7 +88,6 @@ _NON_TEXT_SCHEMA = pl.Schema(
 _EXCEL_MAX_COLUMNS = 16_384
 _CSV_PEEK_CHARS = 1024 * 1024
 _PEEK_MAX_SHEET_ROWS = 10_000
-_FULLWIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
 _FLOAT_NOISE = r"^-?\d+\.\d{6,}$"
 _INTEGRAL_FLOAT = r"^(-?\d+)\.0$"
@@ -148,32 +147,6 @@ class RawTable:
             f"blank_rows={self.blank_rows}, non_text_cells={self.non_text_cells.height}, "
             f"columns={columns!r})"
         )
-
-
-def header_key(text: str) -> str:
-    """The form in which two header texts are compared (表头比对).
-
-    Full-width characters become half-width, then whitespace of every kind, the
-    ``*`` of required columns, punctuation (``()（）:：、.-`` …) and invisible
-    format characters are removed, and Latin letters are case-folded. Chinese
-    characters, digits and symbols such as ``¥`` stay.
-
-    Example:
-        >>> header_key(" ＊社会保障号码（必填）： ")
-        '社会保障号码必填'
-        >>> header_key("姓　名\\n") == header_key("*姓名")
-        True
-        >>> header_key("ＩＤ No.")
-        'idno'
-    """
-    halfwidth = text.translate(_FULLWIDTH_TABLE)
-    kept = (
-        char
-        for char in halfwidth
-        if not char.isspace() and unicodedata.category(char)[0] != "P"
-        if unicodedata.category(char) != "Cf"
-    )
-    return "".join(kept).casefold()
 
 
 def read_table(

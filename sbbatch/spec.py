@@ -6,12 +6,19 @@ whether required, code table, example, help text) and a tuple of :class:`Rule`
 (id, level, Chinese message, polars expression true for rows that pass). The generic
 machinery — templates, reading, validation, error reports, declaring, reviewing,
 widgets — serves every business from these, without per-business code.
+
+This is the bottom of the package: it imports nothing of sbbatch at run time, so
+every engine (reading, validation, review, results, forms, widgets, the CLI) can
+depend on it and a business module depends on nothing above it. The header
+comparison (:func:`header_key`, :func:`match_headers`) and the shape of every
+failures frame (:data:`FAILURE_SCHEMA`) live here for the same reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,6 +38,8 @@ ReviewContext = Callable[["Workspace", pl.DataFrame, dict[str, Any]], pl.DataFra
 ReviewEffects = Callable[["Workspace", pl.DataFrame, dict[str, Any]], None]
 
 __all__ = [
+    "FAILURE_SCHEMA",
+    "LEVEL_LABELS",
     "Column",
     "ColumnType",
     "Declaration",
@@ -40,6 +49,8 @@ __all__ = [
     "ReviewContext",
     "ReviewEffects",
     "Rule",
+    "header_key",
+    "match_headers",
 ]
 
 #: How a column's text is parsed and checked.
@@ -68,6 +79,8 @@ class Column:
         synonyms: Other headers accepted for this column (from HR exports).
         derived_from_id: May be left blank and is then derived from the ID number.
         max_length: Longest text accepted (names, addresses).
+        future_ok: A date may lie after today (a planned 入职/离职 day); by default a
+            date column refuses the future.
     """
 
     field: str
@@ -80,6 +93,7 @@ class Column:
     synonyms: tuple[str, ...] = ()
     derived_from_id: bool = False
     max_length: int | None = None
+    future_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,3 +165,72 @@ class Declaration:
     def required(self) -> tuple[Column, ...]:
         """The columns that must be present and filled."""
         return tuple(column for column in self.columns if column.required)
+
+
+#: The columns of every failures frame.
+FAILURE_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "column": pl.String(),
+    "value": pl.String(),
+    "rule": pl.String(),
+    "level": pl.String(),
+    "message": pl.String(),
+}
+
+_FULLWIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def header_key(text: str) -> str:
+    """The form in which two header texts are compared (表头比对).
+
+    Full-width characters become half-width, then whitespace of every kind, the
+    ``*`` of required columns, punctuation (``()（）:：、.-`` …) and invisible
+    format characters are removed, and Latin letters are case-folded. Chinese
+    characters, digits and symbols such as ``¥`` stay.
+
+    Example:
+        >>> header_key(" ＊社会保障号码（必填）： ")
+        '社会保障号码必填'
+        >>> header_key("姓　名\\n") == header_key("*姓名")
+        True
+        >>> header_key("ＩＤ No.")
+        'idno'
+    """
+    halfwidth = text.translate(_FULLWIDTH_TABLE)
+    kept = (
+        char
+        for char in halfwidth
+        if not char.isspace() and unicodedata.category(char)[0] != "P"
+        if unicodedata.category(char) != "Cf"
+    )
+    return "".join(kept).casefold()
+
+
+def match_headers(headers: Iterable[str], declaration: Declaration) -> dict[str, str]:
+    """Map each file header that names a column of ``declaration`` to the column's field.
+
+    Headers are compared ignoring spaces, ``*`` and full-width punctuation; a
+    column's own header wins over a synonym, and each column is matched once.
+
+    Examples:
+        >>> from sbbatch.declarations import get
+        >>> match_headers(["*证件号码", "姓 名", "缴费基数"], get("wage_base"))
+        {'*证件号码': 'person_id', '姓 名': 'name', '缴费基数': 'wage_fen'}
+    """
+    own = {header_key(column.header): column.field for column in declaration.columns}
+    by_synonym: dict[str, str] = {}
+    for column in declaration.columns:
+        for synonym in column.synonyms:
+            by_synonym.setdefault(header_key(synonym), column.field)
+    headers = list(headers)
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    # a column's own header wins over a synonym elsewhere in the file
+    for table in (own, by_synonym):
+        for header in headers:
+            field = table.get(header_key(header))
+            if header in mapping or field is None or field in taken:
+                continue
+            mapping[header] = field
+            taken.add(field)
+    return {header: mapping[header] for header in headers if header in mapping}
