@@ -19,7 +19,9 @@ def test_four_businesses(tmp_path: Path) -> None:
     assert lines["门诊规定病种申请"].endswith("审核成功")
     assert lines["居民医疗停保"].endswith("审核成功")
     assert lines["离休人员医疗申报"].startswith("LX")
-    assert "审核成功" in lines["离休人员医疗申报"]
+    # the sample holds no 离休 person: shown 不通过 on purpose (issue 12)
+    assert "不通过" in lines["离休人员医疗申报"]
+    assert "示范不通过" in lines["离休人员医疗申报"]
     assert "补扣 914.60 元" in lines["灵活就业人员补扣养老费"]
     pdfs = sorted(path for path in tmp_path.iterdir() if path.suffix == ".pdf")
     assert len(pdfs) == 2
