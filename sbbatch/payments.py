@@ -7,6 +7,10 @@ again (重新支付) or gives up (放弃支付). A unit paying by bank deduction
 ``payment_method`` 1) needs no bill: the bank deducts what the 工资申报 makes due. For
 approved back-payments (社会保险费补缴), 全部选中 → 生成单据 makes one bill over every
 approved, unbilled back-payment of the unit, with the 滞纳金 counted to the bill's day.
+A 工资申报缴费 bill for a past fee month generated after its due date carries the same
+滞纳金 (:func:`sbbatch.contributions.with_late_fees`: same policy rows, day count and
+rounding) and is payable on that day only; a bill generated on time carries none and
+stays payable up to its due date.
 
 A bill holds one line per person, fee month, insurance and payer, copied from the
 contribution detail (:mod:`sbbatch.contributions`) with its base, rate and
@@ -340,6 +344,8 @@ def create_bill(
         insurances: The insurances to pay (选择缴费险种); all by default.
         allow_missing: Bill even though some insured persons have no approved base
             for the month (they are then left off the bill); refused by default.
+            The 滞纳金 of a fee month past its due date is counted to the agency's date,
+            as for 补缴.
         note: Recorded with the bill.
         policy: The policy.
 
@@ -377,8 +383,14 @@ def create_bill(
                 "可在缴费单据查询中查看。"
             )
             raise UnusableInputError(msg)
+        # the same 滞纳金 as 补缴 (same rows, days and rounding): a past fee month billed
+        # after its due date carries the fee counted to the agency's date, on time is 0
+        lines = with_late_fees(lines, ws.today, policy=policy)
+        counted = bool((lines["late_fee_days"].fill_null(0) > 0).any())
+        first_due: dt.date = lines["due_date"].min()  # type: ignore[assignment]
+        until = ws.today if counted else first_due
         return _insert_bill(
-            ws, "wage", unit_id, lines, fee_month=month, late_fee_until=None, note=note
+            ws, "wage", unit_id, lines, fee_month=month, late_fee_until=until, note=note
         )
 
 
@@ -440,10 +452,16 @@ def _payable(ws: Workspace, header: dict[str, Any]) -> None:
         msg = f"单据「{header['bill_id']}」已放弃支付。提示：请重新生成单据后再支付。"
         raise InvalidTransitionError(msg)
     until = header["late_fee_until"]
-    if until is not None and until != ws.today:
+    # a bill with 滞纳金 is valid on the day it was counted to; a bill without (generated
+    # before the due date) stays valid up to its due date, after which the fee starts
+    stale = until is not None and (
+        ws.today > until or (bool(header["late_fee_fen"]) and ws.today != until)
+    )
+    if stale:
+        again = "补缴单据" if header["kind"] == "backpay" else "单据"
         msg = (
             f"单据「{header['bill_id']}」的滞纳金计算至 {until:%Y-%m-%d}，今天是 {ws.today:%Y-%m-%d}，"
-            "金额已变化。提示：请放弃支付该单据，重新生成补缴单据。"
+            f"金额已变化。提示：请放弃支付该单据，重新生成{again}。"
         )
         raise InvalidTransitionError(msg)
 

@@ -175,6 +175,12 @@ TABLES: Final[tuple[_Spec, ...]] = (
         None,
     ),
     _Spec(
+        "retirement_posts",
+        {"gender": "text!", "post": "text!", "group": "text!"},
+        ("gender", "post"),
+        None,
+    ),
+    _Spec(
         "min_contribution_years",
         {"retirement_year_from": "int", "retirement_year_to": "int", "years": "years!"},
         ("retirement_year_from", "retirement_year_to"),
@@ -738,10 +744,13 @@ class Policy:
         for spec in TABLES:
             typed[spec.name], raw[spec.name], comments[spec.name] = _load_table(directory, spec)
         groups = set(typed["retirement"]["group"].to_list())
-        unknown = sorted(set(typed["retirement_groups"]["group"].to_list()) - groups)
-        if unknown:
-            msg = f"retirement_groups.csv 中的退休组别 {'、'.join(unknown)} 在 retirement.csv 中没有定义。"
-            raise PolicyError(msg)
+        for table in ("retirement_groups", "retirement_posts"):
+            unknown = sorted(set(typed[table]["group"].to_list()) - groups)
+            if unknown:
+                msg = (
+                    f"{table}.csv 中的退休组别 {'、'.join(unknown)} 在 retirement.csv 中没有定义。"
+                )
+                raise PolicyError(msg)
         return cls(city=city or directory.name, tables=typed, comments=comments, _raw=raw)
 
     def __repr__(self) -> str:
@@ -1212,6 +1221,68 @@ class Policy:
             for row in rows
         ]
         return pl.coalesce(branches).alias("retirement_group")
+
+    def retirement_group_by_post(
+        self, gender: pl.Expr, identity: pl.Expr, post: pl.Expr
+    ) -> pl.Expr:
+        """Retirement group from gender, the post (现岗位) and 个人身份.
+
+        A post listed in ``retirement_posts.csv`` (女职工现岗位 管理/技术 → the 55
+        schedule, 生产 → 50) decides; otherwise :meth:`retirement_group` by 个人身份.
+
+        Examples:
+            >>> frame = pl.DataFrame({"g": ["2", "2", "2", "1"], "i": ["1", "4", "1", "1"], "p": ["管理", "生产", None, "管理"]})
+            >>> frame.select(Policy.load().retirement_group_by_post(pl.col("g"), pl.col("i"), pl.col("p"))).to_series().to_list()
+            ['female_55', 'female_50', 'female_50', 'male']
+        """
+        gender_text = gender.cast(pl.String)
+        post_text = post.cast(pl.String).str.strip_chars()
+        branches = [
+            pl.when((gender_text == row["gender"]) & (post_text == row["post"])).then(
+                pl.lit(row["group"])
+            )
+            for row in self.tables["retirement_posts"].rows(named=True)
+        ]
+        return pl.coalesce(*branches, self.retirement_group(gender, identity)).alias(
+            "retirement_group"
+        )
+
+    def elastic_earliest_month(self, birth_date: pl.Expr, group: pl.Expr) -> pl.Expr:
+        """Earliest month of elastic early retirement (弹性提前退休), first of the month.
+
+        At most ``elastic_early_max_months`` before the statutory month, never below the
+        original age (60/55/50) — ``retirement.csv``; null for groups without the window.
+
+        Examples:
+            >>> from datetime import date
+            >>> frame = pl.DataFrame({"born": [date(1966, 1, 10), date(1980, 1, 1)], "group": ["male", "female_50"]})
+            >>> frame.select(Policy.load().elastic_earliest_month(pl.col("born"), pl.col("group"))).to_series().to_list()
+            [datetime.date(2026, 1, 1), datetime.date(2030, 1, 1)]
+        """
+        born = _month_index(birth_date)
+        statutory = born + self.statutory_age_months(birth_date, group)
+        early = self._retirement_param(group, "elastic_early_max_months")
+        floor = born + self._retirement_param(group, "original_age_years") * 12
+        index = pl.max_horizontal(statutory - early, floor)
+        return (pl.when(early.is_not_null()).then(pl.date(index // 12, index % 12 + 1, 1))).alias(
+            "elastic_earliest_month"
+        )
+
+    def elastic_latest_month(self, birth_date: pl.Expr, group: pl.Expr) -> pl.Expr:
+        """Latest month of elastic late retirement (弹性延迟退休): statutory + the late maximum.
+
+        Examples:
+            >>> from datetime import date
+            >>> frame = pl.DataFrame({"born": [date(1966, 1, 10)], "group": ["male"]})
+            >>> frame.select(Policy.load().elastic_latest_month(pl.col("born"), pl.col("group"))).item()
+            datetime.date(2029, 5, 1)
+        """
+        index = (
+            _month_index(birth_date)
+            + self.statutory_age_months(birth_date, group)
+            + self._retirement_param(group, "elastic_late_max_months")
+        )
+        return pl.date(index // 12, index % 12 + 1, 1).alias("elastic_latest_month")
 
     def min_contribution_months(self, retirement_month: pl.Expr) -> pl.Expr:
         """Minimum contribution months (最低缴费年限) by the year of retirement.

@@ -253,3 +253,73 @@ def test_property_bill_total_equals_sum_of_lines(wages: list[int]) -> None:
     assert (lines["amount_fen"] >= 0).all()
     assert int(p.bill_summary(ws, bill_id)["amount_fen"].sum()) == header["total_fen"]
     ws.close()
+
+
+MAY = dt.date(2026, 5, 1)
+
+
+def test_a_past_month_billed_late_carries_the_backpay_late_fee(ws: Workspace) -> None:
+    """工资申报缴费 for 2026-05 on 2026-11-26: the 滞纳金 of 补缴, line by line."""
+    from sbbatch.contributions import with_late_fees
+    from sbbatch.forms.money_forms import form_data
+
+    load(ws, ["3000", "8000"], m=MAY)
+    bill_id = p.create_bill(ws, UNIT, MAY)
+    lines = p.bill_lines(ws, bill_id)
+    # due 2026-06-15, counted 06-16 .. 11-26 inclusive: 164 days, as 补缴 counts them
+    assert set(lines["due_date"].to_list()) == {dt.date(2026, 6, 15)}
+    assert set(lines["late_fee_days"].to_list()) == {164}
+    expected = with_late_fees(
+        lines.drop("due_date", "late_fee_days", "late_fee_fen", "late_fee_policy_id"), ws.today
+    )
+    assert lines["late_fee_fen"].to_list() == expected["late_fee_fen"].to_list()
+    assert lines["late_fee_policy_id"].to_list() == expected["late_fee_policy_id"].to_list()
+    header = p.bill(ws, bill_id)
+    late_fee = int(lines["late_fee_fen"].sum())
+    assert late_fee > 0
+    assert header["late_fee_fen"] == late_fee
+    assert header["total_fen"] == int(lines["amount_fen"].sum()) + late_fee
+    assert header["late_fee_until"] == ws.today
+    # the 申报表 (of the bill, and of the month before any bill) shows the same 滞纳金
+    assert form_data(ws, UNIT, bill_id=bill_id)["late_fee_fen"] == late_fee
+    assert form_data(ws, UNIT, month=MAY)["late_fee_fen"] == late_fee
+    # the payment charges it
+    p.pay(ws, bill_id)
+    assert p.payments_of(ws, bill_id)["amount_fen"].to_list() == [header["total_fen"]]
+
+
+def test_a_late_bill_is_payable_on_its_day_only(ws: Workspace) -> None:
+    load(ws, ["3000"], m=MAY)
+    bill_id = p.create_bill(ws, UNIT, MAY)
+    ws.set_today(ws.today + dt.timedelta(days=1))
+    with pytest.raises(InvalidTransitionError, match="重新生成单据"):
+        p.pay(ws, bill_id)
+
+
+def test_a_bill_paid_on_time_has_no_late_fee(ws: Workspace) -> None:
+    """2026-10 billed on 2026-11-10 (due 11-15): no 滞纳金, payable up to the due date."""
+    october = dt.date(2026, 10, 1)
+    load(ws, ["3000", "8000"], m=october)
+    ws.set_today(dt.date(2026, 11, 10))
+    bill_id = p.create_bill(ws, UNIT, october)
+    header = p.bill(ws, bill_id)
+    assert header["late_fee_fen"] == 0
+    assert header["total_fen"] == int(p.bill_lines(ws, bill_id)["amount_fen"].sum())
+    assert set(p.bill_lines(ws, bill_id)["late_fee_days"].to_list()) == {0}
+    ws.set_today(dt.date(2026, 11, 15))
+    p.pay(ws, bill_id)
+    assert p.bill(ws, bill_id)["status"] == "paid"
+
+
+def test_an_on_time_bill_paid_after_the_due_date_is_stale(ws: Workspace) -> None:
+    october = dt.date(2026, 10, 1)
+    load(ws, ["3000"], m=october)
+    ws.set_today(dt.date(2026, 11, 10))
+    bill_id = p.create_bill(ws, UNIT, october)
+    ws.set_today(dt.date(2026, 11, 16))
+    with pytest.raises(InvalidTransitionError, match="滞纳金计算至 2026-11-15"):
+        p.pay(ws, bill_id)
+    p.abandon(ws, bill_id)
+    again = p.create_bill(ws, UNIT, october)
+    assert p.bill(ws, again)["late_fee_fen"] > 0
+    assert set(p.bill_lines(ws, again)["late_fee_days"].to_list()) == {1}

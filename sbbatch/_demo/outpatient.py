@@ -5,8 +5,8 @@ On the sample workspace's largest unit:
 1. An employee is approved for the 门规大病 恶性肿瘤的治疗 at an 异地三级医院 (999993);
    the 确认表 and the 花名册（门规大病） are printed.
 2. A new employee's resident medical insurance is stopped (居民医疗停保).
-3. A person of the unit is declared as 离休 (the sample holds no real 离休 person, so
-   the age checks answer with 提示).
+3. A person of the unit is declared as 离休: the sample holds no real 离休 person
+   (joined revolutionary work before 1949-10-01), so the case is shown 不通过 on purpose.
 4. October's pension is deducted (灵活就业人员补扣养老费) by a 特殊单位 (a 个体工商户 of
    the sample) for a person who left it and pays no employee pension that month, on a
    base under the floor (clamped).
@@ -137,7 +137,13 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         out_dir,
     )
     ws.mark_read(did)
-    lines.append(("离休人员医疗申报", f"{did}：{mask_id(old['person_id'])}，{_summary(outcome)}"))
+    lines.append(
+        (
+            "离休人员医疗申报",
+            f"{did}：{mask_id(old['person_id'])}，{_summary(outcome)}"
+            "（样本中没有 1949-10-01 前参加革命工作的人员：示范不通过）",
+        )
+    )
 
     month = (ws.today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     flexible = _flexible_case(ws, month)

@@ -27,6 +27,7 @@ from sbbatch.declarations._pooled import mark_pooled, pooled_of_unit
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 from sbbatch.forms.settlement_forms import pension_basic_info_form
 from sbbatch.io.results import write_review_result
+from sbbatch.policy import Policy
 from sbbatch.review import declare, review
 
 if TYPE_CHECKING:
@@ -43,20 +44,29 @@ def _outcome(table: pl.DataFrame) -> str:
 
 
 def _settleable(ws: Workspace) -> tuple[str, str, str]:
-    """Return (unit, person, name) of a 251 departure insured nowhere and not settled."""
+    """Return (unit, person, name) of a 251 departure insured nowhere and not settled.
+
+    Only a departure at or after the statutory month: an earlier one is elastic early
+    retirement, which needs the person's application (a case the demo does not make).
+    """
+    policy = Policy.load()
     found = ws.sql(
         """
-        SELECT p.unit_id, p.person_id, s.name FROM insured_periods p
+        SELECT p.unit_id, p.person_id, s.name, s.gender, s.birth_date, s.identity,
+               p.until_month
+        FROM insured_periods p
         JOIN persons s USING (person_id)
         WHERE p.insurance = $pension AND p.leave_reason = $retired
           AND p.person_id NOT IN (SELECT person_id FROM retirement_settlements)
           AND p.person_id NOT IN (SELECT person_id FROM insured_periods
                                   WHERE insurance = $pension AND until_month IS NULL)
-        ORDER BY p.until_month DESC, p.person_id LIMIT 1
+        ORDER BY p.until_month DESC, p.person_id
         """,
         {"pension": PENSION, "retired": RETIREMENT_REASON},
     )
-    unit, person, name = found.row(0)
+    group = policy.retirement_group(pl.col("gender"), pl.col("identity"))
+    statutory = policy.retirement_month(pl.col("birth_date"), group)
+    unit, person, name = found.filter(statutory <= pl.col("until_month")).row(0)[:3]
     return str(unit), str(person), str(name)
 
 

@@ -163,6 +163,15 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     )
     lines.append(("单位审定人信息维护", f"{approver_id}：{approver['review_result'][0]}"))
 
+    # 退休申报 is for 已减员结清人员 (§5.2): settle the pension account first (退休结清)
+    settled = ws.sql(
+        "SELECT 1 FROM retirement_settlements WHERE person_id = ?", [retiree["person_id"]]
+    )
+    if settled.height == 0:
+        settlement_id, settlement = _run(
+            ws, {"身份证号码": retiree["person_id"]}, unit, "retirement_settlement"
+        )
+        lines.append(("退休结清", _line(settlement_id, settlement)))
     retirement_case = {
         "身份证号码": retiree["person_id"],
         "姓名": retiree["name"],

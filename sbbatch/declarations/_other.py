@@ -27,6 +27,7 @@ __all__ = [
     "MEDICAL",
     "figure",
     "figure_row",
+    "figure_text",
     "in_unit",
     "known_person",
     "other_filings",
@@ -61,6 +62,20 @@ def figure(key: str, month: dt.date | None = None) -> Decimal:
         msg = f"other_filings.csv 中没有 {key}（{wanted or '任意月份'}）。"
         raise LookupError(msg)
     return Decimal(str(frame["value"][0]))
+
+
+def figure_text(key: str) -> str:
+    """Return the open-ended figure ``key`` of the other-filings table as text (dates, months).
+
+    Examples:
+        >>> figure_text("retiree_work_start_before")
+        '1949-10-01'
+    """
+    frame = other_filings().filter(pl.col("key") == key)
+    if frame.height == 0:
+        msg = f"other_filings.csv 中没有 {key}。"
+        raise LookupError(msg)
+    return str(frame["value"][0])
 
 
 def figure_row(key: str) -> dict[str, str | None]:

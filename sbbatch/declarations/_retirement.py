@@ -20,18 +20,22 @@ import polars as pl
 from sbbatch._csv import read_commented_csv
 from sbbatch._money import PPM, half_up, half_up_div
 from sbbatch._resources import schemas_dir
+from sbbatch.declarations._other import figure, figure_text
 from sbbatch.spec import Column, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
 __all__ = [
+    "HEAVY_SPECIAL_JOBS",
     "UNEMPLOYMENT",
     "YES",
     "YES_NO",
     "approver_of",
     "contribution_months",
+    "elastic_from",
     "month_index",
+    "special_job_facts",
     "supplement_rates",
     "unemployment_reasons",
     "with_approver",
@@ -86,7 +90,12 @@ def years_text(months: pl.Expr) -> pl.Expr:
 
 
 def contribution_months(
-    ws: Workspace, person_ids: pl.Series, insurance: str, *, until: dt.date | None = None
+    ws: Workspace,
+    person_ids: pl.Series,
+    insurance: str,
+    *,
+    until: dt.date | None = None,
+    since: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Return each person's insured months of ``insurance`` (each month once), before ``until``.
 
@@ -95,17 +104,27 @@ def contribution_months(
         person_ids: The persons.
         insurance: 险种 code (``"1"`` 养老, ``"2"`` 失业).
         until: The first month not counted; the current month when None.
+        since: ``person_id``, ``since_month``: per person, the first month counted (a
+            count that restarts, e.g. after a benefit spell); all months when absent.
 
     Returns:
         ``person_id``, ``contribution_months`` (Int64); persons without any month have no row.
     """
     end = until or ws.today.replace(day=1)
-    return ws.sql(
-        """
+    starts = (
+        since.select("person_id", pl.col("since_month").cast(pl.Date)).drop_nulls()
+        if since is not None
+        else pl.DataFrame(schema={"person_id": pl.String, "since_month": pl.Date})
+    )
+    with ws.registered(sb_since=starts):
+        return ws.sql(
+            """
         WITH p AS (
-            SELECT person_id, from_month, least(coalesce(until_month, $end), $end) AS stop
-            FROM insured_periods
-            WHERE insurance = $insurance AND person_id IN (SELECT unnest($ids::VARCHAR[]))
+            SELECT i.person_id, greatest(i.from_month, coalesce(s.since_month, i.from_month))
+                       AS from_month,
+                   least(coalesce(i.until_month, $end), $end) AS stop
+            FROM insured_periods i LEFT JOIN sb_since s ON s.person_id = i.person_id
+            WHERE i.insurance = $insurance AND i.person_id IN (SELECT unnest($ids::VARCHAR[]))
         ), months AS (
             SELECT person_id,
                    unnest(generate_series(from_month, stop - INTERVAL 1 MONTH, INTERVAL 1 MONTH))
@@ -115,11 +134,51 @@ def contribution_months(
         SELECT person_id, count(DISTINCT month)::BIGINT AS contribution_months
         FROM months GROUP BY person_id
         """,
-        {
-            "ids": person_ids.drop_nulls().unique().to_list(),
-            "insurance": insurance,
-            "end": end,
-        },
+            {
+                "ids": person_ids.drop_nulls().unique().to_list(),
+                "insurance": insurance,
+                "end": end,
+            },
+        )
+
+
+#: 特殊工种标识 of the heavy kinds (井下、高温、高空、特别繁重体力劳动), codes/special_job_type.
+HEAVY_SPECIAL_JOBS = ("3", "4", "5", "6")
+
+
+def elastic_from() -> dt.date:
+    """First month of elastic retirement (弹性退休), policy row ``elastic_retirement_from``."""
+    return dt.date.fromisoformat(figure_text("elastic_retirement_from") + "-01")
+
+
+def special_job_facts(ws: Workspace, person_ids: pl.Series) -> pl.DataFrame:
+    """Return each person's recognised 特殊工种 time (特殊工种认定, ``special_job_periods``).
+
+    Columns: ``person_id``, ``special_job_months`` (every type, each month once),
+    ``heavy_job_months`` (井下、高温、高空、特别繁重体力劳动), ``special_job_qualified``:
+    heavy months reach ``special_job_min_months_heavy`` or all months reach
+    ``special_job_min_months_harmful`` (``other_filings.csv``, 国发〔1978〕104号).
+    """
+    heavy = int(figure("special_job_min_months_heavy"))
+    harmful = int(figure("special_job_min_months_harmful"))
+    found = ws.sql(
+        """
+        WITH months AS (
+            SELECT person_id, special_job_type,
+                   unnest(generate_series(from_month, to_month, INTERVAL 1 MONTH)) AS month
+            FROM special_job_periods WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))
+        )
+        SELECT person_id, count(DISTINCT month)::BIGINT AS special_job_months,
+               count(DISTINCT month) FILTER (WHERE special_job_type IN (SELECT unnest($heavy::VARCHAR[])))::BIGINT
+                   AS heavy_job_months
+        FROM months GROUP BY person_id
+        """,
+        {"ids": person_ids.drop_nulls().unique().to_list(), "heavy": list(HEAVY_SPECIAL_JOBS)},
+    )
+    return found.with_columns(
+        ((pl.col("heavy_job_months") >= heavy) | (pl.col("special_job_months") >= harmful)).alias(
+            "special_job_qualified"
+        )
     )
 
 

@@ -2,14 +2,18 @@
 
 The manual gives one line: 「此功能为离休人员进行医疗申报」. The columns and rules
 here are therefore INFERENCE from what such a declaration needs: 身份证号码*, 姓名*,
-离休日期* and 医疗待遇类别 (``codes/retiree_medical_category``, itself INFERENCE).
+离休日期*, 参加工作日期 and 医疗待遇类别 (``codes/retiree_medical_category``, itself
+INFERENCE).
 
 The agency's review: the person is in the registry, has been insured in the unit and
 the 姓名 is theirs; the 离休日期 is not after the agency's date and not before the
-person's birth; a 提示 when the person is too young for 离休 (离休 is for those who
-joined the revolution before 1949-10-01: born after 1937-10-01 — twelve then — is
-unlikely, INFERENCE) or was under 50 on the 离休日期 (INFERENCE); no record exists
-yet. Approval records the person (``retiree_medical_records``).
+person's birth; no record exists yet. 离休 (AIC161 1) means joining revolutionary work
+before 1949-10-01, so the case is 不通过 when the 参加工作日期 (declared, else the
+registry's) is on or after that day, or when the person was born after the latest
+plausible birth date — both rows of ``schemas/policy/jinan/other_filings.csv``
+(``retiree_work_start_before``, ``retiree_latest_birth``; inference, said so in the
+message). A missing 参加工作日期 and an age under 50 on the 离休日期 (INFERENCE) only
+warn. Approval records the person (``retiree_medical_records``).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._other import in_unit, known_person
+from sbbatch.declarations._other import figure_text, in_unit, known_person
 from sbbatch.declarations._registry import (
     code_rules,
     name_matches_registry,
@@ -33,10 +37,19 @@ from sbbatch.spec import Column, Declaration, Review, Rule
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
-__all__ = ["COLUMNS", "DECLARATION", "LATEST_BIRTH", "MIN_AGE", "REVIEW_RULES"]
+__all__ = ["COLUMNS", "DECLARATION", "LATEST_BIRTH", "MIN_AGE", "REVIEW_RULES", "WORK_BEFORE"]
 
-#: Latest plausible birth date of a 离休 person: twelve on 1949-10-01 (INFERENCE).
-LATEST_BIRTH: Final = dt.date(1937, 10, 1)
+
+def _policy_date(key: str) -> dt.date:
+    """Return a date figure of ``other_filings.csv``."""
+    return dt.date.fromisoformat(figure_text(key))
+
+
+#: 离休: revolutionary work joined before this day (policy row ``retiree_work_start_before``).
+WORK_BEFORE: Final = _policy_date("retiree_work_start_before")
+
+#: Latest plausible birth date of a 离休 person (policy row ``retiree_latest_birth``).
+LATEST_BIRTH: Final = _policy_date("retiree_latest_birth")
 
 #: Youngest plausible age on the 离休日期 (INFERENCE).
 MIN_AGE: Final = 50
@@ -45,6 +58,13 @@ COLUMNS = (
     id_column("身份证号码"),
     name_column(required=True),
     Column("retired_on", "离休日期", "date", required=True, example="1990-10-01"),
+    Column(
+        "work_start_date",
+        "参加工作日期",
+        "date",
+        example="1945-08-01",
+        help="参加革命工作的日期，可不填（按社保登记）；离休人员须早于 1949-10-01",
+    ),
     Column(
         "treatment_category",
         "医疗待遇类别",
@@ -64,6 +84,11 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     facts = in_unit(ws, header["unit_id"], rows["person_id"]).select(
         "person_id", "reg_name", "reg_birth_date", "ever_here"
     )
+    started = ws.sql(
+        "SELECT person_id, work_start_date AS reg_work_start_date FROM persons "
+        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"ids": rows["person_id"].drop_nulls().unique().to_list()},
+    )
     records = ws.sql(
         "SELECT person_id, declaration_id AS record_declaration_id FROM retiree_medical_records "
         "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
@@ -72,12 +97,19 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     today: dt.date = ws.today
     context = (
         rows.join(facts, on="person_id", how="left", maintain_order="left")
+        .join(started, on="person_id", how="left", maintain_order="left")
         .join(records, on="person_id", how="left", maintain_order="left")
         .with_columns(
             pl.lit(today).alias("today"),
             pl.lit(today.isoformat()).alias("today_text"),
             pl.col("retired_on").dt.strftime("%Y-%m-%d").alias("retired_text"),
             pl.col("reg_birth_date").dt.strftime("%Y-%m-%d").alias("birth_text"),
+            pl.coalesce("work_start_date", "reg_work_start_date").alias("work_start"),
+            pl.coalesce("work_start_date", "reg_work_start_date")
+            .dt.strftime("%Y-%m-%d")
+            .alias("work_start_text"),
+            pl.lit(WORK_BEFORE.isoformat()).alias("work_before_text"),
+            pl.lit(LATEST_BIRTH.isoformat()).alias("latest_birth_text"),
             (
                 pl.col("retired_on").dt.year()
                 - pl.col("reg_birth_date").dt.year()
@@ -117,11 +149,29 @@ REVIEW_RULES: tuple[Rule, ...] = (
         pl.col("retired_on") > pl.col("reg_birth_date"),
     ),
     Rule(
-        "born_before_1949",
-        "warn",
+        "born_before_cut",
+        "reject",
         "person_id",
-        "该人员出生于 {birth_text}，离休人员应于 1949 年 10 月 1 日前参加革命工作，请核对是否为离休人员。",
+        "该人员出生于 {birth_text}，不符合离休条件：离休人员须于 {work_before_text} 前参加革命工作，"
+        "按 sbbatch 的假设：出生晚于 {latest_birth_text} 者不可能在此前参加革命工作。"
+        "不能办理离休人员医疗申报。",
         pl.col("reg_birth_date") <= pl.lit(LATEST_BIRTH),
+    ),
+    Rule(
+        "work_started_before_1949",
+        "reject",
+        "work_start_date",
+        "参加工作日期 {work_start_text} 不早于 {work_before_text}，不符合离休条件"
+        "（离休人员须于 1949 年 10 月 1 日前参加革命工作），不能办理离休人员医疗申报。",
+        pl.col("work_start") < pl.lit(WORK_BEFORE),
+    ),
+    Rule(
+        "work_start_known",
+        "warn",
+        "work_start_date",
+        "未填写参加工作日期，社保登记中也没有，请核对该人员是否于 1949 年 10 月 1 日前参加革命工作。",
+        pl.col("work_start").is_not_null(),
+        when=pl.col("reg_name").is_not_null(),
     ),
     Rule(
         "age_at_retirement",

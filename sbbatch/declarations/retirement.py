@@ -7,12 +7,29 @@ One row per person with the fields of the manual's form. 申报年龄 (completed
 
 What the review checks, as the agency would:
 
-- the person left this unit with 减员原因 在职转退休 (251) and is insured nowhere now;
+- the person is one of the unit's 已减员结清人员 (manual §5.2): left this unit with
+  减员原因 在职转退休 (251), is insured nowhere now, and the pension account was settled
+  (退休结清 §3.7, table ``retirement_settlements``), else 不通过. The manual handles no
+  退休类别 otherwise inside 退休申报; the one case it sends elsewhere is the interrupted
+  person (中断, §3.6 中断转退休), who is not declared here;
+- the statutory month uses the women's post (女职工现岗位 管理/技术 → the 55 schedule,
+  ``retirement_posts.csv``) before the 个人身份 (``retirement_groups.csv``);
 - 正常退休: 退休日期 not before the statutory retirement month
-  (:meth:`sbbatch.policy.Policy.retirement_month`); 特殊工种提前退休 needs 特殊工种审批日期
-  and 因病提前退休 needs 医务鉴定日期, each with the pre-2025 age of
+  (:meth:`sbbatch.policy.Policy.retirement_month`), except elastic early retirement
+  (from 2025-01, within ``elastic_early_max_months`` and not below 60/55/50) with the
+  person's application (弹性退休本人申请 = 是), which passes with a 提示; later than
+  the elastic late maximum is 不通过, later than the month after the statutory month
+  without the application a 提示 (the delay needs the person's application and the unit's consent);
+- 特殊工种提前退休 needs 特殊工种审批日期 and recognised 特殊工种 time of the required
+  length (特殊工种认定 §5.4, :func:`~sbbatch.declarations._retirement.special_job_facts`);
+  因病提前退休 and 非工残提前退休 need 医务鉴定日期; each with the pre-2025 age of
   ``schemas/policy/jinan/retirement.csv`` (groups ``special_job_*`` / ``illness_*``);
-  other 退休类别 only warn when before the statutory month;
+- 离休 needs a 参加工作日期 before 1949-10-01 (``retiree_work_start_before``); 退职 and
+  工伤提前退休 need 医务鉴定日期 (劳动能力鉴定: the workspace holds no 工伤认定 records,
+  so the appraisal on the form is the 工伤 record — an assumption); 军转干部退休 needs the
+  person's approved 军转干申报 (§5.5, table ``military_cadres``); 政策性提前退休 at most
+  ``policy_early_max_months`` before the statutory month (inference); other 退休类别
+  only warn when before the statutory month;
 - the minimum contribution years (:meth:`~sbbatch.policy.Policy.min_contribution_months`,
   by the year of reaching the statutory age), else rejected with the shortfall;
 - the unit's approver (单位审定人) is maintained;
@@ -30,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations._common import birth_date_matches_id, gender_matches_id, id_column
+from sbbatch.declarations._other import figure, figure_text
 from sbbatch.declarations._registry import (
     PENSION,
     RETIREMENT_REASON,
@@ -45,9 +63,12 @@ from sbbatch.declarations._registry import (
     with_registry_person,
 )
 from sbbatch.declarations._retirement import (
+    YES,
     approver_of,
     contribution_months,
+    elastic_from,
     month_index,
+    special_job_facts,
     with_approver,
     years_text,
     yes_no_column,
@@ -74,6 +95,7 @@ __all__ = ["COLUMNS", "DECLARATION", "REVIEW_RULES", "RULES", "retirement_contex
 
 #: 退休类别 codes (codes/retirement_type.csv).
 NORMAL, ILLNESS, SPECIAL_JOB = "2", "4", "5"
+LIXIU, RESIGNED, INJURY, DISABILITY, CADRE, POLICY_EARLY = "1", "3", "6", "7", "8", "9"
 
 COLUMNS = (
     id_column(),
@@ -113,6 +135,7 @@ COLUMNS = (
         example="正常退休",
     ),
     Column("retirement_month", "退休日期", "month", required=True, example="2018-12"),
+    yes_no_column("elastic_consent", "弹性退休本人申请"),
     Column(
         "social_management",
         "社会化管理方式",
@@ -172,22 +195,40 @@ RULES: tuple[Rule, ...] = (
         "illness_needs_appraisal",
         "reject",
         "medical_appraisal_date",
-        "退休类别为因病提前退休，须填写医务鉴定日期。",
+        "退休类别为因病提前退休或非工残提前退休，须填写医务鉴定日期。",
         pl.col("medical_appraisal_date").is_not_null(),
-        when=pl.col("retirement_type") == ILLNESS,
+        when=pl.col("retirement_type").is_in((ILLNESS, DISABILITY)),
     ),
+    Rule(
+        "resignation_needs_appraisal",
+        "reject",
+        "medical_appraisal_date",
+        "退休类别为退职，须经劳动能力鉴定完全丧失劳动能力：请填写医务鉴定日期。",
+        pl.col("medical_appraisal_date").is_not_null(),
+        when=pl.col("retirement_type") == RESIGNED,
+    ),
+    Rule(
+        "injury_needs_appraisal",
+        "reject",
+        "medical_appraisal_date",
+        "退休类别为工伤提前退休，须有工伤致残的劳动能力鉴定：请填写医务鉴定日期"
+        "（按 sbbatch 的假设：以医务鉴定日期作为工伤记录）。",
+        pl.col("medical_appraisal_date").is_not_null(),
+        when=pl.col("retirement_type") == INJURY,
+    ),
+    yes_no_rule("elastic_consent", "弹性退休本人申请"),
 )
 
 
-def _group(retirement_type: pl.Expr, gender: pl.Expr, identity: pl.Expr) -> pl.Expr:
+def _group(retirement_type: pl.Expr, normal_group: pl.Expr, gender: pl.Expr) -> pl.Expr:
     """Return the retirement group (retirement.csv) that applies to the 退休类别."""
     sex = pl.when(gender == "1").then(pl.lit("male")).when(gender == "2").then(pl.lit("female"))
     return (
         pl.when(retirement_type == SPECIAL_JOB)
         .then(pl.lit("special_job_") + sex)
-        .when(retirement_type == ILLNESS)
+        .when(retirement_type.is_in((ILLNESS, DISABILITY)))
         .then(pl.lit("illness_") + sex)
-        .otherwise(Policy.load().retirement_group(gender, identity))
+        .otherwise(normal_group)
     )
 
 
@@ -223,13 +264,49 @@ def retirement_context(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.Da
         "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
         {"ids": ids.drop_nulls().to_list()},
     )
-    context = with_approver(ws, context.join(retired, on="person_id", how="left"), unit_id)
+    listed = {"ids": ids.drop_nulls().to_list()}
+    settled = ws.sql(
+        "SELECT person_id, settled_on FROM retirement_settlements "
+        "WHERE unit_id = $unit AND person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {**listed, "unit": unit_id},
+    )
+    cadres = ws.sql(
+        "SELECT person_id, true AS cadre_recorded FROM military_cadres "
+        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        listed,
+    )
+    started = ws.sql(
+        "SELECT person_id, work_start_date AS reg_work_start_date FROM persons "
+        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        listed,
+    )
+    context = context.join(retired, on="person_id", how="left")
+    for frame in (settled, cadres, started, special_job_facts(ws, ids)):
+        context = context.join(frame, on="person_id", how="left")
+    context = with_approver(ws, context, unit_id)
     context = with_code_labels(context, COLUMNS, "retirement_month")
     gender = pl.coalesce("reg_gender", "gender")
     birth = pl.coalesce("reg_birth_date", "birth_date")
-    normal_group = policy.retirement_group(gender, pl.col("reg_identity"))
-    group = _group(pl.col("retirement_type"), gender, pl.col("reg_identity"))
+    normal_group = policy.retirement_group_by_post(
+        gender, pl.col("reg_identity"), pl.col("female_current_post")
+    )
+    group = _group(pl.col("retirement_type"), normal_group, gender)
+    elastic = pl.col("retirement_month") >= pl.lit(elastic_from())
     return context.with_columns(
+        pl.col("special_job_months").fill_null(0),
+        pl.col("special_job_qualified").fill_null(False),
+        pl.col("cadre_recorded").fill_null(False),
+        pl.coalesce("work_start_date", "reg_work_start_date").alias("work_start"),
+        normal_group.alias("retirement_group"),
+        pl.when(elastic)
+        .then(policy.elastic_earliest_month(birth, normal_group))
+        .alias("elastic_earliest"),
+        pl.when(elastic)
+        .then(policy.elastic_latest_month(birth, normal_group))
+        .alias("elastic_latest"),
+        policy.retirement_month(birth, normal_group)
+        .dt.offset_by(f"-{int(figure('policy_early_max_months'))}mo")
+        .alias("policy_earliest"),
         pl.col("contribution_months").fill_null(0).alias("derived_months"),
         ((month_index(pl.col("retirement_month")) - month_index(birth)) // 12).alias("derived_age"),
         policy.retirement_month(birth, group).alias("statutory_month"),
@@ -246,6 +323,10 @@ def retirement_context(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.Da
         month_text(pl.col("statutory_month")).alias("statutory_text"),
         month_text(pl.col("departed_month")).alias("departed_text"),
         month_text(pl.col("retired_month")).alias("retired_text"),
+        month_text(pl.col("elastic_earliest")).alias("elastic_earliest_text"),
+        month_text(pl.col("elastic_latest")).alias("elastic_latest_text"),
+        month_text(pl.col("policy_earliest")).alias("policy_earliest_text"),
+        pl.col("work_start").dt.strftime("%Y-%m-%d").alias("work_start_text"),
         pl.format(
             "{}岁{}个月",
             pl.col("statutory_age_months") // 12,
@@ -258,7 +339,23 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     return retirement_context(ws, rows, header["unit_id"])
 
 
-_CHECKED_TYPES = (NORMAL, ILLNESS, SPECIAL_JOB)
+_CHECKED_TYPES = (NORMAL, ILLNESS, SPECIAL_JOB, DISABILITY)
+_KNOWN = pl.col("reg_name").is_not_null()
+_EARLY = pl.col("retirement_month") < pl.col("statutory_month")
+#: 正常退休 before the statutory month, inside the elastic window (from 2025-01).
+_ELASTIC_EARLY = (
+    (pl.col("retirement_type") == NORMAL)
+    & _EARLY
+    & (pl.col("retirement_month") >= pl.col("elastic_earliest"))
+)
+#: 正常退休 later than the month after the statutory month (退休 the month after reaching
+#: the age is the ordinary case, not a delay).
+_LATE = (pl.col("retirement_type") == NORMAL) & (
+    pl.col("retirement_month") > pl.col("statutory_month").dt.offset_by("1mo")
+)
+_HEAVY_MONTHS = int(figure("special_job_min_months_heavy"))
+_HARMFUL_MONTHS = int(figure("special_job_min_months_harmful"))
+_LIXIU_BEFORE = figure_text("retiree_work_start_before")
 
 REVIEW_RULES: tuple[Rule, ...] = (
     Rule(
@@ -286,6 +383,14 @@ REVIEW_RULES: tuple[Rule, ...] = (
         pl.col("open_unit_id").is_null(),
     ),
     Rule(
+        "account_settled",
+        "reject",
+        "person_id",
+        "该人员不是本单位已减员结清人员：本单位尚未为其结清养老账户。提示：请先办理退休结清。",
+        pl.col("settled_on").is_not_null(),
+        when=_KNOWN & pl.col("departed_month").is_not_null(),
+    ),
+    Rule(
         "not_retired_yet",
         "reject",
         "person_id",
@@ -298,8 +403,81 @@ REVIEW_RULES: tuple[Rule, ...] = (
         "retirement_month",
         "退休日期 {month_text} 早于{retirement_type_label}的退休年月 {statutory_text}"
         "（退休年龄 {statutory_age_text}）。",
-        pl.col("retirement_month") >= pl.col("statutory_month"),
+        (pl.col("retirement_month") >= pl.col("statutory_month")) | _ELASTIC_EARLY.fill_null(False),
         when=pl.col("retirement_type").is_in(_CHECKED_TYPES),
+    ),
+    Rule(
+        "elastic_early_consent",
+        "reject",
+        "elastic_consent",
+        "退休日期 {month_text} 早于法定退休年月 {statutory_text}，属弹性提前退休（最早 "
+        "{elastic_earliest_text}），须本人申请：请在“弹性退休本人申请”填“是”并附申请材料。",
+        pl.col("elastic_consent").fill_null("") == YES,
+        when=_ELASTIC_EARLY,
+    ),
+    Rule(
+        "elastic_early",
+        "warn",
+        "retirement_month",
+        "弹性提前退休：退休日期 {month_text} 早于法定退休年月 {statutory_text}，"
+        "请核对本人书面申请和最低缴费年限。",
+        ~_ELASTIC_EARLY,
+        when=pl.col("elastic_consent").fill_null("") == YES,
+    ),
+    Rule(
+        "elastic_late_limit",
+        "reject",
+        "retirement_month",
+        "退休日期 {month_text} 晚于弹性延迟退休的最晚年月 {elastic_latest_text}"
+        "（法定退休年月 {statutory_text}，最多延迟 3 年），不能办理。",
+        pl.col("retirement_month") <= pl.col("elastic_latest"),
+        when=_LATE,
+    ),
+    Rule(
+        "elastic_late",
+        "warn",
+        "retirement_month",
+        "退休日期 {month_text} 晚于法定退休年月 {statutory_text}：弹性延迟退休须本人申请、"
+        "单位同意，请核对相应材料。",
+        pl.col("elastic_consent").fill_null("") == YES,
+        when=_LATE & pl.col("elastic_latest").is_not_null(),
+    ),
+    Rule(
+        "special_job_recognised",
+        "reject",
+        "retirement_type",
+        "特殊工种提前退休须有经认定的特殊工种工作时间：井下、高空、高温、特别繁重体力劳动累计满 "
+        f"{_HEAVY_MONTHS} 个月，或其他有害身体健康工作累计满 {_HARMFUL_MONTHS} 个月"
+        "（按 sbbatch 的假设，取国发〔1978〕104号的十年、八年）；已认定 {special_job_months} 个月。"
+        "提示：请先办理特殊工种认定申报。",
+        pl.col("special_job_qualified"),
+        when=(pl.col("retirement_type") == SPECIAL_JOB) & _KNOWN,
+    ),
+    Rule(
+        "lixiu_work_before_1949",
+        "reject",
+        "work_start_date",
+        f"退休类别为离休，须于 {_LIXIU_BEFORE} 前参加革命工作；参加工作日期"
+        "「{work_start_text}」不符合离休条件。",
+        pl.col("work_start").fill_null(pl.date(9999, 1, 1)) < pl.lit(_LIXIU_BEFORE).str.to_date(),
+        when=(pl.col("retirement_type") == LIXIU) & _KNOWN,
+    ),
+    Rule(
+        "military_cadre_recorded",
+        "reject",
+        "retirement_type",
+        "退休类别为军转干部退休，未查到该人员审核通过的军转干申报。提示：请先办理军转干申报。",
+        pl.col("cadre_recorded"),
+        when=(pl.col("retirement_type") == CADRE) & _KNOWN,
+    ),
+    Rule(
+        "policy_early_limit",
+        "reject",
+        "retirement_month",
+        "政策性提前退休最早为 {policy_earliest_text}（按 sbbatch 的假设：距法定退休年月 "
+        "{statutory_text} 不足 5 年），退休日期 {month_text} 过早，不能办理。",
+        pl.col("retirement_month") >= pl.col("policy_earliest"),
+        when=pl.col("retirement_type") == POLICY_EARLY,
     ),
     Rule(
         "other_type_before_statutory",

@@ -11,8 +11,15 @@ What the review checks, as the agency would:
   :meth:`~sbbatch.policy.Policy.retirement_group`);
 - no pension period is open in any unit (an open medical period of a retiree does not
   count: the account settled is the pension account);
-- a 251 departure before the statutory retirement month only warns (early retirement
-  needs its approval papers);
+- a 251 departure before the statutory retirement month is elastic early retirement
+  (弹性提前退休, 2025 decision and 人社部发〔2024〕94号): from ``elastic_retirement_from``
+  (2025-01) at most ``elastic_early_max_months`` before the statutory month and never
+  below the original age 60/55/50 (``retirement.csv``, :meth:`~sbbatch.policy.Policy.elastic_earliest_month`);
+  earlier is 不通过 (before 2025-01 there is no elastic window). Within the window it
+  needs the person's application (弹性提前退休本人申请 = 是, else 不通过) and passes with
+  a 提示. A person with recognised 特殊工种 time of the required length
+  (:func:`~sbbatch.declarations._retirement.special_job_facts`) may leave from the
+  special-job age instead, with the same 提示;
 - the account was not settled before; a person without any pension month warns.
 
 Approval records the settlement in ``retirement_settlements`` (养老账户结清日期 = the
@@ -38,7 +45,14 @@ from sbbatch.declarations._registry import (
     rows_source,
     with_all_columns,
 )
-from sbbatch.declarations._retirement import contribution_months
+from sbbatch.declarations._retirement import (
+    YES,
+    contribution_months,
+    elastic_from,
+    special_job_facts,
+    yes_no_column,
+    yes_no_rule,
+)
 from sbbatch.policy import Policy
 from sbbatch.spec import Declaration, Review, Rule
 
@@ -47,7 +61,11 @@ if TYPE_CHECKING:
 
 __all__ = ["COLUMNS", "DECLARATION", "REVIEW_RULES", "settlement_facts", "settlements"]
 
-COLUMNS = (id_column(), name_column(required=False))
+COLUMNS = (
+    id_column(),
+    name_column(required=False),
+    yes_no_column("elastic_consent", "弹性提前退休本人申请"),
+)
 
 
 def settlements(ws: Workspace, unit_id: str) -> pl.DataFrame:
@@ -94,20 +112,56 @@ def settlement_facts(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.Data
         {"ids": ids.drop_nulls().to_list()},
     )
     months = contribution_months(ws, ids, PENSION)
+    special = special_job_facts(ws, ids).select("person_id", "special_job_qualified")
     group = policy.retirement_group(pl.col("reg_gender"), pl.col("reg_identity"))
+    sex = pl.when(pl.col("reg_gender") == "1").then(pl.lit("male")).otherwise(pl.lit("female"))
+    early_years = {
+        row["group"]: row["elastic_early_max_months"] for row in policy.retirement.rows(named=True)
+    }
     this_month = ws.today.replace(day=1)
     context = rows
-    for frame in (facts, identity, periods, settled, months):
+    for frame in (facts, identity, periods, settled, months, special):
         context = context.join(frame, on="person_id", how="left", maintain_order="left")
-    return context.with_columns(
-        pl.col("ever_here").fill_null(False),
-        pl.col("contribution_months").fill_null(0),
-        policy.retirement_month(pl.col("reg_birth_date"), group).alias("statutory_month"),
-    ).with_columns(
-        (pl.col("statutory_month") <= this_month).fill_null(False).alias("reached_age"),
-        month_text(pl.col("statutory_month")).alias("statutory_text"),
-        month_text(pl.col("departed_month")).alias("departed_text"),
-        pl.col("settled_on").dt.strftime("%Y-%m-%d").alias("settled_text"),
+    birth = pl.col("reg_birth_date")
+    elastic = pl.col("departed_month") >= pl.lit(elastic_from())
+    return (
+        context.with_columns(
+            pl.col("ever_here").fill_null(False),
+            pl.col("contribution_months").fill_null(0),
+            pl.col("special_job_qualified").fill_null(False),
+            group.alias("retirement_group"),
+            policy.retirement_month(birth, group).alias("statutory_month"),
+            policy.elastic_earliest_month(birth, group).alias("elastic_month"),
+            policy.retirement_month(birth, pl.lit("special_job_") + sex).alias("special_month"),
+        )
+        .with_columns(
+            (pl.col("statutory_month") <= this_month).fill_null(False).alias("reached_age"),
+            pl.when(elastic)
+            .then(pl.col("elastic_month"))
+            .otherwise(pl.col("statutory_month"))
+            .alias("earliest_month"),
+            (
+                pl.col("special_job_qualified")
+                & (pl.col("departed_month") >= pl.col("special_month"))
+            ).alias("special_job_allowed"),
+            pl.when(elastic)
+            .then(
+                pl.format(
+                    "弹性提前退休最多提前 {} 个月，且不低于原法定退休年龄",
+                    pl.col("retirement_group").replace_strict(
+                        early_years, default=None, return_dtype=pl.Int64
+                    ),
+                )
+            )
+            .otherwise(pl.lit("2025 年 1 月前没有弹性提前退休"))
+            .alias("earliest_reason"),
+        )
+        .with_columns(
+            month_text(pl.col("statutory_month")).alias("statutory_text"),
+            month_text(pl.col("earliest_month")).alias("earliest_text"),
+            month_text(pl.col("departed_month")).alias("departed_text"),
+            pl.col("settled_on").dt.strftime("%Y-%m-%d").alias("settled_text"),
+        )
     )
 
 
@@ -146,13 +200,35 @@ REVIEW_RULES: tuple[Rule, ...] = (
         pl.col("open_unit_id").is_null(),
     ),
     Rule(
+        "elastic_early_limit",
+        "reject",
+        "person_id",
+        "该人员于 {departed_text} 以在职转退休减员，早于法定退休年月 {statutory_text}，"
+        "也早于可提前退休的最早年月 {earliest_text}（{earliest_reason}），不能结清养老账户。",
+        (pl.col("departed_month") >= pl.col("earliest_month")) | pl.col("special_job_allowed"),
+        when=pl.col("departed_month") < pl.col("statutory_month"),
+    ),
+    Rule(
+        "elastic_consent",
+        "reject",
+        "elastic_consent",
+        "该人员于 {departed_text} 减员，早于法定退休年月 {statutory_text}，属弹性提前退休，"
+        "须本人申请：请在“弹性提前退休本人申请”填“是”，并附本人申请材料。",
+        pl.col("elastic_consent").fill_null("") == YES,
+        when=(pl.col("departed_month") < pl.col("statutory_month"))
+        & (pl.col("departed_month") >= pl.col("earliest_month"))
+        & ~pl.col("special_job_allowed"),
+    ),
+    Rule(
         "departed_before_age",
         "warn",
         "person_id",
         "该人员于 {departed_text} 以在职转退休减员，早于法定退休年月 {statutory_text}，"
-        "提前退休须有相应审批材料，请核对。",
+        "提前退休须有相应审批材料（弹性提前退休的本人申请，或特殊工种认定），请核对。",
         pl.col("departed_month") >= pl.col("statutory_month"),
+        when=(pl.col("departed_month") >= pl.col("earliest_month")) | pl.col("special_job_allowed"),
     ),
+    yes_no_rule("elastic_consent", "弹性提前退休本人申请"),
     Rule(
         "not_settled_yet",
         "reject",

@@ -8,12 +8,22 @@ Conditions (失业保险条例 第十四条), checked against the workspace:
 - employment ended involuntarily: the 减员原因 of the last unemployment period is in the
   involuntary list of ``schemas/policy/jinan/unemployment_reasons.csv`` (221 解除劳动合同,
   223 被辞退); 222 辞职 and the rest are refused with the reason (不符合要求);
-- departed: no insured period open anywhere; the last unemployment period was in this unit.
+- departed: no insured period open anywhere; the last unemployment period was in this unit;
+- of working age: a person at or past the statutory retirement month
+  (:meth:`sbbatch.policy.Policy.retirement_month`) is 不通过 (按 sbbatch 的假设: the
+  manual and policy-facts.md are silent; the person is out of the 劳动年龄 and belongs
+  to the pension, 条例 第十五条).
+
+Contribution time restarts after a benefit spell (失业保险条例 第十七条: 重新就业后，再次
+失业的，缴费时间重新计算): months insured before the 减员年月 of the person's last
+approved benefit (table ``unemployment_benefits``) do not count.
 
 The benefit: 领取期限 from :meth:`sbbatch.policy.Policy.unemployment_months` (by
 contribution years) and the monthly amount from
-:meth:`~sbbatch.policy.Policy.unemployment_benefit_for` for the month of the review
-(urban districts), in fen. Approval records them (table ``unemployment_benefits``) with
+:meth:`~sbbatch.policy.Policy.unemployment_benefit_for` for the month of the review and
+the minimum-wage district group of the unit's county
+(:func:`sbbatch.declarations.wage_base.district_group`: urban districts tier 1, the
+others tier 2, ``minimum_wage.csv``), in fen. Approval records them (table ``unemployment_benefits``) with
 the 缴费历史 summary, which :func:`benefit_result` shows next to the review result.
 """
 
@@ -43,6 +53,7 @@ from sbbatch.declarations._retirement import (
     month_index,
     unemployment_reasons,
 )
+from sbbatch.declarations.wage_base import district_group
 from sbbatch.policy import Policy
 from sbbatch.spec import Column, Declaration, ResultTable, Review, Rule
 
@@ -121,7 +132,19 @@ def _facts(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("unit_name").first().alias("open_unit_name"),
         )
     )
-    paid = contribution_months(ws, ids, UNEMPLOYMENT)
+    # 条例 第十七条: after a benefit spell the count restarts at the spell's 减员年月
+    spells = ws.sql(
+        "SELECT person_id, leave_month AS spell_month FROM unemployment_benefits "
+        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"ids": ids.drop_nulls().unique().to_list()},
+    )
+    previous = (
+        spells.join(last.select("person_id", "leave_month"), on="person_id")
+        .filter(pl.col("spell_month") < pl.col("leave_month"))
+        .group_by("person_id")
+        .agg(pl.col("spell_month").max().alias("since_month"))
+    )
+    paid = contribution_months(ws, ids, UNEMPLOYMENT, since=previous)
     history = history_summary(periods, pl.lit(current))
     return (
         rows.select("person_id")
@@ -129,23 +152,34 @@ def _facts(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
         .join(last, on="person_id", how="left")
         .join(open_any, on="person_id", how="left")
         .join(paid, on="person_id", how="left")
+        .join(previous, on="person_id", how="left")
         .join(history, on="person_id", how="left")
     )
 
 
-def _benefit(ws: Workspace) -> tuple[int, str]:
-    """The monthly benefit in fen for the review's month (urban districts), and its policy id."""
+def _benefit(ws: Workspace, unit_id: str) -> tuple[int, str, str]:
+    """The monthly benefit in fen for the review's month and the unit's district group.
+
+    Returns the amount, its policy id and the minimum wage's policy id.
+    """
     frame = Policy.load().unemployment_benefit_for(
-        pl.DataFrame({"month": [ws.today.replace(day=1)]})
+        pl.DataFrame(
+            {"month": [ws.today.replace(day=1)], "district_group": [district_group(ws, unit_id)]}
+        ),
+        district_group_col="district_group",
     )
-    return int(frame["unemployment_benefit_fen"][0]), str(frame["policy_id"][0])
+    return (
+        int(frame["unemployment_benefit_fen"][0]),
+        str(frame["policy_id"][0]),
+        str(frame["minimum_wage_policy_id"][0]),
+    )
 
 
-def benefit_context(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
+def benefit_context(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.DataFrame:
     """Join declared rows with the conditions and the computed benefit."""
     policy = Policy.load()
     rows = with_all_columns(rows, COLUMNS)
-    monthly, policy_id = _benefit(ws)
+    monthly, policy_id, wage_policy_id = _benefit(ws, unit_id)
     context = with_registry_person(ws, rows).join(_facts(ws, rows), on="person_id", how="left")
     granted = ws.sql(
         "SELECT person_id, leave_month, true AS granted FROM unemployment_benefits "
@@ -159,23 +193,35 @@ def benefit_context(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
         COLUMNS,
         "current_month",
     )
+    group = policy.retirement_group(pl.col("reg_gender"), pl.col("reg_identity"))
     paid = pl.col("contribution_months").fill_null(0)
     return context.with_columns(
         paid.alias("paid_months"),
         policy.unemployment_months(paid / 12).alias("benefit_months"),
         pl.lit(monthly, pl.Int64).alias("monthly_fen"),
-        pl.lit(policy_id).alias("benefit_policy_id"),
+        pl.lit(f"{policy_id}+{wage_policy_id}").alias("benefit_policy_id"),
+        policy.retirement_month(pl.col("reg_birth_date"), group).alias("statutory_month"),
+        pl.when(pl.col("since_month").is_not_null())
+        .then(
+            pl.format(
+                "（上次领取失业保险金后重新计算，自 {} 起）", month_text(pl.col("since_month"))
+            )
+        )
+        .otherwise(pl.lit(""))
+        .alias("restart_text"),
         pl.col("leave_reason")
         .replace_strict(code_labels("leave_reason"), default=pl.col("leave_reason"))
         .alias("leave_reason_label"),
         month_text(pl.col("leave_month")).alias("leave_text"),
         month_text(pl.col("current_month")).alias("current_text"),
         pl.col("history").fill_null("无"),
-    )
+    ).with_columns(month_text(pl.col("statutory_month")).alias("statutory_text"))
 
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
-    return benefit_context(ws, rows).with_columns(pl.lit(header["unit_id"]).alias("unit_id"))
+    return benefit_context(ws, rows, header["unit_id"]).with_columns(
+        pl.lit(header["unit_id"]).alias("unit_id")
+    )
 
 
 REVIEW_RULES: tuple[Rule, ...] = (
@@ -223,9 +269,19 @@ REVIEW_RULES: tuple[Rule, ...] = (
         "paid_one_year",
         "reject",
         "person_id",
-        "不符合要求：失业保险累计缴费 {paid_months} 个月，不满 1 年。缴费历史：{history}。",
+        "不符合要求：失业保险累计缴费 {paid_months} 个月{restart_text}，不满 1 年。"
+        "缴费历史：{history}。",
         # eligibility is the policy's own table: fewer than 1 year gives no benefit months
         pl.col("benefit_months").fill_null(0) > 0,
+        when=pl.col("reg_name").is_not_null(),
+    ),
+    Rule(
+        "below_retirement_age",
+        "reject",
+        "person_id",
+        "不符合要求：该人员已于 {statutory_text} 达到法定退休年龄，不能领取失业保险金"
+        "（按 sbbatch 的假设：达到法定退休年龄的人员不属于劳动年龄内的失业人员，应办理退休）。",
+        pl.col("statutory_month") > pl.col("current_month"),
         when=pl.col("reg_name").is_not_null(),
     ),
     Rule(
@@ -244,7 +300,7 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     """Record each approved benefit: months, monthly amount and total in fen, history."""
     declaration_id = header["declaration_id"]
     if approved.height:
-        context = benefit_context(ws, approved)
+        context = benefit_context(ws, approved, header["unit_id"])
         records = context.select(
             "person_id",
             "leave_month",

@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import codes
-from sbbatch.contributions import contributions, insurance_label_expr, percent, yuan
+from sbbatch.contributions import (
+    contributions,
+    insurance_label_expr,
+    percent,
+    with_late_fees,
+    yuan,
+)
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.forms.pdf import FormPDF
 from sbbatch.forms.rmb import fen_in_words
@@ -55,11 +61,8 @@ def _lines(ws: Workspace, unit_id: str, month: dt.date | None, bill_id: str | No
     if month is None:
         msg = "请指定费款所属期（month）或单据号（bill_id）。"
         raise UnusableInputError(msg)
-    return (
-        contributions(ws, months=month, unit_id=unit_id)
-        .plain()
-        .with_columns(pl.lit(0, pl.Int64).alias("late_fee_fen"))
-    )
+    # a fee month past its due date owes 滞纳金 if paid today, as its bill would
+    return with_late_fees(contributions(ws, months=month, unit_id=unit_id).plain(), ws.today)
 
 
 def form_data(

@@ -19,13 +19,18 @@ def test_four_businesses(tmp_path: Path) -> None:
     assert lines["门诊规定病种申请"].endswith("审核成功")
     assert lines["居民医疗停保"].endswith("审核成功")
     assert lines["离休人员医疗申报"].startswith("LX")
-    assert "审核成功" in lines["离休人员医疗申报"]
+    # the sample holds no 离休 person: shown 不通过 on purpose (issue 12)
+    assert "不通过" in lines["离休人员医疗申报"]
+    assert "示范不通过" in lines["离休人员医疗申报"]
     assert "补扣 914.60 元" in lines["灵活就业人员补扣养老费"]
     pdfs = sorted(path for path in tmp_path.iterdir() if path.suffix == ".pdf")
     assert len(pdfs) == 2
     texts = ["".join(p.extract_text() for p in PdfReader(path).pages) for path in pdfs]
     assert any("门诊规定病种申请确认表" in text and "999993" in text for text in texts)
     assert any("花名册（门规大病）" in text for text in texts)
-    assert ws.sql("SELECT DISTINCT status FROM declarations")["status"].to_list() == ["read"]
+    # the refused 离休 row goes back to a new 录入 when the result is read (manual 设为已读)
+    statuses = ws.sql("SELECT kind, status FROM declarations ORDER BY declaration_id").rows()
+    assert {s for _, s in statuses} == {"read", "draft"}
+    assert [k for k, s in statuses if s == "draft"] == ["retiree_medical"]
     assert ws.sql("SELECT count(*) AS n FROM resident_medical_stops")["n"][0] == 1
-    assert ws.sql("SELECT count(*) AS n FROM retiree_medical_records")["n"][0] == 1
+    assert ws.sql("SELECT count(*) AS n FROM retiree_medical_records")["n"][0] == 0

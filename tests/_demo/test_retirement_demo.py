@@ -37,4 +37,5 @@ def test_one_case_per_business(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(tmp_path / "失业待遇申报_审核结果.xlsx").active
     rows = list(sheet.iter_rows(values_only=True))
     assert "缴费历史" in rows[1] and rows[-1][0] == "共1人"
-    assert ws.events().filter(pl.col("action") == "effect").height == 6
+    # 退休结清 first (退休申报 is for 已减员结清人员, issue 12), then the six businesses
+    assert ws.events().filter(pl.col("action") == "effect").height == 7

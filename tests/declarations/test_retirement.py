@@ -53,6 +53,11 @@ def people(registry: Workspace, facts: SimpleNamespace) -> SimpleNamespace:
         "INSERT INTO unit_approvers VALUES (?, '王芳', '13105311234', 'SD1', ?)",
         [facts.UNIT, registry.today],
     )
+    for person in (zhou, short):  # 已减员结清人员: the pension account settled (退休结清)
+        registry.execute(
+            "INSERT INTO retirement_settlements VALUES (?, ?, DATE '2024-07-10', 'JQ0001')",
+            [person, facts.UNIT],
+        )
     return SimpleNamespace(ZHOU=zhou, SHORT=short)
 
 
@@ -73,7 +78,7 @@ def _row(person_id: str, name: str, **fields: Any) -> dict[str, Any]:
 def test_the_columns_are_the_manuals() -> None:
     declaration = get("退休申报")
     headers = [c.header for c in declaration.columns]
-    assert len(headers) == 27
+    assert len(headers) == 28  # the manual's 27 and 弹性退休本人申请 (issue 12)
     assert headers[:3] == ["身份证号码", "社会保障号码", "姓名"]
     required = [c.header for c in declaration.required]
     assert required == [
@@ -125,9 +130,24 @@ def test_normal_retirement_not_before_the_statutory_month(
     )
 
 
+def _recognise_special_job(registry: Workspace, person: str, unit: str, years: int) -> None:
+    """Record approved 特殊工种 time (特殊工种认定): ``years`` underground from 1990."""
+    registry.execute(
+        "INSERT INTO special_job_periods VALUES (?, DATE '1990-01-01', ?, '3', '井下采掘', ?, "
+        "'济南测试科技有限公司', NULL, ?, 'TG0001', DATE '2019-01-05')",
+        [person, dt.date(1990 + years - 1, 12, 1), unit, unit],
+    )
+
+
 def test_special_job_retirement_uses_the_early_age(
-    submitted: Submit, outcomes: Outcomes, people: SimpleNamespace
+    submitted: Submit,
+    outcomes: Outcomes,
+    people: SimpleNamespace,
+    registry: Workspace,
+    facts: SimpleNamespace,
 ) -> None:
+    for person in (people.ZHOU, people.SHORT):
+        _recognise_special_job(registry, person, facts.UNIT, 10)
     approved = dt.date(2019, 1, 10)
     ok = _row(
         people.ZHOU,
@@ -153,7 +173,8 @@ def test_early_retirement_needs_its_approval(
         _row(people.SHORT, "钱七", retirement_type="4", retirement_month=dt.date(2012, 3, 1)),
     )
     found = outcomes(did)
-    assert found[1] == {"special_job_needs_approval": "reject"}
+    # no 特殊工种认定 either: 不通过 for both reasons (issue 12)
+    assert found[1] == {"special_job_needs_approval": "reject", "special_job_recognised": "reject"}
     assert found[2]["illness_needs_appraisal"] == "reject"
 
 
@@ -162,9 +183,20 @@ def test_other_retirement_types_before_the_statutory_month_warn(
 ) -> None:
     did = submitted(
         "retirement",
-        _row(people.ZHOU, "周钢", retirement_type="6", retirement_month=dt.date(2024, 1, 1)),
+        _row(people.ZHOU, "周钢", retirement_type="9", retirement_month=dt.date(2024, 1, 1)),
+        _row(
+            people.ZHOU,
+            "周钢",
+            retirement_type="6",
+            retirement_month=dt.date(2024, 1, 1),
+            medical_appraisal_date=dt.date(2023, 11, 2),
+        ),
     )
     assert outcomes(did)[1] == {"other_type_before_statutory": "warn"}
+    assert outcomes(did)[2] == {
+        "other_type_before_statutory": "warn",
+        "once_in_declaration": "reject",
+    }
 
 
 def test_minimum_contribution_says_the_shortfall(
@@ -261,3 +293,176 @@ def test_the_printed_form_holds_the_names_and_ids(
     review(registry, other)
     with pytest.raises(UnusableInputError, match="没有审核通过的人员"):
         print_form(registry, other, tmp_path / "x.pdf")
+
+
+def test_not_settled_is_refused(
+    submitted: Submit,
+    outcomes: Outcomes,
+    messages: Messages,
+    people: SimpleNamespace,
+    registry: Workspace,
+) -> None:
+    """退休申报 is for 单位已减员结清人员 (§5.2): departed with 251 but not settled is 不通过."""
+    registry.execute("DELETE FROM retirement_settlements WHERE person_id = ?", [people.ZHOU])
+    did = submitted("retirement", _row(people.ZHOU, "周钢"))
+    assert outcomes(did) == {1: {"account_settled": "reject"}}
+    assert "请先办理退休结清" in messages(did)[(1, "account_settled")]
+
+
+@pytest.fixture
+def recent(registry: Workspace, facts: SimpleNamespace) -> SimpleNamespace:
+    """People leaving under the 2025 rules, departed (251) and settled."""
+    man = facts.make_id("370104", "19660110", "131")  # statutory 2026-05, elastic 2026-01..2029-05
+    woman = facts.make_id("370104", "19700310", "142")  # 工人 in a 管理 post: 55 schedule
+    cadre = facts.make_id("370104", "19640801", "151")  # 军转干部退休
+    old = facts.make_id("370104", "19300101", "171")  # 离休
+    people = [man, woman, cadre, old]
+    registry.load(
+        persons=pl.DataFrame(
+            {
+                "person_id": people,
+                "name": ["甲一", "乙二", "丙三", "丁四"],
+                "gender": ["1", "2", "1", "1"],
+                "birth_date": [
+                    dt.date(1966, 1, 10),
+                    dt.date(1970, 3, 10),
+                    dt.date(1964, 8, 1),
+                    dt.date(1930, 1, 1),
+                ],
+                "identity": ["1", "1", "21", "4"],
+                "work_start_date": [None, None, None, dt.date(1950, 3, 1)],
+            }
+        ),
+        insured_periods=pl.DataFrame(
+            {
+                "unit_id": [facts.UNIT] * 4,
+                "person_id": people,
+                "insurance": ["1"] * 4,
+                "person_category": ["11"] * 4,
+                "from_month": [dt.date(1995, 1, 1)] * 4,
+                "until_month": [dt.date(2026, 2, 1)] * 4,
+                "add_reason": ["111"] * 4,
+                "leave_reason": ["251"] * 4,
+            }
+        ),
+    )
+    for person in people:
+        registry.execute(
+            "INSERT INTO retirement_settlements VALUES (?, ?, DATE '2026-02-10', 'JQ0002')",
+            [person, facts.UNIT],
+        )
+    registry.execute(
+        "INSERT INTO unit_approvers VALUES (?, '王芳', '13105311234', 'SD1', ?)",
+        [facts.UNIT, registry.today],
+    )
+    return SimpleNamespace(MAN=man, WOMAN=woman, CADRE=cadre, OLD=old)
+
+
+def test_elastic_early_retirement(
+    submitted: Submit, outcomes: Outcomes, recent: SimpleNamespace
+) -> None:
+    """Statutory 2026-05: 2026-02 with the application passes with a 提示; without, 不通过;
+    2025-12 is below 60 (the elastic floor), 不通过."""
+    did = submitted(
+        "retirement",
+        _row(recent.MAN, "甲一", retirement_month=dt.date(2026, 2, 1), elastic_consent="是"),
+    )
+    assert outcomes(did) == {1: {"elastic_early": "warn"}}
+    did = submitted(
+        "retirement",
+        _row(recent.MAN, "甲一", retirement_month=dt.date(2026, 2, 1), elastic_consent="否"),
+    )
+    assert outcomes(did) == {1: {"elastic_early_consent": "reject"}}
+    did = submitted(
+        "retirement",
+        _row(recent.MAN, "甲一", retirement_month=dt.date(2025, 12, 1), elastic_consent="是"),
+    )
+    assert outcomes(did) == {1: {"reached_retirement_age": "reject"}}
+
+
+def test_elastic_late_retirement(
+    submitted: Submit, outcomes: Outcomes, recent: SimpleNamespace
+) -> None:
+    """Later than statutory needs the application (提示 without it); over 3 years is 不通过."""
+    late = _row(recent.MAN, "甲一", retirement_month=dt.date(2027, 1, 1), elastic_consent="是")
+    did = submitted("retirement", late)
+    assert outcomes(did) == {}
+    did = submitted("retirement", {**late, "elastic_consent": None})
+    assert outcomes(did) == {1: {"elastic_late": "warn"}}
+    did = submitted("retirement", {**late, "retirement_month": dt.date(2029, 6, 1)})
+    assert outcomes(did) == {1: {"elastic_late_limit": "reject"}}
+
+
+def test_a_woman_in_a_managerial_post_retires_on_the_55_schedule(
+    submitted: Submit, outcomes: Outcomes, messages: Messages, recent: SimpleNamespace
+) -> None:
+    """Born 1970-03, 工人: 50 schedule → 2020-03; in a 管理 post: 55 + 1 month → 2025-04."""
+    worker = _row(recent.WOMAN, "乙二", retirement_month=dt.date(2026, 2, 1), elastic_consent="是")
+    did = submitted("retirement", worker)
+    assert outcomes(did) == {1: {"elastic_late_limit": "reject"}}
+    manager = {**worker, "female_original_identity": "工人", "female_current_post": "管理"}
+    did = submitted("retirement", manager)
+    assert outcomes(did) == {}
+    early = {**manager, "retirement_month": dt.date(2025, 3, 1)}  # elastic: 1 month early
+    did = submitted("retirement", early)
+    assert outcomes(did) == {1: {"elastic_early": "warn"}}
+    assert "法定退休年月 2025-04" in messages(did)[(1, "elastic_early")]
+
+
+def test_lixiu_needs_work_before_1949(
+    submitted: Submit, outcomes: Outcomes, recent: SimpleNamespace
+) -> None:
+    row = _row(recent.OLD, "丁四", retirement_type="1", retirement_month=dt.date(1990, 1, 1))
+    did = submitted("retirement", row)
+    assert outcomes(did)[1]["lixiu_work_before_1949"] == "reject"
+    did = submitted("retirement", {**row, "work_start_date": dt.date(1946, 5, 1)})
+    assert "lixiu_work_before_1949" not in outcomes(did).get(1, {})
+
+
+def test_military_cadre_retirement_needs_the_record(
+    submitted: Submit,
+    outcomes: Outcomes,
+    recent: SimpleNamespace,
+    registry: Workspace,
+    facts: SimpleNamespace,
+) -> None:
+    row = _row(recent.CADRE, "丙三", retirement_type="8", retirement_month=dt.date(2026, 2, 1))
+    did = submitted("retirement", row)
+    assert outcomes(did)[1]["military_cadre_recorded"] == "reject"
+    registry.execute(
+        "INSERT INTO military_cadres (person_id, unit_id, declaration_id, approved_on) "
+        "VALUES (?, ?, 'JZ0001', DATE '2025-12-01')",
+        [recent.CADRE, facts.UNIT],
+    )
+    did = submitted("retirement", row)
+    assert "military_cadre_recorded" not in outcomes(did).get(1, {})
+
+
+def test_resignation_and_injury_need_the_appraisal(
+    submitted: Submit, outcomes: Outcomes, recent: SimpleNamespace
+) -> None:
+    resigned = _row(recent.MAN, "甲一", retirement_type="3", retirement_month=dt.date(2026, 2, 1))
+    injured = {**resigned, "retirement_type": "6"}
+    did = submitted("retirement", resigned, {**injured, "person_id": recent.CADRE, "name": "丙三"})
+    found = outcomes(did)
+    assert found[1]["resignation_needs_appraisal"] == "reject"
+    assert found[2]["injury_needs_appraisal"] == "reject"
+    appraised = dt.date(2025, 12, 1)
+    did = submitted(
+        "retirement",
+        {**resigned, "medical_appraisal_date": appraised},
+        {**injured, "person_id": recent.CADRE, "name": "丙三", "medical_appraisal_date": appraised},
+    )
+    found = outcomes(did)
+    assert "resignation_needs_appraisal" not in found.get(1, {})
+    assert "injury_needs_appraisal" not in found.get(2, {})
+
+
+def test_policy_early_retirement_at_most_five_years(
+    submitted: Submit, outcomes: Outcomes, recent: SimpleNamespace
+) -> None:
+    row = _row(recent.MAN, "甲一", retirement_type="9", retirement_month=dt.date(2021, 4, 1))
+    did = submitted("retirement", row)
+    assert outcomes(did)[1]["policy_early_limit"] == "reject"
+    did = submitted("retirement", {**row, "retirement_month": dt.date(2021, 5, 1)})
+    assert outcomes(did)[1] == {"other_type_before_statutory": "warn"}

@@ -64,7 +64,7 @@ def retirees(registry: Workspace, facts: SimpleNamespace) -> SimpleNamespace:
 
 def test_registered() -> None:
     declaration = get("退休结清")
-    assert [c.header for c in declaration.columns] == ["身份证号码", "姓名"]
+    assert [c.header for c in declaration.columns] == ["身份证号码", "姓名", "弹性提前退休本人申请"]
     assert [c.header for c in declaration.required] == ["身份证号码"]
 
 
@@ -84,7 +84,9 @@ def test_rules(
     )
     found = outcomes(did)
     assert 1 not in found
-    assert found[2] == {"departed_before_age": "warn"}
+    # a woman worker leaving at 44 in 2024-01: no elastic window before 2025, and 6 years
+    # early in any case — 不通过 (it was a 提示 before issue 12)
+    assert found[2] == {"elastic_early_limit": "reject"}
     assert found[3] == {"retiring": "reject", "not_insured_anywhere": "reject"}
     assert found[4] == {"person_of_unit": "reject", "not_insured_anywhere": "reject"}
     assert found[5] == {"retiring": "reject"}
@@ -149,3 +151,86 @@ def test_form(registry: Workspace, retirees: SimpleNamespace, tmp_path: Path) ->
     assert "累计缴费月数:15" in text and "10000.01" in text and "未结清" in text
     with pytest.raises(UnusableInputError):
         pension_basic_info_form(registry, "370101195001010000", tmp_path / "x.pdf")
+
+
+@pytest.fixture
+def elastic(registry: Workspace, facts: SimpleNamespace) -> SimpleNamespace:
+    """Men born 1966-01 (statutory 2026-05, elastic earliest 2026-01) who left with 251."""
+    within = facts.make_id("370102", "19660110", "111")  # left 2026-02: 3 months early
+    beyond = facts.make_id("370102", "19660120", "131")  # left 2025-10: below 60
+    miner = facts.make_id("370102", "19700301", "151")  # left at 55 with 12 years underground
+    people = [within, beyond, miner]
+    registry.load(
+        persons=pl.DataFrame(
+            {
+                "person_id": people,
+                "name": ["甲一", "乙二", "丙三"],
+                "gender": ["1"] * 3,
+                "birth_date": [dt.date(1966, 1, 10), dt.date(1966, 1, 20), dt.date(1970, 3, 1)],
+                "identity": ["1"] * 3,
+            }
+        ),
+        insured_periods=pl.DataFrame(
+            {
+                "unit_id": [facts.UNIT] * 3,
+                "person_id": people,
+                "insurance": ["1"] * 3,
+                "person_category": ["11"] * 3,
+                "from_month": [dt.date(1995, 1, 1)] * 3,
+                "until_month": [dt.date(2026, 2, 1), dt.date(2025, 10, 1), dt.date(2025, 4, 1)],
+                "add_reason": ["111"] * 3,
+                "leave_reason": ["251"] * 3,
+            }
+        ),
+    )
+    registry.execute(
+        "INSERT INTO special_job_periods VALUES (?, DATE '2000-01-01', DATE '2011-12-01', '3', "
+        "'井下采掘', ?, '济南测试科技有限公司', NULL, ?, 'TG0001', DATE '2026-01-05')",
+        [miner, facts.UNIT, facts.UNIT],
+    )
+    return SimpleNamespace(WITHIN=within, BEYOND=beyond, MINER=miner)
+
+
+def test_elastic_early_within_the_window_needs_the_application(
+    submitted: Submit, outcomes: Outcomes, elastic: SimpleNamespace
+) -> None:
+    did = submitted(
+        "retirement_settlement",
+        {"person_id": elastic.WITHIN, "elastic_consent": "是"},
+        {"person_id": elastic.WITHIN, "elastic_consent": "否"},
+    )
+    found = outcomes(did)
+    assert found[1] == {"departed_before_age": "warn"}
+    assert found[2]["elastic_consent"] == "reject"
+
+
+def test_elastic_early_with_the_application_passes(
+    registry: Workspace, elastic: SimpleNamespace, facts: SimpleNamespace
+) -> None:
+    did = declare(
+        registry,
+        {"身份证号码": elastic.WITHIN, "弹性提前退休本人申请": "是"},
+        facts.UNIT,
+        kind="retirement_settlement",
+    )
+    registry.submit(did)
+    table = review(registry, did)
+    assert table["review_result"].to_list() == ["审核成功"]
+    assert "提前退休须有相应审批材料" in table["review_opinion"][0]
+
+
+def test_beyond_the_elastic_limit_is_refused(
+    submitted: Submit, outcomes: Outcomes, registry: Workspace, elastic: SimpleNamespace
+) -> None:
+    did = submitted("retirement_settlement", {"person_id": elastic.BEYOND, "elastic_consent": "是"})
+    assert outcomes(did) == {1: {"elastic_early_limit": "reject"}}
+    opinion = review(registry, did)["review_opinion"][0]
+    assert "最早年月 2026-01" in opinion
+    assert "弹性提前退休最多提前 36 个月，且不低于原法定退休年龄" in opinion
+
+
+def test_recognised_special_job_time_allows_the_special_age(
+    submitted: Submit, outcomes: Outcomes, elastic: SimpleNamespace
+) -> None:
+    did = submitted("retirement_settlement", {"person_id": elastic.MINER})
+    assert outcomes(did) == {1: {"departed_before_age": "warn"}}
