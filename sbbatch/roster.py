@@ -345,9 +345,17 @@ def compare_roster(
         .when(pl.col("outcome_label") == LEAVE)
         .then(
             pl.format(
-                "离职 {}，减员年月 {}",
+                "离职 {}，减员年月 {}{}",
                 pl.col("leave_date").dt.strftime("%Y-%m-%d"),
                 pl.col("_leave_month").dt.strftime("%Y-%m"),
+                pl.when(pl.col("_leave_month") > pl.lit(leave_month))
+                .then(
+                    pl.format(
+                        "（本期受理 {}，下期再申报减员，本月照常缴费）",
+                        pl.lit(leave_month).dt.strftime("%Y-%m"),
+                    )
+                )
+                .otherwise(pl.lit("")),
             )
         )
         .when(pl.col("outcome_label") == WAGE_CHANGE)
@@ -430,7 +438,7 @@ def compare_roster(
         batch=batch,
         compared=compared.sort(pl.col("outcome").cast(pl.Int32), "source_row", nulls_last=True),
         enrolment=_enrolment_rows(people),
-        departure=_departure_rows(people),
+        departure=_departure_rows(people, leave_month),
         wage_base=_wage_rows(people, month),
         cutoff_note=_cutoff_note(ws, enrol_month),
     )
@@ -484,8 +492,11 @@ def _code_of(table: str, label: str) -> str:
     return str(found.item())
 
 
-def _departure_rows(people: pl.DataFrame) -> pl.DataFrame:
-    leaving = people.filter(pl.col("outcome_label") == LEAVE)
+def _departure_rows(people: pl.DataFrame, accepted: dt.date) -> pl.DataFrame:
+    """减员 rows of the leavers whose 减员年月 the agency accepts now (a later one waits)."""
+    leaving = people.filter(
+        (pl.col("outcome_label") == LEAVE) & (pl.col("_leave_month") <= pl.lit(accepted))
+    )
     reason = (
         pl.when(pl.col("_retire_month") <= pl.col("_leave_month"))
         .then(pl.lit(RETIREMENT_REASON))

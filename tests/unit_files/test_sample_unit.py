@@ -54,6 +54,14 @@ def test_the_roster_of_2026_11(tmp_path: Path) -> None:
         "花名册有误": 2,
     }
     assert result.batch.rows_read == 42
+    # one leaver left 2026-10-31 (减员 2026-11, accepted now); the other leaves 2026-11-15:
+    # 减员年月 2026-12 is not accepted before December, so she waits and still pays November
+    assert result.departure.height == 1
+    later = result.compared.filter(
+        (pl.col("outcome_label") == "离职") & pl.col("note").str.contains("下期再申报")
+    )
+    assert later.height == 1
+    assert later["person_id"].item() in result.wage_base["person_id"].to_list()
     invalid = result.compared.filter(pl.col("outcome_label") == "花名册有误")
     assert sorted(invalid["source_row"].to_list()) == [41, 42]  # header row 1, 35 staff, extras
     files = write_roster(result, tmp_path)
