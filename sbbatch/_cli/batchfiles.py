@@ -61,8 +61,8 @@ def _template(args: argparse.Namespace) -> int:
     declaration = get(args.kind)
     data = None
     if args.with_data:
-        if not (args.db and args.unit):
-            print("sbbatch：含数据报盘需要 --db 工作区 和 --unit 单位编号。", file=sys.stderr)
+        if not args.db:
+            print("sbbatch：含数据报盘需要 --db 工作区（和 --unit 单位编号）。", file=sys.stderr)
             return 2
         if declaration.prefill is None:
             print(f"sbbatch：{declaration.title}没有含数据报盘。", file=sys.stderr)
@@ -71,8 +71,9 @@ def _template(args: argparse.Namespace) -> int:
 
         month = args.month
         with Workspace(args.db, read_only=True) as ws:
-            ws.unit(args.unit)  # an unknown unit is refused, not written as an empty template
-            data = declaration.prefill(ws, args.unit, month or ws.today.replace(day=1))
+            # an unknown unit is refused, not written as an empty template
+            unit = ws.unit_or_only(args.unit)
+            data = declaration.prefill(ws, unit, month or ws.today.replace(day=1))
     write_template(declaration, Path(args.output), data)
     rows = f"，含 {data.height} 行数据" if data is not None else ""
     print(f"已写出{declaration.title}报盘模板：{args.output}{rows}")
