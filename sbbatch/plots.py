@@ -49,7 +49,13 @@ from sbbatch import codes
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.forms._font import cjk_font_path
 
-__all__ = ["Chart", "contributions_by_month", "cost_per_person", "headcount_by_status"]
+__all__ = [
+    "Chart",
+    "contributions_by_month",
+    "cost_per_person",
+    "headcount_by_status",
+    "reconciliation_by_month",
+]
 
 _AMOUNT_CANDIDATES = ("amount_fen", "total_fen", "contribution_fen")
 _COLOURS = ("#3a6ea5", "#e07b39", "#4f9d69", "#c0504d", "#8064a2", "#4bacc6", "#9b9b9b")
@@ -486,4 +492,84 @@ def cost_per_person(
         axes.grid(axis="x", visible=False)
         axes.legend(loc="upper right")
     chart.data = data
+    return chart
+
+
+def reconciliation_by_month(result: Any, *, title: str | None = None) -> Chart:
+    """Draw the differences of a reconciliation (对账) by fee month, stacked by cause.
+
+    Args:
+        result: A :class:`sbbatch.reconcile.ReconcileResult` (its ``lines``).
+        title: The title; 「对账差异（按月、原因）」 by default.
+
+    Returns:
+        The :class:`Chart`; ``data`` has ``month``, ``比对``, ``差异原因``, ``差额（元）``
+        (source − sbbatch's calculation; the agency's lines with both payers, the
+        payroll's with the person's part).
+    """
+    lines: pl.DataFrame = result.lines
+    agency = lines.filter(pl.col("agency_cause").is_not_null()).select(
+        "month",
+        pl.lit("社保经办机构").alias("比对"),
+        pl.col("agency_cause").alias("差异原因"),
+        (
+            pl.col("agency_unit_fen").fill_null(0)
+            + pl.col("agency_person_fen").fill_null(0)
+            - pl.col("ours_unit_fen").fill_null(0)
+            - pl.col("ours_person_fen").fill_null(0)
+        ).alias("_fen"),
+    )
+    payroll = lines.filter(pl.col("payroll_cause").is_not_null()).select(
+        "month",
+        pl.lit("工资表").alias("比对"),
+        pl.col("payroll_cause").alias("差异原因"),
+        (pl.col("payroll_person_fen").fill_null(0) - pl.col("ours_person_fen").fill_null(0)).alias(
+            "_fen"
+        ),
+    )
+    data = (
+        pl.concat([agency, payroll])
+        .group_by("month", "比对", "差异原因")
+        .agg((pl.col("_fen").sum() / 100).alias("差额（元）"))
+        .sort("month", "比对", "差异原因")
+    )
+    with _style():
+        chart, axes = _new_chart()
+        axes.set_title(title or "对账差异（按月、原因）", fontsize=13, loc="left")
+        if data.height == 0:
+            return _empty(axes, chart, data)
+        groups = data.select("month", "比对").unique().sort("month", "比对").rows()
+        causes = data["差异原因"].unique().sort().to_list()
+        positions = list(range(len(groups)))
+        up = [0.0] * len(groups)
+        down = [0.0] * len(groups)
+        for index, cause in enumerate(causes):
+            part = {
+                (m, c): v
+                for m, c, v in data.filter(pl.col("差异原因") == cause)
+                .select("month", "比对", "差额（元）")
+                .iter_rows()
+            }
+            heights = [float(part.get(g, 0.0)) for g in groups]
+            bottoms = [up[i] if h >= 0 else down[i] for i, h in enumerate(heights)]
+            axes.bar(
+                positions,
+                heights,
+                bottom=bottoms,
+                label=cause,
+                width=0.6,
+                color=_COLOURS[index % len(_COLOURS)],
+            )
+            for i, h in enumerate(heights):
+                if h >= 0:
+                    up[i] += h
+                else:
+                    down[i] += h
+        axes.axhline(0, color="#333333", linewidth=0.8)
+        axes.set_xticks(positions, [f"{_month_text(m)}\n{c}" for m, c in groups])
+        axes.set_ylabel("差额（元，来源 − sbbatch）")
+        axes.grid(axis="x", visible=False)
+        _yuan_axis(axes)
+        axes.legend(title="差异原因", loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    chart.data = data.select("month", "比对", "差异原因", "差额（元）")
     return chart

@@ -331,7 +331,7 @@ def compare_roster(
                 pl.col("hire_date").dt.strftime("%Y-%m-%d"),
                 pl.col("_enrol_month").dt.strftime("%Y-%m"),
                 pl.when(pl.col("_enrol_month") > hire_month)
-                .then(pl.lit("（已过受理截止日；往月参保请办理补缴）"))
+                .then(pl.lit("（入职当月已过受理期；往月参保请办理补缴）"))
                 .otherwise(pl.lit("")),
             )
         )

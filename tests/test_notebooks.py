@@ -66,6 +66,15 @@ PRODUCES: dict[str, tuple[str, ...]] = {
         "roundtrip.csv",
         "roundtrip.xlsx",
     ),
+    "05_my_unit.ipynb": (
+        "workspace.duckdb",
+        "本月报盘/增员报盘.xlsx",
+        "本月报盘/花名册比对.xlsx",
+        "增员申报_审核结果.xlsx",
+        "工资申报_审核结果.xlsx",
+        "对账.xlsx",
+        "对账差异.png",
+    ),
 }
 
 # A full ID number (18 or 15 digits) or mobile number, not part of a longer token.

@@ -132,7 +132,7 @@ def test_after_the_cut_off_day_new_hires_are_enrolled_from_next_month() -> None:
     (row,) = result.enrolment.select("person_id", "month").rows()
     assert row == (E, dt.date(2026, 12, 1))
     note = result.compared.filter(pl.col("person_id") == E)["note"].item()
-    assert "增员年月 2026-12" in note and "已过受理截止日" in note
+    assert "增员年月 2026-12" in note and "已过受理期" in note
     assert E not in result.wage_base["person_id"].to_list()  # not insured in 2026-11
 
 
