@@ -15,7 +15,7 @@ import polars as pl
 
 from sbbatch.spec import Rule
 
-__all__ = ["evaluate", "message_expr"]
+__all__ = ["evaluate", "join_message_list", "join_messages", "message_expr"]
 
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
 
@@ -103,3 +103,30 @@ def evaluate(
             }
         )
     return pl.concat(failures, how="vertical")
+
+
+def join_messages(messages: pl.Expr) -> pl.Expr:
+    """Join a group's messages into one opinion: 「甲；乙。」, never 「甲。；乙。」.
+
+    Each message's closing 「。」 is dropped before the 「；」 and one is put at the end.
+
+    Examples:
+        >>> frame = pl.DataFrame({"row": [1, 1, 2], "message": ["甲不对。", "提示：乙。", "丙"]})
+        >>> frame.group_by("row", maintain_order=True).agg(join_messages(pl.col("message")))["message"].to_list()
+        ['甲不对；提示：乙。', '丙。']
+    """
+    return messages.str.strip_chars_end("。").str.join("；") + "。"
+
+
+def join_message_list(messages: pl.Expr) -> pl.Expr:
+    """The list form of :func:`join_messages`: a list of messages per row → one text.
+
+    An empty list gives an empty text.
+
+    Examples:
+        >>> frame = pl.DataFrame({"m": [["甲。", "乙。"], []]}, schema={"m": pl.List(pl.String)})
+        >>> frame.select(join_message_list(pl.col("m")))["m"].to_list()
+        ['甲；乙。', '']
+    """
+    joined = messages.list.eval(pl.element().str.strip_chars_end("。")).list.join("；")
+    return pl.when(messages.list.len() > 0).then(joined + "。").otherwise(pl.lit(""))

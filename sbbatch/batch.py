@@ -25,7 +25,7 @@ import polars as pl
 from sbbatch import codes, ids
 from sbbatch._clock import system_now
 from sbbatch._money import yuan_expr
-from sbbatch._rules import evaluate, message_expr
+from sbbatch._rules import evaluate, join_messages, message_expr
 from sbbatch.declarations import Column, Declaration, get, registry
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.normalise import (
@@ -103,7 +103,7 @@ class Batch:
         return (
             self.failures.sort("row", maintain_order=True)
             .group_by("row", maintain_order=True)
-            .agg(pl.col("message").str.join("；").alias("错误信息"))
+            .agg(join_messages(pl.col("message")).alias("错误信息"))
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -37,7 +37,7 @@ import polars as pl
 
 from sbbatch import codes, ids
 from sbbatch._mask import mask_id, mask_phone
-from sbbatch._rules import evaluate
+from sbbatch._rules import evaluate, join_messages
 from sbbatch.batch import FAILURE_SCHEMA, Batch, check_frame
 from sbbatch.declarations import get
 from sbbatch.declarations.card_application import (
@@ -719,7 +719,7 @@ def check_batch(ws: Workspace, unit_id: str, batch: Batch) -> pl.DataFrame:
         pl.when(pl.col("level") == "warn")
         .then(pl.lit("提示：") + pl.col("message"))
         .otherwise(pl.col("message"))
-        .str.join("；")
+        .pipe(join_messages)
         .alias("messages"),
     )
     photos = ws.sql(

@@ -49,6 +49,7 @@ from PIL import Image, ImageChops, UnidentifiedImageError
 from sbbatch import ids
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
+from sbbatch._rules import join_message_list
 from sbbatch.exceptions import PolicyError, UnusableInputError
 
 __all__ = [
@@ -899,7 +900,7 @@ def problems_text(frame: pl.DataFrame, *, warnings_too: bool = True) -> pl.DataF
 
     Examples:
         >>> problems_text(check_photos({"x.png": b""}, today=date(2026, 11, 26)))["message"][0]
-        '照片「x.png」扩展名为 .png，应为 .jpg（手册：文件格式必须为 jpg）。；照片「x.png」是空文件（0 字节）。；照片「x.png」的文件名应为“身份证号码姓名.jpg”（手册 §4.2），从中找不到 18 位身份证号码。'
+        '照片「x.png」扩展名为 .png，应为 .jpg（手册：文件格式必须为 jpg）；照片「x.png」是空文件（0 字节）；照片「x.png」的文件名应为“身份证号码姓名.jpg”（手册 §4.2），从中找不到 18 位身份证号码。'
     """
     kept = (
         pl.col("problems")
@@ -911,7 +912,7 @@ def problems_text(frame: pl.DataFrame, *, warnings_too: bool = True) -> pl.DataF
         .then(pl.lit("提示：") + pl.element().struct.field("message"))
         .otherwise(pl.element().struct.field("message"))
     )
-    return frame.with_columns(kept.list.eval(shown).list.join("；").alias("message"))
+    return frame.with_columns(join_message_list(kept.list.eval(shown)).alias("message"))
 
 
 # ---------------------------------------------------------------------------- samples

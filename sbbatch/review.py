@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from sbbatch import codes
-from sbbatch._rules import evaluate
+from sbbatch._rules import evaluate, join_messages
 from sbbatch.batch import Batch, check_frame
 from sbbatch.declarations import Declaration, get
 from sbbatch.exceptions import UnusableInputError
@@ -138,7 +138,7 @@ def review(ws: Workspace, declaration_id: str, note: str | None = None) -> pl.Da
             pl.when(pl.col("level") == "warn")
             .then(pl.lit("提示：") + pl.col("message"))
             .otherwise(pl.col("message"))
-            .str.join("；")
+            .pipe(join_messages)
             .alias("opinion"),
         )
     )

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from sbbatch import codes
+from sbbatch._rules import join_messages
 from sbbatch.batch import Batch, check, check_frame
 from sbbatch.declarations import departure, enrolment, wage_base
 from sbbatch.declarations._common import gender_matches_id, id_column, name_column
@@ -392,7 +393,7 @@ def compare_roster(
     invalid = batch.rejected.select("source_row", "person_id", "name").join(
         batch.failures.filter(pl.col("level") == "reject")
         .group_by("row", maintain_order=True)
-        .agg(pl.col("message").str.join("；").alias("_why")),
+        .agg(join_messages(pl.col("message")).alias("_why")),
         left_on="source_row",
         right_on="row",
         how="left",

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
+from sbbatch._rules import join_message_list
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
 
@@ -137,7 +138,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
             (pl.element().struct.field("level") == level)
             & (pl.element().struct.field("rule") != "photo_duplicate")
         )
-        text = kept.list.eval(pl.element().struct.field("message")).list.join("；")
+        text = join_message_list(kept.list.eval(pl.element().struct.field("message")))
         return pl.when(text != "").then(text)
 
     facts = facts.with_columns(
