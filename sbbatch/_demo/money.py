@@ -30,6 +30,7 @@ from sbbatch.payments import SimulatedGateway, bill, create_backpay_bill, create
 from sbbatch.queries.money import ZH_HEADERS, unit_payments
 from sbbatch.review import declare, review
 from sbbatch.store import Workspace
+from sbbatch.wages import draft_from_last
 
 __all__ = ["run"]
 
@@ -95,9 +96,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         people[1]: Decimal("3000.00"),
         people[2]: Decimal("30000.00"),
     }
-    wage_id = wage_base.draft_from_last(
-        ws, unit_id, month, changes, note="演示：取上次申报工资并调整 3 人"
-    )
+    wage_id = draft_from_last(ws, unit_id, month, changes, note="演示：取上次申报工资并调整 3 人")
     ws.submit(wage_id)
     result = review(ws, wage_id)
     write_result(

@@ -265,7 +265,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         ws, {"身份证号码": dismissed["person_id"], "姓名": dismissed["name"]},
         dismissed["unit_id"], "unemployment_benefit",
     )  # fmt: skip
-    benefit = benefit_result(ws, benefit_id)
+    benefit = benefit_result(ws, benefit_id, result(ws, benefit_id))
     _write(
         benefit,
         out_dir / "失业待遇申报_审核结果.xlsx",
