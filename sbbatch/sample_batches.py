@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from sbbatch.declarations import get
+from sbbatch.declarations import departure, enrolment, wage_base
 from sbbatch.io.xlsx import open_workbook, write_template
 from sbbatch.sample import SampleWorld, generate
 
@@ -118,7 +118,7 @@ def _wages(world: SampleWorld, unit_id: str) -> pl.DataFrame:
 
 def _write_messy_enrolment(path: Path, rows: pl.DataFrame) -> None:
     """Write an enrolment file the way HR sends it: every trap the reader must survive."""
-    headers = list(get("enrolment").headers.values())
+    headers = list(enrolment.DECLARATION.headers.values())
     texts = rows.head(12)
 
     def line(row: dict[str, object], **changes: object) -> list[object]:
@@ -198,9 +198,9 @@ def write_batch_samples(directory: Path) -> list[Path]:
     unit_id = world.units["unit_id"][SAMPLE_UNIT_INDEX]
     joining = newcomers()
     paths = [
-        write_template(get("enrolment"), directory / "enrolment.xlsx", joining),
-        write_template(get("departure"), directory / "departure.xlsx", _departures(world, unit_id)),
-        write_template(get("wage_base"), directory / "wage_base.xlsx", _wages(world, unit_id)),
+        write_template(enrolment.DECLARATION, directory / "enrolment.xlsx", joining),
+        write_template(departure.DECLARATION, directory / "departure.xlsx", _departures(world, unit_id)),
+        write_template(wage_base.DECLARATION, directory / "wage_base.xlsx", _wages(world, unit_id)),
     ]
     messy = directory / "enrolment_messy.xlsx"
     _write_messy_enrolment(messy, newcomers(n=12, seed=20261202))

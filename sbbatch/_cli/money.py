@@ -207,11 +207,12 @@ def _pay(args: argparse.Namespace) -> int:
 def _backpay(args: argparse.Namespace) -> int:
     from sbbatch.batch import check
     from sbbatch.contributions import yuan
+    from sbbatch.declarations.backpay import DECLARATION as BACKPAY
     from sbbatch.declarations.backpay import row_totals
     from sbbatch.ids import mask
     from sbbatch.review import declare, review
 
-    batch = check(args.file, "backpay")
+    batch = check(args.file, BACKPAY.kind)
     print(batch.summary_zh())
     if batch.rejected.height:
         for row in batch.failures.head(20).iter_rows(named=True):
