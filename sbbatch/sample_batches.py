@@ -21,6 +21,7 @@ from sbbatch.sample import SampleWorld, generate
 
 __all__ = [
     "MESSY_ENROLMENT_EXPECTED",
+    "SAMPLE_DECLARATIONS",
     "SAMPLE_MONTH",
     "SAMPLE_UNIT",
     "newcomers",
@@ -29,6 +30,8 @@ __all__ = [
 
 #: The month the sample files declare (the agency's window on 2026-11-26, after the cut-off).
 SAMPLE_MONTH = dt.date(2026, 12, 1)
+#: The businesses of the clean sample files, in the order they are written.
+SAMPLE_DECLARATIONS = (enrolment.DECLARATION, departure.DECLARATION, wage_base.DECLARATION)
 #: The unit whose files they are (the first unit of the default world).
 SAMPLE_UNIT_INDEX = 0
 SAMPLE_UNIT = generate().units["unit_id"][SAMPLE_UNIT_INDEX]
@@ -199,7 +202,9 @@ def write_batch_samples(directory: Path) -> list[Path]:
     joining = newcomers()
     paths = [
         write_template(enrolment.DECLARATION, directory / "enrolment.xlsx", joining),
-        write_template(departure.DECLARATION, directory / "departure.xlsx", _departures(world, unit_id)),
+        write_template(
+            departure.DECLARATION, directory / "departure.xlsx", _departures(world, unit_id)
+        ),
         write_template(wage_base.DECLARATION, directory / "wage_base.xlsx", _wages(world, unit_id)),
     ]
     messy = directory / "enrolment_messy.xlsx"

@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 #: Fills a batch file from the workspace (含数据报盘): (workspace, unit, month) → rows.
@@ -37,12 +40,18 @@ ReviewContext = Callable[["Workspace", pl.DataFrame, dict[str, Any]], pl.DataFra
 #: Changes the registry for the approved rows, inside the review's transaction.
 ReviewEffects = Callable[["Workspace", pl.DataFrame, dict[str, Any]], None]
 
+#: Runs a business's part of the monthly demo: (the engines' functions, workspace, output
+#: folder) → (item, result) lines for the demo's closing summary (本月汇总).
+DemoRun = Callable[["DemoKit", "Workspace", "Path"], list[tuple[str, str]]]
+
 __all__ = [
     "FAILURE_SCHEMA",
     "LEVEL_LABELS",
     "Column",
     "ColumnType",
     "Declaration",
+    "DemoRun",
+    "DemoStep",
     "Level",
     "Prefill",
     "Review",
@@ -131,6 +140,28 @@ class Review:
 
 
 @dataclass(frozen=True)
+class DemoStep:
+    """A business's part of the monthly demo (``sbbatch demo``), as the demo needs it.
+
+    The demo runs, in ``order``, the steps of every business that declares one, with
+    its own steps that span businesses (batch files, money). A step may cover
+    neighbouring businesses of the manual (增员 with 减员 and 减员原因变更): the first
+    of them declares it.
+
+    Attributes:
+        order: Where in the month the step runs (smaller first; the demo's own steps
+            are 10 for the batch files and 30 for the money).
+        title: The step's Chinese heading, as printed.
+        run: Does the step; it gets the engines' functions from the demo (a business
+            never imports an engine) and returns the summary lines.
+    """
+
+    order: int
+    title: str
+    run: DemoRun = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Declaration:
     """A business of the manual, as the generic machinery needs it."""
 
@@ -144,6 +175,7 @@ class Declaration:
     detectable: bool = True  # may be found from a file's headers alone (generic headers: no)
     prefill: Prefill | None = field(default=None, compare=False)
     review: Review | None = field(default=None, compare=False)
+    demo: DemoStep | None = field(default=None, compare=False)
 
     def column(self, name: str) -> Column:
         """Return the column with English ``name``."""

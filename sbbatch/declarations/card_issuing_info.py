@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
+from sbbatch.declarations._samples import cards as _samples
 from sbbatch.declarations.card_application import PHONE_PATTERN, insured_in_unit_sql
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -281,6 +282,13 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
         ws.log_effect(declaration_id, f"领卡人已更新为 {collectors.height} 人")
 
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.cards`).
+DEMO = DemoStep(
+    order=40,
+    title="社保卡：申领信息、照片检查、批量申领、撤销",
+    run=_samples.run,
+)
+
 DECLARATION = Declaration(
     kind="card_issuing_info",
     title="申领信息维护",
@@ -289,4 +297,5 @@ DECLARATION = Declaration(
     key_fields=("person_id",),
     description="维护单位的制卡银行及网点（确定后不能修改）和领卡人（最多 2 人，可修改）。",
     review=Review(rules=REVIEW_RULES, context=_context, effects=_effects),
+    demo=DEMO,
 )

@@ -37,8 +37,9 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
+from sbbatch.declarations._samples import enrolment as _samples
 from sbbatch.policy import INSURANCES
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -414,6 +415,13 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.enrolment`).
+DEMO = DemoStep(
+    order=20,
+    title="增员与减员：申报、审核、结果、增员表与减员表",
+    run=_samples.run,
+)
+
 DECLARATION = Declaration(
     kind="enrolment",
     title="增员申报",
@@ -421,4 +429,5 @@ DECLARATION = Declaration(
     rules=RULES,
     description="单位新增人员参保（增员）。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects),
+    demo=DEMO,
 )

@@ -41,7 +41,8 @@ from sbbatch.declarations._registry import (
     with_all_columns,
     with_code_labels,
 )
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.declarations._samples import outpatient as _samples
+from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -281,6 +282,13 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.outpatient`).
+DEMO = DemoStep(
+    order=70,
+    title="门诊规定病种、居民医疗停保、离休人员医疗、灵活就业补扣",
+    run=_samples.run,
+)
+
 DECLARATION = Declaration(
     kind="outpatient_disease",
     title="门诊规定病种申请",
@@ -290,4 +298,5 @@ DECLARATION = Declaration(
     description="为职工或退休人员申请门诊规定病种（门规大病、普通病种分两次申报）。一行一个病种。",
     review=Review(REVIEW_RULES, _context, _effects),
     detectable=False,
+    demo=DEMO,
 )

@@ -41,7 +41,8 @@ from sbbatch.declarations._registry import (
     with_all_columns,
     with_code_labels,
 )
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.declarations._samples import medical as _samples
+from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -294,6 +295,13 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     ws.log_effect(declaration_id, note + (f"，终止原备案 {ended} 条。" if ended else "。"))
 
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.medical`).
+DEMO = DemoStep(
+    order=50,
+    title="异地人员备案与撤销",
+    run=_samples.run,
+)
+
 DECLARATION = Declaration(
     kind="remote_filing",
     title="异地人员备案",
@@ -302,4 +310,5 @@ DECLARATION = Declaration(
     description="单位人员异地就医备案（常驻外地、异地安置）。一行一人。",
     review=Review(REVIEW_RULES, _context_with_labels, _effects),
     detectable=False,
+    demo=DEMO,
 )

@@ -7,15 +7,18 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from sbbatch._demo import outpatient
+from sbbatch.declarations import get
+from sbbatch.declarations._samples import outpatient
+from sbbatch.demo import run_step
 from sbbatch.sample import generate
+from sbbatch.spec import DemoStep
 from sbbatch.store import Workspace
 
 
 def test_four_businesses(tmp_path: Path) -> None:
     ws = Workspace(today=dt.date(2026, 11, 26))
     generate().load_into(ws)
-    lines = dict(outpatient.run(ws, tmp_path))
+    lines = dict(run_step(_step(), ws, tmp_path))
     assert lines["门诊规定病种申请"].endswith("审核成功")
     assert lines["居民医疗停保"].endswith("审核成功")
     assert lines["离休人员医疗申报"].startswith("LX")
@@ -29,3 +32,10 @@ def test_four_businesses(tmp_path: Path) -> None:
     assert ws.sql("SELECT DISTINCT status FROM declarations")["status"].to_list() == ["read"]
     assert ws.sql("SELECT count(*) AS n FROM resident_medical_stops")["n"][0] == 1
     assert ws.sql("SELECT count(*) AS n FROM retiree_medical_records")["n"][0] == 1
+
+
+def _step() -> DemoStep:
+    step = get("outpatient_disease").demo
+    assert step is not None
+    assert step.run is outpatient.run
+    return step

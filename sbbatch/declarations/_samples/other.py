@@ -18,17 +18,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch import certificates
-from sbbatch.batch import check
-from sbbatch.declarations import get
 from sbbatch.declarations.medical_account_subsidy import set_amount
 from sbbatch.declarations.terminal_operator import operators
-from sbbatch.forms.other_forms import medical_subsidy_form
-from sbbatch.io.xlsx import write_result, write_template
-from sbbatch.payments import SimulatedGateway, create_bill, pay
-from sbbatch.review import declare, result, review
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
@@ -39,13 +33,13 @@ def _outcome(table: pl.DataFrame) -> str:
     return f"共{table.height}人，审核成功 {approved} 人，不通过 {table.height - approved} 人"
 
 
-def _write_result(ws: Workspace, declaration_id: str, path: Path) -> Path:
+def _write_result(kit: DemoKit, ws: Workspace, declaration_id: str, path: Path) -> Path:
     """Write the 审核结果 of a declaration: 审核结果, 审核说明 and the business's columns."""
-    declaration = get(ws.declaration(declaration_id)["kind"])
+    declaration = kit.get(ws.declaration(declaration_id)["kind"])
     columns = {"review_result": "审核结果", "review_opinion": "审核说明", **declaration.headers}
     money = [c.field for c in declaration.columns if c.type == "money"]
-    frame = result(ws, declaration_id)
-    return write_result(
+    frame = kit.result(ws, declaration_id)
+    return kit.write_result(
         frame.select(list(columns)),
         path,
         f"{declaration.title}审核结果",
@@ -73,23 +67,25 @@ def _paying_unit(ws: Workspace) -> str:
     )
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Run one case of each 其他申报 on the sample workspace; return summary lines."""
     out_dir.mkdir(parents=True, exist_ok=True)
     lines: list[tuple[str, str]] = []
     month = ws.today.replace(day=1)
 
     # 1. 医疗账户补助金申报
-    subsidy = get("medical_account_subsidy")
+    subsidy = kit.get("medical_account_subsidy")
     unit = _newest_unit(ws)
     assert subsidy.prefill is not None
     rows = set_amount(subsidy.prefill(ws, unit, month), "300.00")
-    batch = check(write_template(subsidy, out_dir / "医疗账户补助金_报盘.xlsx", rows), subsidy.kind)
-    subsidy_id = declare(ws, batch, unit)
+    batch = kit.check(
+        kit.write_template(subsidy, out_dir / "医疗账户补助金_报盘.xlsx", rows), subsidy.kind
+    )
+    subsidy_id = kit.declare(ws, batch, unit)
     ws.submit(subsidy_id)
-    outcome = review(ws, subsidy_id)
-    _write_result(ws, subsidy_id, out_dir / "医疗账户补助金_审核结果.xlsx")
-    medical_subsidy_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
+    outcome = kit.review(ws, subsidy_id)
+    _write_result(kit, ws, subsidy_id, out_dir / "医疗账户补助金_审核结果.xlsx")
+    kit.medical_subsidy_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
     ws.mark_read(subsidy_id)
     lines.append(("医疗账户补助金申报", f"{subsidy_id}：{_outcome(outcome)}"))
     lines.extend(("　提示", t) for t in outcome["review_opinion"].drop_nulls().unique().to_list())
@@ -101,14 +97,14 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "WHERE p.unit_id = ? AND p.until_month IS NULL ORDER BY s.person_id LIMIT 2",
         [payer],
     )
-    operator_id = declare(
+    operator_id = kit.declare(
         ws,
         {"身份证号码": staff["person_id"][0], "姓名": staff["name"][0]},
         payer,
         kind="terminal_operator",
     )
     ws.submit(operator_id)
-    outcome = review(ws, operator_id)
+    outcome = kit.review(ws, operator_id)
     ws.mark_read(operator_id)
     lines.append(
         (
@@ -119,10 +115,10 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
 
     # 3. 打印单位参保人员缴费证明
     paid_month = dt.date(2026, 10, 1)
-    bill_id = create_bill(ws, payer, paid_month, allow_missing=True)
-    pay(ws, bill_id, SimulatedGateway("success"))
+    bill_id = kit.create_bill(ws, payer, paid_month, allow_missing=True)
+    kit.pay(ws, bill_id, kit.SimulatedGateway("success"))
     first, last = dt.date(ws.today.year, 1, 1), month
-    found = certificates.payment_persons(ws, payer, first, last)
+    found = kit.payment_persons(ws, payer, first, last)
     lines.append(
         (
             "缴费证明查询",
@@ -135,13 +131,11 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         pl.lit(f"{first:%Y-%m}").alias("起始年月"),
         pl.lit(f"{last:%Y-%m}").alias("终止年月"),
     )
-    certificate_id = declare(ws, chosen, payer, kind="payment_certificate")
+    certificate_id = kit.declare(ws, chosen, payer, kind="payment_certificate")
     ws.submit(certificate_id)
-    outcome = review(ws, certificate_id)
-    _write_result(ws, certificate_id, out_dir / "缴费证明_审核结果.xlsx")
-    printed = certificates.print_declaration(
-        ws, certificate_id, "子女入学", out_dir, note="子女入学材料"
-    )
+    outcome = kit.review(ws, certificate_id)
+    _write_result(kit, ws, certificate_id, out_dir / "缴费证明_审核结果.xlsx")
+    printed = kit.print_declaration(ws, certificate_id, "子女入学", out_dir, note="子女入学材料")
     ws.mark_read(certificate_id)
     lines.append(
         (

@@ -17,12 +17,9 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch import ids
-from sbbatch.declarations import get
-from sbbatch.forms.medical_forms import print_medical_form
-from sbbatch.io.xlsx import write_frame
-from sbbatch.review import declare, result, review
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["run", "write_review_result"]
@@ -48,11 +45,11 @@ def _employees(ws: Workspace) -> tuple[str, pl.DataFrame]:
     return unit_id, persons
 
 
-def write_review_result(ws: Workspace, declaration_id: str, path: Path) -> Path:
+def write_review_result(kit: DemoKit, ws: Workspace, declaration_id: str, path: Path) -> Path:
     """Write a reviewed declaration's rows with 审核结果 and 审核意见 to an xlsx file."""
     header = ws.declaration(declaration_id)
-    declaration = get(header["kind"])
-    table = result(ws, declaration_id).select(
+    declaration = kit.get(header["kind"])
+    table = kit.result(ws, declaration_id).select(
         "row_no", "review_result", "review_opinion", *declaration.headers
     )
     headers = {
@@ -61,7 +58,7 @@ def write_review_result(ws: Workspace, declaration_id: str, path: Path) -> Path:
         "review_opinion": "审核意见",
         **declaration.headers,
     }
-    return write_frame(
+    return kit.write_frame(
         table,
         path,
         sheet=declaration.title,
@@ -76,7 +73,7 @@ def _summary(result: pl.DataFrame) -> str:
     return f"{outcome}{'（' + opinion + '）' if opinion else ''}"
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """File one employee for remote treatment and revoke another's old filing.
 
     Returns:
@@ -98,11 +95,11 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "手机号码": "13222222222",
         "异地居住地址": "江苏省泰州市海陵区鼓楼南路1号",
     }
-    filing_id = declare(ws, case, unit_id, kind="remote_filing")
+    filing_id = kit.declare(ws, case, unit_id, kind="remote_filing")
     ws.submit(filing_id)
-    outcome = review(ws, filing_id)
-    write_review_result(ws, filing_id, out_dir / "异地人员备案_审核结果.xlsx")
-    print_medical_form(ws, filing_id, out_dir / f"异地人员备案表_{filing_id}.pdf")
+    outcome = kit.review(ws, filing_id)
+    write_review_result(kit, ws, filing_id, out_dir / "异地人员备案_审核结果.xlsx")
+    kit.print_medical_form(ws, filing_id, out_dir / f"异地人员备案表_{filing_id}.pdf")
     ws.mark_read(filing_id)
     lines.append(
         (
@@ -132,14 +129,14 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
                 }
             ),
         )
-    prefill = get("remote_filing_revocation").prefill
+    prefill = kit.get("remote_filing_revocation").prefill
     assert prefill is not None
     rows = prefill(ws, unit_id, ws.today).filter(pl.col("person_id") == returned["person_id"])
-    revocation_id = declare(ws, rows, unit_id, kind="remote_filing_revocation")
+    revocation_id = kit.declare(ws, rows, unit_id, kind="remote_filing_revocation")
     ws.submit(revocation_id)
-    outcome = review(ws, revocation_id)
-    write_review_result(ws, revocation_id, out_dir / "撤销异地人员备案_审核结果.xlsx")
-    print_medical_form(ws, revocation_id, out_dir / f"异地人员备案注销表_{revocation_id}.pdf")
+    outcome = kit.review(ws, revocation_id)
+    write_review_result(kit, ws, revocation_id, out_dir / "撤销异地人员备案_审核结果.xlsx")
+    kit.print_medical_form(ws, revocation_id, out_dir / f"异地人员备案注销表_{revocation_id}.pdf")
     ws.mark_read(revocation_id)
     lines.append(
         (

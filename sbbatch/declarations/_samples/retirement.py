@@ -24,12 +24,10 @@ from sbbatch import ids
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 from sbbatch.declarations._retirement import UNEMPLOYMENT, contribution_months
 from sbbatch.declarations.unemployment_benefit import benefit_result
-from sbbatch.forms.retirement_forms import print_retirement_form
-from sbbatch.io.xlsx import write_result
 from sbbatch.policy import Policy
-from sbbatch.review import declare, result, review
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
@@ -37,11 +35,13 @@ __all__ = ["run"]
 _RESULT = {"review_result": "审核结果", "review_opinion": "审核意见", "person_id": "身份证号码"}
 
 
-def _run(ws: Workspace, case: dict[str, Any], unit: str, kind: str) -> tuple[str, pl.DataFrame]:
-    declaration_id = declare(ws, case, unit, kind=kind)
+def _run(
+    kit: DemoKit, ws: Workspace, case: dict[str, Any], unit: str, kind: str
+) -> tuple[str, pl.DataFrame]:
+    declaration_id = kit.declare(ws, case, unit, kind=kind)
     ws.submit(declaration_id)
-    review(ws, declaration_id)
-    return declaration_id, result(ws, declaration_id)
+    kit.review(ws, declaration_id)
+    return declaration_id, kit.result(ws, declaration_id)
 
 
 def _add_months(month: dt.date, months: int) -> dt.date:
@@ -57,8 +57,10 @@ def _line(declaration_id: str, table: pl.DataFrame) -> str:
     )
 
 
-def _write(table: pl.DataFrame, path: Path, title: str, extra: dict[str, str]) -> None:
-    write_result(table, path, title, {**_RESULT, **extra})
+def _write(
+    kit: DemoKit, table: pl.DataFrame, path: Path, title: str, extra: dict[str, str]
+) -> None:
+    kit.write_result(table, path, title, {**_RESULT, **extra})
 
 
 def _retiree(ws: Workspace) -> dict[str, Any]:
@@ -154,7 +156,7 @@ def _dismissed(ws: Workspace) -> dict[str, Any]:
     ).row(0, named=True)
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Run one case of each business of 退休管理 and 失业支付; return (label, outcome) lines."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -165,7 +167,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     months = _load_earlier_history(ws, retiree)
     lines.append(("历史参保记录", f"{ids.mask(retiree['person_id'])} 养老保险累计 {months} 个月"))
     approver_id, approver = _run(
-        ws, {"审定人姓名": "王芳", "联系电话": "0531-86995566"}, unit, "approver_info"
+        kit, ws, {"审定人姓名": "王芳", "联系电话": "0531-86995566"}, unit, "approver_info"
     )
     lines.append(("单位审定人信息维护", f"{approver_id}：{approver['review_result'][0]}"))
 
@@ -181,14 +183,15 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "代发机构": "工商银行(市区)",
         "军转干标志": "否",
     }
-    retirement_id, table = _run(ws, retirement_case, unit, "retirement")
+    retirement_id, table = _run(kit, ws, retirement_case, unit, "retirement")
     _write(
+        kit,
         table,
         out_dir / "退休申报_审核结果.xlsx",
         f"退休申报审核结果 {retirement_id}",
         {"name": "姓名"},
     )
-    print_retirement_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
+    kit.print_retirement_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
     lines.append(("退休申报", _line(retirement_id, table)))
 
     death = ws.today.replace(day=3)
@@ -214,8 +217,9 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "定期支付金额": "460.00",
         "待遇总额": "506.00",
     }
-    survivor_id, table = _run(ws, survivor_case, unit, "survivor")
+    survivor_id, table = _run(kit, ws, survivor_case, unit, "survivor")
     _write(
+        kit,
         table,
         out_dir / "遗属申报_审核结果.xlsx",
         f"遗属申报审核结果 {survivor_id}",
@@ -239,9 +243,13 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "单位编号": worker["unit_id"],
         "单位名称": worker["unit_name"],
     }
-    special_id, table = _run(ws, special_case, worker["unit_id"], "special_job")
+    special_id, table = _run(kit, ws, special_case, worker["unit_id"], "special_job")
     _write(
-        table, out_dir / "特殊工种认定_审核结果.xlsx", f"特殊工种认定申报审核结果 {special_id}", {}
+        kit,
+        table,
+        out_dir / "特殊工种认定_审核结果.xlsx",
+        f"特殊工种认定申报审核结果 {special_id}",
+        {},
     )
     lines.append(("特殊工种认定申报", _line(special_id, table)))
 
@@ -256,17 +264,18 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "现工作情况": "在岗",
         "是否军转提前退休": "否",
     }
-    cadre_id, table = _run(ws, cadre_case, worker["unit_id"], "military_cadre")
-    _write(table, out_dir / "军转干_审核结果.xlsx", f"军转干申报审核结果 {cadre_id}", {})
+    cadre_id, table = _run(kit, ws, cadre_case, worker["unit_id"], "military_cadre")
+    _write(kit, table, out_dir / "军转干_审核结果.xlsx", f"军转干申报审核结果 {cadre_id}", {})
     lines.append(("军转干申报", _line(cadre_id, table)))
 
     dismissed = _dismissed(ws)
-    benefit_id, _ = _run(
+    benefit_id, _ = _run(kit,
         ws, {"身份证号码": dismissed["person_id"], "姓名": dismissed["name"]},
         dismissed["unit_id"], "unemployment_benefit",
     )  # fmt: skip
-    benefit = benefit_result(ws, benefit_id, result(ws, benefit_id))
+    benefit = benefit_result(ws, benefit_id, kit.result(ws, benefit_id))
     _write(
+        kit,
         benefit,
         out_dir / "失业待遇申报_审核结果.xlsx",
         f"失业待遇申报审核结果 {benefit_id}",

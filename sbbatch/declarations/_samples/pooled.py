@@ -20,15 +20,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch.declarations import get
 from sbbatch.declarations._other import mask_id
 from sbbatch.declarations._pooled import mark_pooled, pooled_of_unit
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
-from sbbatch.forms.settlement_forms import pension_basic_info_form
-from sbbatch.io.xlsx import write_result
-from sbbatch.review import declare, result, review
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
@@ -41,11 +38,13 @@ def _outcome(table: pl.DataFrame) -> str:
     return f"共{table.height}人，审核成功 {approved} 人，不通过 {table.height - approved} 人"
 
 
-def _write_result(ws: Workspace, declaration_id: str, path: Path) -> Path:
-    declaration = get(ws.declaration(declaration_id)["kind"])
+def _write_result(kit: DemoKit, ws: Workspace, declaration_id: str, path: Path) -> Path:
+    declaration = kit.get(ws.declaration(declaration_id)["kind"])
     columns = {"review_result": "审核结果", "review_opinion": "审核意见", **declaration.headers}
-    frame = result(ws, declaration_id)
-    return write_result(frame.select(list(columns)), path, f"{declaration.title}审核结果", columns)
+    frame = kit.result(ws, declaration_id)
+    return kit.write_result(
+        frame.select(list(columns)), path, f"{declaration.title}审核结果", columns
+    )
 
 
 def _settleable(ws: Workspace) -> tuple[str, str, str]:
@@ -86,19 +85,19 @@ def _pooled_candidates(ws: Workspace) -> tuple[str, list[str]]:
     return unit, persons
 
 
-def _declare_rows(ws: Workspace, kind: str, unit: str, rows: pl.DataFrame) -> str:
-    declaration = get(kind)
+def _declare_rows(kit: DemoKit, ws: Workspace, kind: str, unit: str, rows: pl.DataFrame) -> str:
+    declaration = kit.get(kind)
     frame = rows.select(
         pl.col("person_id").alias("身份证号码"),
         pl.col("name").alias("姓名"),
         pl.col("gender").replace_strict({"1": "男", "2": "女"}, default=None).alias("性别"),
     )
-    declaration_id = declare(ws, frame, unit, kind=declaration.kind)
+    declaration_id = kit.declare(ws, frame, unit, kind=declaration.kind)
     ws.submit(declaration_id)
     return declaration_id
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Run one case of 退休结清 and of each 行业统筹 business; return summary lines."""
     out_dir.mkdir(parents=True, exist_ok=True)
     lines: list[tuple[str, str]] = []
@@ -106,13 +105,13 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
 
     # 1. 退休结清
     unit, person, name = _settleable(ws)
-    settlement_id = declare(
+    settlement_id = kit.declare(
         ws, {"身份证号码": person, "姓名": name}, unit, kind="retirement_settlement"
     )
     ws.submit(settlement_id)
-    outcome = review(ws, settlement_id)
-    _write_result(ws, settlement_id, out_dir / "退休结清_审核结果.xlsx")
-    pension_basic_info_form(ws, person, out_dir / f"养老缴费基本信息表_{settlement_id}.pdf")
+    outcome = kit.review(ws, settlement_id)
+    _write_result(kit, ws, settlement_id, out_dir / "退休结清_审核结果.xlsx")
+    kit.pension_basic_info_form(ws, person, out_dir / f"养老缴费基本信息表_{settlement_id}.pdf")
     ws.mark_read(settlement_id)
     lines.append(("退休结清", f"{settlement_id}（{mask_id(person)}）：{_outcome(outcome)}"))
     opinions = outcome["review_opinion"].drop_nulls().unique().to_list()
@@ -129,14 +128,14 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         ("pooled_person_revocation", 1, "撤销行业统筹基本信息认定"),
     )
     for kind, limit, file_title in steps:
-        declaration = get(kind)
+        declaration = kit.get(kind)
         assert declaration.prefill is not None
         rows = declaration.prefill(ws, pooled_unit, month)
         if limit is not None:
             rows = rows.head(limit)
-        declaration_id = _declare_rows(ws, kind, pooled_unit, rows)
-        outcome = review(ws, declaration_id)
-        _write_result(ws, declaration_id, out_dir / f"{file_title}_审核结果.xlsx")
+        declaration_id = _declare_rows(kit, ws, kind, pooled_unit, rows)
+        outcome = kit.review(ws, declaration_id)
+        _write_result(kit, ws, declaration_id, out_dir / f"{file_title}_审核结果.xlsx")
         ws.mark_read(declaration_id)
         lines.append((declaration.title, f"{declaration_id}：{_outcome(outcome)}"))
     still = pooled_of_unit(ws, pooled_unit, check="-person").height

@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch import ids
-from sbbatch._demo.medical import write_review_result
-from sbbatch.forms.outpatient_forms import print_outpatient_form, print_outpatient_roster
-from sbbatch.review import declare, review
+from sbbatch.declarations._samples.medical import write_review_result
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
@@ -51,17 +50,22 @@ def _summary(outcome: pl.DataFrame) -> str:
 
 
 def _run_one(
-    ws: Workspace, kind: str, rows: dict[str, str] | pl.DataFrame, unit_id: str, out_dir: Path
+    kit: DemoKit,
+    ws: Workspace,
+    kind: str,
+    rows: dict[str, str] | pl.DataFrame,
+    unit_id: str,
+    out_dir: Path,
 ) -> tuple[str, pl.DataFrame]:
-    declaration_id = declare(ws, rows, unit_id, kind=kind)
+    declaration_id = kit.declare(ws, rows, unit_id, kind=kind)
     ws.submit(declaration_id)
-    outcome = review(ws, declaration_id)
+    outcome = kit.review(ws, declaration_id)
     title = ws.declaration(declaration_id)["kind"]
-    write_review_result(ws, declaration_id, out_dir / f"{title}_审核结果.xlsx")
+    write_review_result(kit, ws, declaration_id, out_dir / f"{title}_审核结果.xlsx")
     return declaration_id, outcome
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Run one case of each of the four businesses.
 
     Returns:
@@ -84,9 +88,9 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             "医院编码": ["999993"],
         }
     )
-    did, outcome = _run_one(ws, "outpatient_disease", case, unit_id, out_dir)
-    print_outpatient_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
-    print_outpatient_roster(ws, did, out_dir / f"花名册_门规大病_{did}.pdf")
+    did, outcome = _run_one(kit, ws, "outpatient_disease", case, unit_id, out_dir)
+    kit.print_outpatient_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
+    kit.print_outpatient_roster(ws, did, out_dir / f"花名册_门规大病_{did}.pdf")
     ws.mark_read(did)
     lines.append(
         (
@@ -96,6 +100,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     )
 
     did, outcome = _run_one(
+        kit,
         ws,
         "resident_medical_stop",
         {"身份证号码": new["person_id"], "姓名": new["name"]},
@@ -106,6 +111,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines.append(("居民医疗停保", f"{did}：{ids.mask(new['person_id'])}，{_summary(outcome)}"))
 
     did, outcome = _run_one(
+        kit,
         ws,
         "retiree_medical",
         {
@@ -122,6 +128,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
 
     month = (ws.today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     did, outcome = _run_one(
+        kit,
         ws,
         "flexible_pension_deduction",
         {
