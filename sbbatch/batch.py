@@ -185,7 +185,7 @@ def detect_kind(headers: Iterable[str]) -> Declaration:
 
 def check(
     source: str | Path | pl.DataFrame | RawTable,
-    kind: str | None = None,
+    kind: str | Declaration | None = None,
     *,
     today: dt.date | None = None,
     sheet: str | int | None = None,
@@ -196,8 +196,9 @@ def check(
     Args:
         source: A file path (xlsx, xls, csv, parquet), a :class:`RawTable`, or a
             frame whose columns are English fields or Chinese headers.
-        kind: The business (English key or Chinese title); found from the headers
-            when omitted.
+        kind: The business (English key or Chinese title, or a :class:`Declaration`
+            such as the file kinds of :mod:`sbbatch.unit_files`); found from the
+            headers when omitted.
         today: The agency's date, for checks such as "birth date not in the
             future"; the system date when omitted.
         sheet: The sheet to read (name or 0-based index); the first by default.
@@ -208,7 +209,7 @@ def check(
     """
     if isinstance(source, pl.DataFrame):
         return check_frame(source, kind, today=today)
-    declaration = get(kind) if kind else None
+    declaration = _declaration(kind)
     if isinstance(source, RawTable):
         raw = source
     else:
@@ -235,8 +236,15 @@ def check(
     )
 
 
+def _declaration(kind: str | Declaration | None) -> Declaration | None:
+    """The business named by ``kind`` (a Declaration is taken as it is)."""
+    if isinstance(kind, Declaration):
+        return kind
+    return get(kind) if kind else None
+
+
 def check_frame(
-    frame: pl.DataFrame, kind: str | None = None, *, today: dt.date | None = None
+    frame: pl.DataFrame, kind: str | Declaration | None = None, *, today: dt.date | None = None
 ) -> Batch:
     """Validate rows given as a frame (a single case is a frame of one row).
 
@@ -256,7 +264,7 @@ def check_frame(
         >>> batch.rows["wage_fen"].to_list()
         [500050]
     """
-    declaration = get(kind) if kind else None
+    declaration = _declaration(kind)
     if declaration is None:
         declaration = detect_kind(frame.columns)
     header_of = declaration.headers
@@ -500,7 +508,7 @@ def _column_failures(
                     ),
                 ),
             )
-            if column.type == "date":
+            if column.type == "date" and not column.future_ok:
                 add(
                     pl.col(field) > pl.lit(today),
                     "date_in_future",

@@ -88,6 +88,8 @@ class Column:
         synonyms: Other headers accepted for this column (from HR exports).
         derived_from_id: May be left blank and is then derived from the ID number.
         max_length: Longest text accepted (names, addresses).
+        future_ok: A date may lie after today (a planned 入职/离职 day); by default a
+            date column refuses the future.
     """
 
     field: str
@@ -100,6 +102,7 @@ class Column:
     synonyms: tuple[str, ...] = ()
     derived_from_id: bool = False
     max_length: int | None = None
+    future_ok: bool = False
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ text; such entries are refused with a hint to quote them (``'01': 汉族``).
 from __future__ import annotations
 
 import codecs
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ from sbbatch.io.read import ROW_COLUMN, RawTable, read_table
 from sbbatch.io.xlsx import write_frame, write_template_text
 from sbbatch.spec import header_key, match_headers
 
-__all__ = ["ColumnMapping", "ConvertResult", "convert", "load_mapping"]
+__all__ = ["ColumnMapping", "ConvertResult", "convert", "load_mapping", "map_raw"]
 
 _WRITABLE = {".xlsx": "xlsx", ".csv": "csv", ".parquet": "parquet"}
 _SECTIONS = {"columns": "改列名", "values": "改取值", "defaults": "默认值"}
@@ -580,3 +581,44 @@ def _write_csv(frame: pl.DataFrame, target: Path, codec: str) -> None:
     except OSError as error:
         msg = f"无法写入文件 {target}：{error}。提示：若该文件正在 Excel 中打开，请先关闭。"
         raise UnusableInputError(msg) from error
+
+
+def map_raw(raw: RawTable, rules: ColumnMapping, declaration: Declaration) -> RawTable:
+    """Apply a column mapping to a table as read, keeping every row's sheet number.
+
+    The mapping's ``columns`` rename headers (to the business's headers), ``values``
+    recode cells and ``defaults`` fill empty cells, exactly as :func:`convert` does;
+    the result can be checked with :func:`sbbatch.batch.check` and its failures still
+    name the rows of the original sheet.
+    """
+    rules = _resolve_mapping(rules, declaration)
+    headers = [c for c in raw.frame.columns if c != ROW_COLUMN]
+    renames: dict[str, str] = {}
+    for old, new in rules.columns.items():
+        found = _find(headers, old)
+        if found is not None:
+            renames[found] = new
+    frame = raw.frame.rename(renames)
+    for name, recode in rules.values.items():
+        column = _find(frame.columns, name)
+        if column is not None:
+            frame, _ = _recode(frame, column, recode)
+    for name, value in rules.defaults.items():
+        column = _find(frame.columns, name) or name
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
+        empty = pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")
+        frame = frame.with_columns(
+            pl.when(empty).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+        )
+    cells = raw.non_text_cells
+    if cells.height and "header" in cells.columns:
+        cells = cells.with_columns(
+            pl.col("header").replace_strict(renames, default=pl.col("header"))
+        )
+    return dataclasses.replace(
+        raw,
+        frame=frame,
+        headers=[c for c in frame.columns if c != ROW_COLUMN],
+        non_text_cells=cells,
+    )

@@ -512,8 +512,9 @@ def write_frame(
     money_columns: Sequence[str] = (),
     month_columns: Sequence[str] = (),
     highlight: pl.DataFrame | None = None,
+    more_sheets: Mapping[str, pl.DataFrame] | None = None,
 ) -> Path:
-    """Write a frame to a one-sheet xlsx file: bold frozen header, sized columns.
+    """Write a frame to an xlsx file: bold frozen header, sized columns.
 
     Args:
         frame: The rows to write, in order.
@@ -531,6 +532,8 @@ def write_frame(
         highlight: Cells to fill: columns ``row`` (0-based row of ``frame``),
             ``column`` (a column name of ``frame``) and ``level`` (``"reject"`` → light
             red, ``"warn"`` → yellow).
+        more_sheets: Further sheets after the first, by name, each a frame of text
+            written as it is (a summary, totals).
 
     Returns:
         The path written.
@@ -568,6 +571,14 @@ def write_frame(
         styles = _Styles(workbook)
         worksheet = workbook.add_worksheet(_sheet_name(sheet))
         _write_table(worksheet, styles, columns, highlight=marks)
+        for name, extra in (more_sheets or {}).items():
+            extra_columns = [
+                _prepare_column(
+                    extra.get_column(c), c, text=True, date_=False, money=False, month=False
+                )
+                for c in extra.columns
+            ]
+            _write_table(workbook.add_worksheet(_sheet_name(name)), styles, extra_columns)
     return Path(path)
 
 

@@ -1,0 +1,136 @@
+"""Commands: load (a unit's own files into its workspace) and roster (增减员 from the HR roster)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+
+def _load(args: argparse.Namespace) -> int:
+    from sbbatch._cli.batchfiles import _mask_failures
+    from sbbatch.batch import level_label
+    from sbbatch.store import Workspace
+    from sbbatch.unit_files import load
+
+    with Workspace(args.db) as ws:
+        result = load(
+            ws, args.kind, args.file, unit_id=args.unit, sheet=args.sheet, encoding=args.encoding
+        )
+    batch = result.batch
+    if args.report:
+        from sbbatch.io.xlsx import write_error_report
+
+        write_error_report(batch, Path(args.report))
+    failures = batch.failures if args.unmask else _mask_failures(batch.failures, batch.declaration)
+    if args.format == "json":
+        shown = result.to_dict()
+        shown["failures"] = failures.to_dicts()
+        print(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(result.summary_zh())
+        head = failures.head(args.limit)
+        for row in head.iter_rows(named=True):
+            print(f"  第{row['row']}行 [{level_label(row['level'])}] {row['message']}")
+        if failures.height > head.height:
+            print(
+                f"  ……另有 {failures.height - head.height} 条，完整清单请用 --report 写出错误报告。"
+            )
+        if args.report:
+            print(f"错误报告：{args.report}")
+    return 1 if result.rejected else 0
+
+
+def _month(text: str) -> dt.date:
+    """An argparse type: a month written YYYY-MM (or YYYY-MM-DD), refused in Chinese."""
+    try:
+        return dt.date.fromisoformat(text + "-01" if len(text) == 7 else text).replace(day=1)
+    except ValueError:
+        msg = f"「{text}」不是年月，请写成 2026-11 这样的格式"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _roster(args: argparse.Namespace) -> int:
+    from sbbatch.declarations import departure, enrolment, wage_base
+    from sbbatch.display import mask_text
+    from sbbatch.roster import compare_roster, declare_roster, write_roster
+    from sbbatch.store import Workspace
+
+    with Workspace(args.db) as ws:
+        result = compare_roster(
+            ws,
+            args.file,
+            args.month,
+            unit_id=args.unit,
+            mapping=args.map,
+            sheet=args.sheet,
+            encoding=args.encoding,
+        )
+        files = write_roster(result, args.out)
+        numbers = declare_roster(ws, result) if args.declare else {}
+    if args.format == "json":
+        shown = {
+            "unit_id": result.unit_id,
+            "month": f"{result.month:%Y-%m}",
+            "roster_rows": result.batch.rows_read,
+            "counts": result.counts(),
+            "batches": {
+                enrolment.DECLARATION.kind: result.enrolment.height,
+                departure.DECLARATION.kind: result.departure.height,
+                wage_base.DECLARATION.kind: result.wage_base.height,
+            },
+            "files": {part: str(path) for part, path in files.items()},
+            "declared": numbers,
+        }
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+    else:
+        print(result.summary_zh())
+        for row in result.compared.iter_rows(named=True):
+            if row["note"]:
+                line = f"  [{row['outcome_label']}] {row['person_id']} {row['name']}：{row['note']}"
+                print(line if args.unmask else mask_text(line))
+        for path in files.values():
+            print(f"已写出 {path}")
+        for kind, number in numbers.items():
+            print(f"已录入申报 {number}（{kind}），请用 sbbatch submit 提交。")
+    return 1 if result.batch.rejected.height else 0
+
+
+def register(commands: Any) -> None:
+    """Add the load command to the parser."""
+    load = commands.add_parser(
+        "load",
+        help="把本单位的文件装入工作区：unit 单位信息、persons 人员、wages 缴费工资、payments 缴费明细",
+    )
+    load.add_argument(
+        "kind",
+        help="unit（单位信息）、persons（单位人员信息）、wages（缴费工资）、payments（缴费明细）",
+    )
+    load.add_argument("file", help="文件：xlsx、xls、csv 或 parquet")
+    load.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
+    load.add_argument("--report", help="写出错误报告（xlsx）")
+    load.add_argument("--format", choices=["text", "json"], default="text")
+    load.add_argument("--sheet", help="工作表名称")
+    load.add_argument("--encoding", help="csv 文件的编码，如 gb18030；不填则自动识别")
+    load.add_argument("--limit", type=int, default=50, help="文本输出最多显示的问题条数")
+    load.add_argument("--unmask", action="store_true", help="输出中显示完整的身份证号码和手机号码")
+    load.set_defaults(handler=_load, needs_db=True)
+
+    roster = commands.add_parser(
+        "roster", help="花名册比对：本月花名册与工作区比对，写出增员、减员、工资申报报盘"
+    )
+    roster.add_argument("file", help="人事系统导出的花名册：xlsx、xls、csv 或 parquet")
+    roster.add_argument("--month", type=_month, required=True, help="花名册的年月，如 2026-11")
+    roster.add_argument("--out", required=True, help="输出目录（三个报盘和花名册比对.xlsx）")
+    roster.add_argument("--map", help="列名映射文件（YAML，与 convert 相同）")
+    roster.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
+    roster.add_argument("--declare", action="store_true", help="同时把三个报盘录入为申报（不提交）")
+    roster.add_argument("--format", choices=["text", "json"], default="text")
+    roster.add_argument("--sheet", help="工作表名称")
+    roster.add_argument("--encoding", help="csv 文件的编码")
+    roster.add_argument("--unmask", action="store_true", help="输出中显示完整的身份证号码")
+    roster.set_defaults(handler=_roster, needs_db=True)
