@@ -1,8 +1,13 @@
 """The main job: a month of work on a fresh sample workspace (``sbbatch demo``).
 
 It builds the synthetic Jinan world of :mod:`sbbatch.sample` into a workspace file and
-prints, in Chinese, what the workspace holds. Later stages of the monthly cycle add
-their steps here, writing results and forms into the output folder.
+prints, in Chinese, what the workspace holds. Then it runs the steps of the month
+(:func:`steps`): its own, which span businesses (:data:`OWN_STEPS`: the batch files,
+the money), and the ``demo`` (:class:`sbbatch.spec.DemoStep`) of every business of the
+registry that declares one, in their order, each writing its results and forms into
+the output folder. It never names a business: a business added to the registry with a
+``demo`` takes part. The business steps get the engines through a
+:class:`sbbatch._demo.kit.DemoKit` (the businesses sit below the engines).
 """
 
 from __future__ import annotations
