@@ -524,12 +524,23 @@ FILE_NAMES: Final = {
 }
 
 
-def write_roster(result: RosterResult, out_dir: str | Path) -> dict[str, Path]:
+def write_roster(
+    result: RosterResult, out_dir: str | Path, *, batch_format: str = "xlsx"
+) -> dict[str, Path]:
     """Write the 增员, 减员 and 工资申报 报盘 (agency template layouts) and the 花名册比对.
+
+    Args:
+        result: The comparison.
+        out_dir: The folder to write into (created when missing).
+        batch_format: ``"xlsx"`` (templates with drop-downs) or ``"xls"`` (the agency's
+            legacy format) for the three 报盘; the summary is always xlsx.
 
     Returns:
         The paths written, by part (``enrolment``, ``departure``, ``wage_base``, ``summary``).
     """
+    if batch_format not in ("xlsx", "xls"):
+        msg = f"报盘格式「{batch_format}」不可用。提示：可用 xlsx 或 xls。"
+        raise UnusableInputError(msg)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     batches = (
@@ -537,8 +548,12 @@ def write_roster(result: RosterResult, out_dir: str | Path) -> dict[str, Path]:
         (departure.DECLARATION, result.departure),
         (wage_base.DECLARATION, result.wage_base),
     )
+
+    def name(part: str) -> Path:
+        return folder / Path(FILE_NAMES[part]).with_suffix("." + batch_format)
+
     written = {
-        declaration.kind: write_template(declaration, folder / FILE_NAMES[declaration.kind], rows)
+        declaration.kind: write_template(declaration, name(declaration.kind), rows)
         for declaration, rows in batches
     }
     shown = result.compared.select(

@@ -21,7 +21,10 @@ import xlwt  # the agency's downloads are .xls (BIFF); xlwt is a dev dependency
 
 from sbbatch import codes
 from sbbatch.ids import check_char
-from sbbatch.sample import generate
+from sbbatch.policy import half_up_fen
+from sbbatch.reconcile import own_lines
+from sbbatch.sample import SampleWorld, generate
+from sbbatch.store import Workspace
 
 UNIT = "0017365116"
 AS_OF = dt.date(2026, 11, 1)  # the snapshot's month (the agency's data up to 2026-11)
@@ -41,7 +44,9 @@ def _pid(first17: str) -> str:
 
 
 def _write_xlsx(path: Path, frame: pl.DataFrame, *, title: str | None = None) -> None:
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    book = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False}
+    )
     sheet = book.add_worksheet("Sheet1")
     text = book.add_format({"num_format": "@"})
     first = 0
@@ -146,9 +151,9 @@ def main() -> None:
     (OUT / "缴费工资.csv").write_bytes(history.write_csv().encode("gb18030"))
 
     # 花名册 2026-11 from HR: the insured staff, with this month's changes
-    active = persons.filter(
-        pl.col("until_month").is_null() | (pl.col("until_month") > AS_OF)
-    ).sort("person_id")
+    active = persons.filter(pl.col("until_month").is_null() | (pl.col("until_month") > AS_OF)).sort(
+        "person_id"
+    )
     ids = active["person_id"].to_list()
     raised = set(ids[0:4])  # 基数变化: +8 %, rounded to 10 yuan
     leavers = {ids[4]: "2026-10-31", ids[5]: "2026-11-15"}  # 离职
@@ -191,7 +196,15 @@ def main() -> None:
                 "2026-09-01",
             ],
             "离职日期": [None, None, None, None, None, "2026-11-01", "2026-09-20"],
-            "社保基数": ["6500.00", "5200.00", "4800.00", "6000.00", "5000.00", "5000.00", "4500.00"],
+            "社保基数": [
+                "6500.00",
+                "5200.00",
+                "4800.00",
+                "6000.00",
+                "5000.00",
+                "5000.00",
+                "4500.00",
+            ],
             "人员类别": ["城镇制", "农合制", "城镇制", "城镇制", "城镇制", "城镇制", "城镇制"],
             "联系电话": [
                 "13905310001",
@@ -215,7 +228,96 @@ def main() -> None:
         "  用工形式: 城镇合同制职工\n",
         encoding="utf-8",
     )
+    _money_files(world)
     print(f"已写出 {OUT}")
+
+
+def _money_files(world: SampleWorld) -> None:
+    """缴费明细 of 2026-10 from the agency and the 工资表 of 2026-10, each with planted differences.
+
+    Agency: 基数不同 (one person's pension on a base 500 yuan higher), 四舍五入 (one
+    medical line one fen more), 缺月 (one person not charged), 人员不在本单位 (a person of
+    another unit), 费率不同 (one injury line at 1.5 times the rate), 多月 (a 生育 line,
+    an insurance merged into medical since 2020). Payroll: one person's pension deducted
+    on last year's base (基数不同), one person not deducted at all (缺月).
+    """
+    month = dt.date(2026, 10, 1)
+    ws = Workspace(today=dt.date(2026, 11, 20))
+    world.load_into(ws)
+    ours = (
+        own_lines(ws, UNIT, [month])
+        .join(world.persons.select("person_id", "name"), on="person_id")
+        .sort("person_id", pl.col("insurance").cast(pl.Int32))
+    )
+    ids = ours["person_id"].unique(maintain_order=True).to_list()
+    base_p, round_p, missing_p, rate_p = ids[1], ids[2], ids[3], ids[4]
+    agency = ours.filter(pl.col("person_id") != missing_p).with_columns(
+        pl.when((pl.col("person_id") == base_p) & (pl.col("insurance") == "1"))
+        .then(pl.col("ours_base_fen") + 50_000)
+        .otherwise(pl.col("ours_base_fen"))
+        .alias("base"),
+    )
+    agency = agency.with_columns(
+        pl.when((pl.col("person_id") == base_p) & (pl.col("insurance") == "1"))
+        .then(half_up_fen(pl.col("base"), pl.col("_unit_ppm")))
+        .when((pl.col("person_id") == round_p) & (pl.col("insurance") == "3"))
+        .then(pl.col("ours_unit_fen") + 1)
+        .when((pl.col("person_id") == rate_p) & (pl.col("insurance") == "4"))
+        .then(half_up_fen(pl.col("base"), pl.col("_unit_ppm") * 3 // 2))
+        .otherwise(pl.col("ours_unit_fen"))
+        .alias("unit"),
+        pl.when((pl.col("person_id") == base_p) & (pl.col("insurance") == "1"))
+        .then(half_up_fen(pl.col("base"), pl.col("_person_ppm")))
+        .otherwise(pl.col("ours_person_fen"))
+        .alias("person"),
+    )
+    stranger = world.persons.filter(~pl.col("person_id").is_in(ids)).row(0, named=True)
+    extra = pl.DataFrame(
+        {
+            "person_id": [stranger["person_id"], ids[5]],
+            "name": [stranger["name"], ours.filter(pl.col("person_id") == ids[5])["name"][0]],
+            "insurance": ["1", "5"],
+            "base": [500_000, 500_000],
+            "unit": [80_000, 3_500],
+            "person": [40_000, 0],
+        }
+    )
+    lines = pl.concat(
+        [agency.select("person_id", "name", "insurance", "base", "unit", "person"), extra],
+        how="vertical_relaxed",
+    )
+    _write_xlsx(
+        OUT / "缴费明细_2026-10.xlsx",
+        lines.select(
+            pl.col("person_id").alias("社会保障号码"),
+            pl.col("name").alias("姓名"),
+            pl.lit("2026-10").alias("费款所属期"),
+            _label("insurance", pl.col("insurance")).alias("险种"),
+            _yuan(pl.col("base")).alias("缴费基数"),
+            _yuan(pl.col("unit")).alias("单位缴纳"),
+            _yuan(pl.col("person")).alias("个人缴纳"),
+            pl.lit("已到账").alias("到账标志"),
+        ),
+        title="人员缴费情况查询",
+    )
+    old_base_p, unpaid_p = ids[6], ids[7]
+    person = ours.filter(pl.col("person_id") != unpaid_p).with_columns(
+        pl.when((pl.col("person_id") == old_base_p) & (pl.col("insurance") == "1"))
+        .then(half_up_fen(pl.col("ours_base_fen") - 40_000, pl.col("_person_ppm")))
+        .otherwise(pl.col("ours_person_fen"))
+        .alias("deducted")
+    )
+    wide = person.pivot(on="insurance", index=["person_id", "name"], values="deducted")
+    headers = {"1": "养老保险个人", "2": "失业保险个人", "3": "医疗保险个人", "10": "大额医疗个人"}
+    _write_xlsx(
+        OUT / "工资表_2026-10.xlsx",
+        wide.select(
+            pl.col("name").alias("姓名"),
+            pl.col("person_id").alias("身份证号码"),
+            pl.lit("2026-10").alias("工资月份"),
+            *(_yuan(pl.col(code)).alias(header) for code, header in headers.items()),
+        ),
+    )
 
 
 if __name__ == "__main__":

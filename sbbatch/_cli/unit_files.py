@@ -1,4 +1,4 @@
-"""Commands: load (a unit's own files into its workspace) and roster (增减员 from the HR roster)."""
+"""Commands of a unit's own workspace: load, roster (增减员), reconcile (对账), overview (概况)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def _roster(args: argparse.Namespace) -> int:
             sheet=args.sheet,
             encoding=args.encoding,
         )
-        files = write_roster(result, args.out)
+        files = write_roster(result, args.out, batch_format="xls" if args.xls else "xlsx")
         numbers = declare_roster(ws, result) if args.declare else {}
     if args.format == "json":
         shown = {
@@ -98,6 +98,48 @@ def _roster(args: argparse.Namespace) -> int:
         for kind, number in numbers.items():
             print(f"已录入申报 {number}（{kind}），请用 sbbatch submit 提交。")
     return 1 if result.batch.rejected.height else 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from sbbatch.reconcile import reconcile, write_reconciliation
+    from sbbatch.store import Workspace
+
+    with Workspace(args.db, read_only=True) as ws:
+        result = reconcile(
+            ws, args.month, agency=args.agency, payroll=args.payroll, unit_id=args.unit
+        )
+    if args.output:
+        write_reconciliation(result, args.output)
+    if args.format == "json":
+        shown = {
+            "unit_id": result.unit_id,
+            "months": [f"{m:%Y-%m}" for m in result.months],
+            "lines": result.lines.height,
+            "differences": result.differences.height,
+            "totals": result.totals().to_dicts(),
+            "by_cause": result.by_cause().to_dicts(),
+        }
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+    else:
+        print(result.summary_zh())
+        if args.output:
+            print(f"已写出 {args.output}")
+    return 1 if result.differences.height else 0
+
+
+def _overview(args: argparse.Namespace) -> int:
+    from sbbatch.display import mask_text
+    from sbbatch.overview import overview
+    from sbbatch.store import Workspace
+
+    with Workspace(args.db, read_only=True) as ws:
+        result = overview(ws, args.unit, month=args.month)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        text = result.summary_zh()
+        print(text if args.unmask else mask_text(text))
+    return 0
 
 
 def register(commands: Any) -> None:
@@ -129,8 +171,32 @@ def register(commands: Any) -> None:
     roster.add_argument("--map", help="列名映射文件（YAML，与 convert 相同）")
     roster.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     roster.add_argument("--declare", action="store_true", help="同时把三个报盘录入为申报（不提交）")
+    roster.add_argument(
+        "--xls", action="store_true", help="报盘写成 .xls（Excel 97-2003，社保系统下载的格式）"
+    )
     roster.add_argument("--format", choices=["text", "json"], default="text")
     roster.add_argument("--sheet", help="工作表名称")
     roster.add_argument("--encoding", help="csv 文件的编码")
     roster.add_argument("--unmask", action="store_true", help="输出中显示完整的身份证号码")
     roster.set_defaults(handler=_roster, needs_db=True)
+
+    recon = commands.add_parser(
+        "reconcile",
+        help="对账：社保经办机构缴费明细、sbbatch 计算与工资表个人扣款逐人逐月逐险种比对",
+    )
+    recon.add_argument("--month", type=_month, required=True, help="费款所属期，如 2026-10")
+    recon.add_argument("--agency", help="缴费明细文件；不填则用 sbbatch load payments 装入的明细")
+    recon.add_argument("--payroll", help="工资表（个人社保扣款）文件，可不填")
+    recon.add_argument("-o", "--output", help="写出对账结果（xlsx）")
+    recon.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
+    recon.add_argument("--format", choices=["text", "json"], default="text")
+    recon.set_defaults(handler=_reconcile, needs_db=True)
+
+    over = commands.add_parser(
+        "overview", help="概况信息：参保人数、本月应缴已缴、未办结申报、即将退休、异地备案、社保卡"
+    )
+    over.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
+    over.add_argument("--month", type=_month, help="年月，默认为经办日期所在月")
+    over.add_argument("--format", choices=["text", "json"], default="text")
+    over.add_argument("--unmask", action="store_true", help="显示完整的身份证号码")
+    over.set_defaults(handler=_overview, needs_db=True)

@@ -40,12 +40,13 @@ import yaml
 from sbbatch.declarations import Declaration, get, registry
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.read import ROW_COLUMN, RawTable, read_table
+from sbbatch.io.xls import write_text_sheet
 from sbbatch.io.xlsx import write_frame, write_template_text
 from sbbatch.spec import header_key, match_headers
 
 __all__ = ["ColumnMapping", "ConvertResult", "convert", "load_mapping", "map_raw"]
 
-_WRITABLE = {".xlsx": "xlsx", ".csv": "csv", ".parquet": "parquet"}
+_WRITABLE = {".xlsx": "xlsx", ".xls": "xls", ".csv": "csv", ".parquet": "parquet"}
 _SECTIONS = {"columns": "改列名", "values": "改取值", "defaults": "默认值"}
 _FORMULA_START = r"^[=+\-@]"
 
@@ -255,15 +256,10 @@ def load_mapping(mapping: str | Path | Mapping[str, Any]) -> ColumnMapping:
 
 def _output_format(path: Path) -> str:
     suffix = path.suffix.lower()
-    if suffix == ".xls":
-        msg = (
-            f"不能写出 .xls 格式（旧版 Excel 97-2003）：{path}。"
-            f"提示：请改存为 .xlsx（{path.with_suffix('.xlsx').name}），Excel 2007 及以后的版本和 WPS 都能打开。"
-        )
-        raise UnusableInputError(msg)
     if suffix not in _WRITABLE:
         msg = (
-            f"不支持写出「{path.suffix or path.name}」格式。提示：可写出 .xlsx、.csv 或 .parquet。"
+            f"不支持写出「{path.suffix or path.name}」格式。"
+            "提示：可写出 .xlsx、.xls、.csv 或 .parquet。"
         )
         raise UnusableInputError(msg)
     return _WRITABLE[suffix]
@@ -343,8 +339,8 @@ def convert(
 
     Args:
         src: The file to read (.xlsx, .xls, .csv, .parquet).
-        dst: The file to write (.xlsx, .csv, .parquet); ``.xls`` is refused with a
-            hint to use .xlsx.
+        dst: The file to write (.xlsx, .xls, .csv, .parquet), chosen by its extension;
+            an .xls output (the agency's format) holds text cells, no drop-downs.
         kind: A business (English key or Chinese title): the output gets its template
             layout — its headers in order, source columns matched by header or
             synonym, unknown columns dropped, missing ones empty. An xlsx output is
@@ -552,9 +548,11 @@ def _write(
     declaration: Declaration | None,
     csv_codec: str | None,
 ) -> None:
-    if out_format == "xlsx":
+    if out_format in ("xlsx", "xls"):
         if declaration is not None:
             write_template_text(declaration, target, frame)
+        elif out_format == "xls":
+            write_text_sheet(frame, target)
         else:
             write_frame(frame, target, sheet="Sheet1", text_columns=frame.columns)
     elif out_format == "parquet":

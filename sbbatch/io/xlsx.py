@@ -41,6 +41,7 @@ from xlsxwriter.exceptions import FileCreateError
 from sbbatch import codes
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.read import ROW_COLUMN, header_key
+from sbbatch.io.xls import write_text_sheet
 from sbbatch.spec import LEVEL_LABELS, Column, Declaration
 
 __all__ = [
@@ -780,6 +781,22 @@ def _template_columns(declaration: Declaration, shown: pl.DataFrame) -> list[_Pr
     return prepared
 
 
+def guide_frame(declaration: Declaration) -> pl.DataFrame:
+    """The 填写说明 of a template: 列名, 是否必填, 格式, 可选值, 示例, 说明 per column."""
+    rows = [
+        {
+            "列名": column.header,
+            "是否必填": "是" if column.required else "否",
+            "格式": _format_text(column),
+            "可选值": "、".join(_labels(column)),
+            "示例": column.example or _DEFAULT_EXAMPLES.get(column.type, ""),
+            "说明": _note_text(column),
+        }
+        for column in declaration.columns
+    ]
+    return pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
+
+
 def _write_guide(workbook: Any, styles: _Styles, declaration: Declaration) -> None:
     """The 填写说明 sheet: one line per column of the template."""
     sheet = workbook.add_worksheet(_GUIDE_SHEET)
@@ -799,18 +816,7 @@ def _write_guide(workbook: Any, styles: _Styles, declaration: Declaration) -> No
             sheet.write_string(row, 0, line, note)
             row += 1
     row += 1
-    rows = [
-        {
-            "列名": column.header,
-            "是否必填": "是" if column.required else "否",
-            "格式": _format_text(column),
-            "可选值": "、".join(_labels(column)),
-            "示例": column.example or _DEFAULT_EXAMPLES.get(column.type, ""),
-            "说明": _note_text(column),
-        }
-        for column in declaration.columns
-    ]
-    guide = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
+    guide = guide_frame(declaration)
     columns = [_prepare_column(guide.get_column(name), name, text=True) for name in guide.columns]
     for column in columns:
         if column.header in ("可选值", "说明"):
@@ -827,6 +833,9 @@ def _write_guide(workbook: Any, styles: _Styles, declaration: Declaration) -> No
 def write_template_text(declaration: Declaration, path: str | Path, texts: pl.DataFrame) -> Path:
     """Write the batch template filled with rows given as the user's text, verbatim.
 
+    A path ending in ``.xls`` gets the agency's legacy format (text cells, required
+    headers in red, a 填写说明 sheet; no drop-downs, which .xls writers cannot make).
+
     Like :func:`write_template`, but ``texts`` has the template's Chinese headers
     (without the ``*``) and holds what a user would type: every String value is
     written as it is, as text (no code → label mapping, no reformatting). A money
@@ -842,6 +851,14 @@ def write_template_text(declaration: Declaration, path: str | Path, texts: pl.Da
         else pl.lit(None, pl.String).alias(column.header)
         for column in declaration.columns
     )
+    if Path(path).suffix.lower() == ".xls":
+        return write_text_sheet(
+            shown,
+            path,
+            sheet=declaration.title,
+            required={c.header for c in declaration.columns if c.required},
+            guide={_GUIDE_SHEET: guide_frame(declaration)},
+        )
     with open_workbook(path, rows=shown.height) as workbook:
         styles = _Styles(workbook)
         data_sheet = workbook.add_worksheet(_sheet_name(declaration.title))

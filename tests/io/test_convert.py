@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+import python_calamine
 
 from sbbatch.declarations import get
 from sbbatch.exceptions import UnusableInputError
@@ -85,11 +86,25 @@ def test_csv_keeps_formula_like_values_and_says_so(tmp_path: Path) -> None:
     assert any("= + - @" in note and "4 个" in note for note in result.notes)
 
 
-def test_xls_output_is_refused_with_a_hint(tmp_path: Path) -> None:
-    with pytest.raises(UnusableInputError, match=r"\.xls.*\.xlsx"):
-        convert(source_xlsx(tmp_path), tmp_path / "old.xls")
+def test_xls_output_keeps_every_cell_as_text(tmp_path: Path) -> None:
+    # the agency's downloads and uploads are .xls (issue 11): written by extension
+    original = cell_values(source_xlsx(tmp_path))
+    convert(source_xlsx(tmp_path), tmp_path / "old.xls")
+    book = python_calamine.CalamineWorkbook.from_path(str(tmp_path / "old.xls"))
+    rows = book.get_sheet_by_index(0).to_python()
+    assert [[("" if v is None else v) for v in row] for row in rows] == [
+        [("" if v is None else v) for v in row] for row in original
+    ]
     with pytest.raises(UnusableInputError, match="不支持"):
         convert(source_xlsx(tmp_path), tmp_path / "x.json")
+
+
+def test_xls_template_layout_marks_required_headers(tmp_path: Path) -> None:
+    convert(source_xlsx(tmp_path), tmp_path / "t.xls", kind="wage_base")
+    book = python_calamine.CalamineWorkbook.from_path(str(tmp_path / "t.xls"))
+    assert book.sheet_names == ["工资申报", "填写说明"]
+    header = book.get_sheet_by_index(0).to_python()[0]
+    assert header[0] == "*社会保障号码"
 
 
 def test_kind_gives_the_template_layout(tmp_path: Path) -> None:

@@ -167,3 +167,14 @@ def test_applying_the_batches_leaves_nothing_to_do(today: dt.date) -> None:
     left = again.compared.filter(pl.col("outcome_label").is_in(["新入职", "离职", "基数变化"]))
     assert left.height == 0, left
     assert again.enrolment.height == again.departure.height == 0
+
+
+def test_the_batches_can_be_written_as_xls(tmp_path: Path) -> None:
+    ws = _workspace(dt.date(2026, 11, 20))
+    result = compare_roster(ws, ROSTER, MONTH)
+    files = write_roster(result, tmp_path, batch_format="xls")
+    assert files["enrolment"].name == "增员报盘.xls"
+    batch = check(files["wage_base"], today=ws.today)
+    assert batch.rows_read == result.wage_base.height
+    assert batch.rejected.height == 0
+    assert sorted(batch.rows["person_id"].to_list()) == sorted([A, D, E])
