@@ -2,6 +2,7 @@
 #   make demo   runs a full monthly cycle on a fresh sample workspace (out/demo)
 #   make test   runs ruff, mypy and pytest (with doctests)
 #   make notebook opens JupyterLab on notebooks/
+#   make contracts regenerates schemas/contracts/ (pandera contracts of every business)
 # Each bootstraps its own virtual environment in .venv from pyproject.toml.
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.sbbatch-installed
 
-.PHONY: demo test test-browser lint bench notebook clean
+.PHONY: demo test test-browser lint bench contracts notebook clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sbbatch 需要 Python 3.11 或更高版本"'
@@ -34,6 +35,10 @@ test: lint
 test-browser: $(STAMP)
 	bash scripts/install_browser.sh
 	$(BIN)/pytest -m browser tests/browser
+
+# Regenerate the committed pandera contracts (tests fail when they drift from the code).
+contracts: $(STAMP)
+	$(BIN)/sbbatch schema all --format yaml --out schemas/contracts
 
 # JupyterLab on the analyst walkthroughs (notebooks/).
 notebook: $(STAMP)

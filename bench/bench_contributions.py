@@ -85,7 +85,7 @@ def setup(directory: Path, persons: int, units: int) -> dict[str, float]:
     periods.write_parquet(directory / "periods.parquet")
     bases.write_parquet(directory / "bases.parquet")
     written = time.perf_counter() - started
-    with Workspace(directory / "ws.duckdb", today=dt.date(2026, 12, 31)) as ws:
+    with Workspace(directory / "ws.duckdb", today=dt.date(2026, 12, 31), create=True) as ws:
         ws.load(units=unit_frame, insured_periods=periods, wage_bases=bases)
     return {
         "generate_and_write_s": round(written, 2),

@@ -127,7 +127,7 @@ def main(n_rows: int = 100_000, n_persons: int = 1_000_000, n_units: int = 200) 
     print(f"generate: {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
-    ws = Workspace(folder / "bench.duckdb", today=TODAY)
+    ws = Workspace(folder / "bench.duckdb", today=TODAY, create=True)
     ws.load(units=world.units, persons=world.persons, insured_periods=world.insured_periods)
     unit_id = str(world.units["unit_id"][0])
     print(

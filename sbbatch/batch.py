@@ -46,13 +46,6 @@ __all__ = ["FAILURE_SCHEMA", "Batch", "check", "check_frame", "detect_kind", "ma
 _PHONE = r"^1[3-9]\d{9}$"
 _FORMULA_START = r"^[=+\-@]"
 
-_TYPED_DTYPES: dict[str, pl.DataType] = {
-    "month": pl.Date(),
-    "date": pl.Date(),
-    "money": pl.Int64(),
-    "int": pl.Int64(),
-}
-
 
 @dataclass(frozen=True)
 class Batch:
@@ -226,7 +219,13 @@ def check(
         )
     if declaration is None:
         declaration = detect_kind([c for c in raw.frame.columns if c != "_row"])
-    batch = _check_raw(raw, declaration, today or system_now().date())
+    try:
+        batch = _check_raw(raw, declaration, today or system_now().date())
+    except UnusableInputError as error:
+        if isinstance(source, RawTable):
+            raise
+        msg = f"「{Path(source).name}」：{error.text}"
+        raise UnusableInputError(msg) from None
     return Batch(
         declaration,
         batch[0],
@@ -331,6 +330,8 @@ def _check_raw(
     )
     typed, failures = _type_columns(text, declaration, today)
     failures.extend(_numeric_id_failures(raw, declaration, header_of))
+    failures.append(_formula_failures(raw, declaration, header_of))
+    failures.append(_hidden_row_failures(raw))
     typed = _with_id_facts(typed)
     failures.append(_duplicates(typed, declaration))
     typed = _derive_from_id(typed, declaration)
@@ -564,6 +565,17 @@ def _column_failures(
             )
         case "name" | "text":
             if column.type == "name":
+                # a name becomes part of file names (缴费证明_姓名_….pdf): one path component
+                add(
+                    pl.col(field).str.contains(r"[/\\\x00-\x1f\x7f]"),
+                    "name_path_chars",
+                    "reject",
+                    message_expr(
+                        f"{header}「{{value}}」含有斜杠或控制字符（如换行），不是有效的姓名。"
+                        "提示：删去这些字符后重新导入。",
+                        value=entered,
+                    ),
+                )
                 add(
                     pl.col(field).str.contains(r"[0-9A-Za-z]{2,}|[!#$%^&*_|<>?]"),
                     "name_chars",
@@ -620,6 +632,55 @@ def _numeric_id_failures(
     return out
 
 
+def _formula_failures(
+    raw: RawTable, declaration: Declaration, header_of: dict[str, str]
+) -> pl.DataFrame:
+    """Formula cells saved without a computed value (read as empty), by column.
+
+    A required column's cell is 不通过 (its value is unknown), another's 提示.
+    """
+    if raw.formula_cells.is_empty():
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    column_of = {header_of[c.field]: c for c in declaration.columns if c.field in header_of}
+    rows = [
+        (row, column_of[header])
+        for row, header in raw.formula_cells.iter_rows()
+        if header in column_of
+    ]
+    return pl.DataFrame(
+        {
+            "row": [row for row, _c in rows],
+            "column": [c.header for _r, c in rows],
+            "value": [None] * len(rows),
+            "rule": ["formula_without_value"] * len(rows),
+            "level": ["reject" if c.required else "warn" for _r, c in rows],
+            "message": [
+                f"{c.header}是公式，但文件中没有保存计算结果，读出为空。"
+                "提示：请在 Excel 中打开并保存（或把公式转成数值）后再导出。"
+                for _r, c in rows
+            ],
+        },
+        schema=FAILURE_SCHEMA,
+    )
+
+
+def _hidden_row_failures(raw: RawTable) -> pl.DataFrame:
+    """A 提示 for each data row hidden in Excel: it is declared like the others."""
+    rows = list(raw.hidden_rows)
+    return pl.DataFrame(
+        {
+            "row": rows,
+            "column": ["整行"] * len(rows),
+            "value": [None] * len(rows),
+            "rule": ["hidden_row"] * len(rows),
+            "level": ["warn"] * len(rows),
+            "message": ["这一行在 Excel 中被隐藏了，但同样会被申报。提示：请确认是否应当删除。"]
+            * len(rows),
+        },
+        schema=FAILURE_SCHEMA,
+    )
+
+
 def _with_id_facts(typed: pl.DataFrame) -> pl.DataFrame:
     if "person_id" not in typed.columns:
         return typed
@@ -628,9 +689,7 @@ def _with_id_facts(typed: pl.DataFrame) -> pl.DataFrame:
         pl.when(valid).then(ids.gender(pl.col("person_id"))).alias("id_gender"),
         pl.when(valid).then(ids.birth_date(pl.col("person_id"))).alias("id_birth_date"),
     ).with_columns(
-        pl.col("id_gender")
-        .replace_strict({"1": "男", "2": "女"}, default=None)
-        .alias("id_gender_label"),
+        codes.to_label(pl.col("id_gender"), "gender").alias("id_gender_label"),
     )
 
 
@@ -699,19 +758,15 @@ def _derive_from_id(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFra
     return derived
 
 
-def _pandera_schema(declaration: Declaration) -> pa.DataFrameSchema:
-    """Build the business's pandera contract: dtype per column, required not null."""
-    columns = {}
-    for column in declaration.columns:
-        dtype = _TYPED_DTYPES.get(column.type, pl.String())
-        columns[column.field] = pa.Column(dtype, nullable=not column.required, required=True)
-    return pa.DataFrameSchema(columns, name=declaration.title, coerce=False, strict=False)
-
-
 def _pandera_failures(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
-    """Report required cells left empty, through the business's pandera schema."""
+    """Report required cells left empty, through the shape of the business's contract.
+
+    Only the shape (:meth:`~sbbatch.spec.Declaration.schema` with ``checks=False``):
+    unknown codes, long texts and repeated keys are reported by the column checks and
+    :func:`_duplicates`, with their Chinese messages, at a fraction of the cost.
+    """
     try:
-        _pandera_schema(declaration).validate(typed, lazy=True)
+        declaration.schema(checks=False).validate(typed, lazy=True)
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases.filter(
             (pl.col("check") == "not_nullable") & pl.col("index").is_not_null()

@@ -35,7 +35,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import polars as pl
 
-from sbbatch import ids
+from sbbatch import codes, ids
+from sbbatch._mask import mask_id, mask_phone
 from sbbatch._rules import evaluate
 from sbbatch.batch import FAILURE_SCHEMA, Batch, check_frame
 from sbbatch.declarations.card_application import (
@@ -58,6 +59,7 @@ from sbbatch.declarations.card_revocation import DECLARATION as CARD_REVOCATION
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.xlsx import write_frame, write_result, write_template
 from sbbatch.photos import PhotoLimits, check_photos, iter_photo_files
+from sbbatch.present import code_labels
 from sbbatch.review import declare
 from sbbatch.store import Workspace
 
@@ -137,7 +139,7 @@ ZH_HEADERS: dict[str, str] = {
 def _masked(value: str | None, phone: bool = False) -> str:
     if not value:
         return ""
-    return ids.mask_phone(value) if phone else ids.mask(value)
+    return mask_phone(value) if phone else mask_id(value)
 
 
 @dataclass(frozen=True)
@@ -530,7 +532,7 @@ def _person(ws: Workspace, person_id: str) -> dict[str, Any]:
     normalised = ids.validate_one(person_id, ws.today)
     found = ws.sql("SELECT * FROM persons WHERE person_id = $id", {"id": normalised})
     if found.height == 0:
-        msg = f"身份证号码「{ids.mask(normalised)}」不在参保人员中。提示：请核对号码。"
+        msg = f"身份证号码「{mask_id(normalised)}」不在参保人员中。提示：请核对号码。"
         raise UnusableInputError(msg)
     return found.row(0, named=True)
 
@@ -623,7 +625,7 @@ def lookup_person(ws: Workspace, unit_id: str, person_id: str) -> PersonCard:
     return PersonCard(
         person_id=person["person_id"],
         name=person["name"],
-        gender={"1": "男", "2": "女"}.get(person["gender"]),
+        gender=code_labels("gender").get(person["gender"]),
         ethnicity=ethnicity,
         phone=person.get("phone"),
         insured_here=bool(facts["insured_here"]),
@@ -849,9 +851,9 @@ def _with_gender(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
         {"ids": rows["person_id"].to_list()},
     )
     return rows.join(genders, on="person_id", how="left", maintain_order="left").with_columns(
-        pl.coalesce("gender", ids.gender(pl.col("person_id")))
-        .replace_strict({"1": "男", "2": "女"}, default=None)
-        .alias("gender")
+        codes.to_label(pl.coalesce("gender", ids.gender(pl.col("person_id"))), "gender").alias(
+            "gender"
+        )
     )
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import codes
+from sbbatch._files import inside, safe_component
 from sbbatch.contributions import insurance_label_expr, yuan
 from sbbatch.declarations.payment_certificate import DECLARATION as PAYMENT_CERTIFICATE
 from sbbatch.declarations.payment_certificate import period_of
@@ -413,8 +414,9 @@ def print_certificates(
                 [number, unit_id, person_id, first, last, code, note, data["paid_fen"], ws.today],
             )
             pdf = _certificate_pdf(data, code, note, ws.today, number)
-            name = f"缴费证明_{data['person']['name']}_{person_id[-4:]}.pdf"
-            written.append(pdf.save(target / name))
+            # a name from data is one path component inside the output folder
+            name = safe_component(f"缴费证明_{data['person']['name']}_{person_id[-4:]}") + ".pdf"
+            written.append(pdf.save(inside(target, name)))
     return written
 
 

@@ -41,7 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``sbbatch`` command line; return its exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a usage error (already printed in Chinese) or --help
+        return exc.code if isinstance(exc.code, int) else 2
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -10,8 +10,9 @@ How an amount is computed (all integer arithmetic, exact):
 
 - base_fen = min(max(wage_fen, floor_fen), ceiling_fen) with the month's
   ``base_limits`` row (``limits_policy_id``);
-- amount_fen = (base_fen × rate_ppm + 500000) // 1000000 — half up to the fen
-  (:func:`sbbatch.policy.half_up_fen`), per person, month, insurance and payer;
+- amount_fen = base_fen × rate_ppm / 10⁶, half up to the fen (:mod:`sbbatch._money`:
+  :func:`~sbbatch._money.half_up_fen` in polars, :func:`~sbbatch._money.half_up_div_sql`
+  in SQL), per person, month, insurance and payer;
 - a fixed monthly amount (大额医疗补助, ``fixed_fen``) is taken as it is and has no base;
 - 工伤保险 (work injury) is paid by the unit at the rate of its industry risk class
   (行业风险类别), or at the unit's own floating rate (``units.injury_rate``) when the
@@ -49,9 +50,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import codes
-from sbbatch._money import yuan, yuan_expr
+from sbbatch._money import PPM, half_up_div, half_up_div_sql, half_up_fen, yuan, yuan_expr
 from sbbatch.exceptions import PolicyError, UnusableInputError
-from sbbatch.policy import PAYERS, Policy, half_up_fen, rate_to_ppm
+from sbbatch.policy import PAYERS, Policy, rate_to_ppm
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -284,7 +285,7 @@ def limits_for(months: list[dt.date], policy: Policy | None = None) -> pl.DataFr
 
     Examples:
         >>> limits_for([dt.date(2026, 11, 1)]).rows()
-        [(datetime.date(2026, 11, 1), 457300, 2286300, 'base_limits:2026-01')]
+        [(datetime.date(2026, 11, 1), 457300, 2286300, 'base_limits:2026-09')]
     """
     policy = policy or Policy.load()
     return policy.base_limits_for(_months_frame(months), policy_id_col="limits_policy_id")
@@ -599,8 +600,7 @@ def _person_months(spells: pl.LazyFrame, bases: pl.LazyFrame, limits: pl.LazyFra
 
 
 def _amount(base: pl.Expr, rate_ppm: pl.Expr, fixed_fen: pl.Expr) -> pl.Expr:
-    # bases and rates are never negative, so (base × ppm + 500000) // 10^6 is half up
-    return pl.coalesce(fixed_fen, (base * rate_ppm + 500_000) // 1_000_000)
+    return pl.coalesce(fixed_fen, half_up_div(base * rate_ppm, PPM))
 
 
 def compute_lines(
@@ -1051,15 +1051,16 @@ def contribution_sql(
              AND (s.until_month IS NULL OR s.until_month > b.month)
         )"""
     if detail:
+        amount = half_up_div_sql("pm.base * r.rate_ppm", PPM)
         return (
             common
-            + """, rate_lines AS MATERIALIZED (
+            + f""", rate_lines AS MATERIALIZED (
             SELECT m.mask, r.* FROM (SELECT DISTINCT mask FROM spells) m
             JOIN sb_rates r ON (m.mask & r.bit) <> 0
         )
         SELECT pm.unit_id, pm.person_id, pm.month, r.insurance, r.payer, pm.wage_fen,
                CASE WHEN r.fixed_fen IS NULL THEN pm.base END AS base_fen, r.rate_ppm, r.fixed_fen,
-               coalesce(r.fixed_fen, (pm.base * r.rate_ppm + 500000) // 1000000) AS amount_fen,
+               coalesce(r.fixed_fen, {amount}) AS amount_fen,
                r.policy_id
         FROM pm JOIN rate_lines r
           ON r.rate_group = pm.rate_group AND r.month = pm.month AND r.mask = pm.mask"""
@@ -1076,7 +1077,8 @@ def contribution_sql(
         )
     for index, (insurance, _) in enumerate(types):
         has = f"((pm.mask & {bits[insurance]}) <> 0)::BIGINT"
-        amount = f"coalesce(w.fixed_{index}, (pm.base * w.ppm_{index} + 500000) // 1000000)"
+        priced = half_up_div_sql(f"pm.base * w.ppm_{index}", PPM)
+        amount = f"coalesce(w.fixed_{index}, {priced})"
         columns.append(f"sum(coalesce({has} * {amount}, 0))::BIGINT AS a_{index}")
     return (
         common
@@ -1302,7 +1304,7 @@ def with_late_fees(
             .alias("late_fee_policy_id"),
         )
     )
-    fee = (pl.col("amount_fen") * pl.col("_ppm_days") + 500_000) // 1_000_000
+    fee = half_up_div(pl.col("amount_fen") * pl.col("_ppm_days"), PPM)
     return (
         lines.with_columns(policy.late_fee_due_date(pl.col("month")).alias("due_date"))
         .join(spans, on="due_date", how="left", maintain_order="left")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -22,7 +23,7 @@ import polars as pl
 from sbbatch._demo import batchfiles, money
 from sbbatch._demo.kit import DemoKit
 from sbbatch.declarations import registry
-from sbbatch.display import mask_text
+from sbbatch.present import present
 from sbbatch.spec import DemoStep
 from sbbatch.store import Workspace
 
@@ -57,8 +58,15 @@ def run_step(step: DemoStep, ws: Workspace, out_dir: Path) -> list[tuple[str, st
     return step.run(DemoKit(), ws, out_dir)
 
 
-def print_frame(frame: pl.DataFrame, title: str, max_rows: int = 40, width: int = 40) -> None:
-    """Print a frame as a table under a Chinese title, without the dtype row."""
+def print_frame(
+    frame: pl.DataFrame,
+    title: str,
+    max_rows: int = 40,
+    width: int = 40,
+    *,
+    money_columns: Sequence[str] = (),
+) -> None:
+    """Print a frame through the presenter as a table under a Chinese title."""
     print(f"\n【{title}】")
     with pl.Config(
         tbl_rows=max_rows,
@@ -67,9 +75,8 @@ def print_frame(frame: pl.DataFrame, title: str, max_rows: int = 40, width: int 
         tbl_hide_dataframe_shape=True,
         tbl_width_chars=160,
         fmt_str_lengths=width,
-        thousands_separator=",",
     ):
-        print(frame)
+        print(present(frame, thousands=True, money_columns=money_columns))
     if frame.height > max_rows:
         print(f"（共 {frame.height} 行，只显示部分）")
 
@@ -79,27 +86,17 @@ def print_summary(ws: Workspace) -> None:
     summary = ws.summary()
     print_frame(summary["units"], "单位")
     print_frame(summary["persons"], "人员")
-    insurance_labels = _insurance_labels()
-    periods = summary["insured_periods"].with_columns(
-        pl.col("险种").replace_strict(insurance_labels, default=pl.col("险种")).alias("险种")
-    )
+    periods = summary["insured_periods"].rename({"险种": "insurance"})
     print_frame(periods, "参保情况（按险种）")
-    wages = (
-        summary["wage_bases"]
-        .with_columns((pl.col("缴费工资合计_分").cast(pl.Int64) // 100).alias("缴费工资合计_元"))
-        .drop("缴费工资合计_分")
+    wages = summary["wage_bases"].select(
+        pl.exclude("缴费工资合计_分"),
+        pl.col("缴费工资合计_分").cast(pl.Int64).alias("缴费工资合计（元）"),
     )
-    print_frame(wages.tail(12), f"缴费工资（按月，最近 12 个月，共 {wages.height} 个月）")
-
-
-def _insurance_labels() -> dict[str, str]:
-    try:
-        from sbbatch import codes
-
-        table = codes.table("insurance")
-        return dict(zip(table["code"].to_list(), table["label"].to_list(), strict=True))
-    except (ImportError, AttributeError):  # pragma: no cover - codes ship with the package
-        return {}
+    print_frame(
+        wages.tail(12),
+        f"缴费工资（按月，最近 12 个月，共 {wages.height} 个月）",
+        money_columns=["缴费工资合计（元）"],
+    )
 
 
 def run_demo(db: str | Path | None = None, out: str | Path = "out/demo") -> Path:
@@ -121,7 +118,7 @@ def run_demo(db: str | Path | None = None, out: str | Path = "out/demo") -> Path
             stale.unlink(missing_ok=True)
     print(f"sbbatch 演示：经办日期 {DEMO_TODAY:%Y-%m-%d}，工作区 {db_path}，输出目录 {out_dir}")
     lines: list[tuple[str, str]] = []
-    with Workspace(db_path, today=DEMO_TODAY) as ws:
+    with Workspace(db_path, today=DEMO_TODAY, create=True) as ws:
         world = generate()
         counts = world.load_into(ws)
         print("已装入示例数据：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
@@ -132,9 +129,7 @@ def run_demo(db: str | Path | None = None, out: str | Path = "out/demo") -> Path
             started = time.perf_counter()
             lines.extend(run_step(step, ws, out_dir))
             print(f"    完成，用时 {time.perf_counter() - started:.1f} 秒")
-    summary = pl.DataFrame(lines, schema=["项目", "结果"], orient="row").with_columns(
-        pl.col("项目", "结果").map_elements(mask_text, return_dtype=pl.String)
-    )
-    print_frame(summary, "本月汇总", max_rows=200, width=70)
+    summary = pl.DataFrame(lines, schema=["项目", "结果"], orient="row")
+    print_frame(present(summary, mask=True), "本月汇总", max_rows=200, width=70)
     print(f"\n结果与表单在 {out_dir.resolve()}")
     return db_path

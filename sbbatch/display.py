@@ -33,10 +33,8 @@ Examples:
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -44,14 +42,16 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch import cards, codes, ids, photos
+from sbbatch import cards, photos
+from sbbatch._files import atomic_path
+from sbbatch._mask import mask_text
+from sbbatch._money import half_up
 from sbbatch.declarations import Declaration, get
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.present import COMMON_HEADERS, Shown, describe, present
 from sbbatch.queries import cards as card_queries
 from sbbatch.queries import money as money_queries
 from sbbatch.queries import registry as registry_queries
-from sbbatch.spec import LEVEL_LABELS
-from sbbatch.store.workflow import STATUS_LABELS, kinds
 
 if TYPE_CHECKING:
     from sbbatch.batch import Batch
@@ -67,55 +67,6 @@ __all__ = [
     "zh",
 ]
 
-#: Chinese headers of the columns every part of sbbatch shares (failures, results …).
-COMMON_HEADERS: dict[str, str] = {
-    "row": "行号",
-    "source_row": "行号",
-    "row_no": "No.",
-    "column": "列名",
-    "value": "填写内容",
-    "rule": "规则",
-    "level": "级别",
-    "message": "错误信息",
-    "review_result": "审核结果",
-    "review_opinion": "审核意见",
-    "declaration_id": "申报编号",
-    "kind": "业务",
-    "unit_id": "单位编号",
-    "unit_name": "单位名称",
-    "status": "状态",
-    "business_month": "申报年月",
-    "created_at": "录入时间",
-    "created_by": "经办人",
-    "person_id": "身份证号码",
-    "name": "姓名",
-    "gender": "性别",
-    "birth_date": "出生日期",
-    "phone": "手机号码",
-    "month": "年月",
-    "insurance": "险种",
-    "person_category": "人员类别",
-    "from_month": "增员年月",
-    "until_month": "减员年月",
-    "wage_fen": "缴费工资",
-    "amount_fen": "金额",
-    "count": "人数",
-    "persons": "人数",
-    "note": "备注",
-}
-
-#: Values shown as a business name, a state, a level or a 审核结果 label.
-_VALUE_LABELS: dict[str, Callable[[], dict[str, str]]] = {
-    "level": lambda: dict(LEVEL_LABELS),
-    "status": lambda: dict(STATUS_LABELS),
-    "kind": lambda: {key: row["title"] for key, row in kinds().items()},
-    "review_result": lambda: {"1": "审核成功", "2": "不通过"},
-}
-
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_OLD_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5})(\d{4})(?![0-9A-Za-z])")
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_ID_HEADERS = ("身份证", "社会保障号码", "证件号码")
 _WRAPPED = {"message", "review_opinion", "note", "messages", "address", "hukou_detail"}
 _PHONE_HEADERS = ("手机", "电话")
 
@@ -219,18 +170,6 @@ def zh(
 # -- values -------------------------------------------------------------------------------
 
 
-def mask_text(text: str) -> str:
-    """Return ``text`` with every ID number and mobile number in it masked.
-
-    Examples:
-        >>> mask_text("身份证号码「370103198310135672」重复，电话13812345678")
-        '身份证号码「370103********5672」重复，电话138****5678'
-    """
-    text = _ID_IN_TEXT.sub(lambda m: ids.mask(m.group(0)), text)
-    text = _OLD_ID_IN_TEXT.sub(lambda m: ids.mask(m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: ids.mask_phone(m.group(0)), text)
-
-
 def money(value: int | Decimal | float | None, *, fen: bool = True) -> str:
     """Format an amount as yuan with two decimals and thousands separators.
 
@@ -257,121 +196,36 @@ def money(value: int | Decimal | float | None, *, fen: bool = True) -> str:
     amount = Decimal(str(value))
     if fen:
         amount = amount / 100
-    return f"{amount.quantize(Decimal('0.01'), rounding='ROUND_HALF_UP'):,.2f}"
+    return f"{half_up(amount, 2):,.2f}"
 
 
-@dataclass(frozen=True)
-class _Column:
-    name: str
-    header: str
-    format: Callable[[Any], str]
-    numeric: bool = False
-    money: bool = False
+def _spec(
+    kind_or_headers: str | Mapping[str, str] | Declaration | None,
+) -> tuple[Declaration | None, dict[str, str]]:
+    declaration = _declaration(kind_or_headers)
+    return declaration, _headers(kind_or_headers)
 
 
-def _code_labels(key: str) -> dict[str, str]:
-    frame = codes.table(key)
-    labels = dict(zip(frame["code"].to_list(), frame["label"].to_list(), strict=True))
-    if "key" in frame.columns:  # 险种 are also named by English key in code
-        labels.update(
-            {
-                k: v
-                for k, v in zip(frame["key"].to_list(), frame["label"].to_list(), strict=True)
-                if k
-            }
-        )
-    return labels
-
-
-def _labeller(labels: dict[str, str], then: Callable[[Any], str]) -> Callable[[Any], str]:
-    def format_value(value: Any) -> str:
-        if value is None:
-            return ""
-        return labels.get(str(value), then(value))
-
-    return format_value
-
-
-def _plain(masking: bool) -> Callable[[Any], str]:
-    def format_value(value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return "是" if value else "否"
-        if isinstance(value, dt.datetime):
-            return value.strftime("%Y-%m-%d %H:%M")
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if isinstance(value, int):
-            return f"{value:,}" if abs(value) >= 10_000 else str(value)
-        text = str(value)
-        return mask_text(text) if masking else text
-
-    return format_value
-
-
-def _money_format(fen: bool) -> Callable[[Any], str]:
-    def format_value(value: Any) -> str:
-        return money(value, fen=fen)
-
-    return format_value
-
-
-def _columns(
+def _presented(
     frame: pl.DataFrame,
     kind_or_headers: str | Mapping[str, str] | Declaration | None,
     money_columns: Sequence[str] | None,
     masking: bool,
-) -> list[_Column]:
-    declaration = _declaration(kind_or_headers)
-    spec = {c.field: c for c in declaration.columns} if declaration else {}
-    headers = _headers(kind_or_headers)
-    table_keys = set(codes.keys())
-    plain = _plain(masking)
-    out: list[_Column] = []
-    for name, dtype in frame.schema.items():
-        header = headers.get(name, name)
-        column = spec.get(name)
-        kind = column.type if column else None
-        is_money = (
-            (money_columns is not None and name in money_columns)
-            or kind == "money"
-            or (name.endswith("_fen") and dtype.is_integer())
-            or isinstance(dtype, pl.Decimal)
-        )
-        fmt: Callable[[Any], str]
-        if is_money:
-            out.append(
-                _Column(
-                    name,
-                    header,
-                    _money_format(dtype.is_integer() or name.endswith("_fen")),
-                    numeric=True,
-                    money=True,
-                )
-            )
-            continue
-        is_id = kind == "id" or name == "person_id" or any(h in header for h in _ID_HEADERS)
-        is_phone = kind == "phone" or name == "phone" or any(h in header for h in _PHONE_HEADERS)
-        if masking and is_id and dtype == pl.String:
-            fmt = lambda v: "" if v is None else ids.mask(str(v))  # noqa: E731
-        elif masking and is_phone and dtype == pl.String:
-            fmt = lambda v: "" if v is None else ids.mask_phone(str(v))  # noqa: E731
-        elif dtype == pl.Date and (kind == "month" or name == "month" or name.endswith("_month")):
-            fmt = lambda v: "" if v is None else v.strftime("%Y-%m")  # noqa: E731
-        elif column is not None and column.code_table:
-            fmt = _labeller(_code_labels(column.code_table), plain)
-        elif kind == "gender" or name == "gender":
-            fmt = _labeller(_code_labels("gender"), plain)
-        elif name in _VALUE_LABELS:
-            fmt = _labeller(_VALUE_LABELS[name](), plain)
-        elif name in table_keys and dtype == pl.String:
-            fmt = _labeller(_code_labels(name), plain)
-        else:
-            fmt = plain
-        numeric = dtype.is_numeric() and name not in ("row", "source_row", "row_no")
-        out.append(_Column(name, header, fmt, numeric=numeric))
-    return out
+) -> tuple[list[Shown], pl.DataFrame]:
+    """Say how each column is shown, and give the frame's values as the presenter writes them."""
+    declaration, headers = _spec(kind_or_headers)
+    money_names = tuple(money_columns or ())
+    shown = describe(frame.schema, declaration, headers=headers, money_columns=money_names)
+    texts = present(
+        frame,
+        declaration,
+        headers=headers,
+        mask=masking,
+        thousands=True,
+        money_columns=money_names,
+        rename=False,
+    )
+    return shown, texts
 
 
 # -- highlighting ---------------------------------------------------------------------------
@@ -477,7 +331,8 @@ class Table:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         page = f'<!doctype html>\n<html lang="zh-CN"><meta charset="utf-8">\n<body>{self.html}</body></html>\n'
-        target.write_text(page, encoding="utf-8")
+        with atomic_path(target) as part:
+            part.write_text(page, encoding="utf-8")
         return target
 
     def __str__(self) -> str:
@@ -537,10 +392,10 @@ def show(
         caption = caption or batch.summary_zh()
         data = batch.rows
     frame = data
-    columns = _columns(frame, kind_or_headers, money_columns, mask)
-    headers = [c.header for c in columns]
-    header_of = {c.name: c.header for c in columns}
     shown = frame.head(max_rows)
+    columns, texts = _presented(shown, kind_or_headers, money_columns, mask)
+    headers = [c.header for c in columns]
+    header_of = {c.field: c.header for c in columns}
     levels = _row_levels(shown, failures)
     cells = _cell_messages(shown, failures, header_of)
 
@@ -551,33 +406,34 @@ def show(
     parts += [f"<th>{_escape(c.header)}</th>" for c in columns]
     parts.append("</tr></thead><tbody>")
     row_classes: list[str] = []
-    for index, row in enumerate(shown.iter_rows()):
+    for index, row in enumerate(texts.iter_rows()):
         css = f"sb-{levels[index]}" if levels[index] else ""
         row_classes.append(css)
         parts.append(f'<tr class="{css}">' if css else "<tr>")
         for column, value in zip(columns, row, strict=True):
             classes = ["sb-num"] if column.numeric else []
-            if column.name in _WRAPPED:
+            if column.field in _WRAPPED:
                 classes.append("sb-wrap")
             title = ""
-            if (index, column.name) in cells:
-                level, message = cells[(index, column.name)]
+            if (index, column.field) in cells:
+                level, message = cells[(index, column.field)]
                 classes.append(f"sb-cell-{level}")
                 title = f' title="{_escape(mask_text(message) if mask else message)}"'
             attr = f' class="{" ".join(classes)}"' if classes else ""
-            parts.append(f"<td{attr}{title}>{_escape(column.format(value))}</td>")
+            parts.append(f"<td{attr}{title}>{_escape(value)}</td>")
         parts.append("</tr>")
     totals_row: dict[str, str] | None = None
-    money_names = [c.name for c in columns if c.money]
+    money_names = [c.field for c in columns if c.how == "money"]
     if totals is None:
         totals = bool(money_names) and frame.height > 1
     if totals:
         wanted = money_names if totals is True else list(totals)
+        sums = frame.select(pl.col(name).sum() for name in wanted)
+        _, summed = _presented(sums, kind_or_headers, money_columns, mask)
         totals_row = {}
         for position, column in enumerate(columns):
-            if column.name in wanted:
-                total = frame[column.name].sum()
-                text = column.format(total)
+            if column.field in wanted:
+                text = summed[column.field][0]
             else:
                 text = "Σ" if position == 0 else ""
             totals_row[column.header] = text
@@ -627,13 +483,13 @@ def record(
     if frame.height == 0:
         msg = "没有可显示的记录。"
         raise UnusableInputError(msg)
-    specs = _columns(frame, kind_or_headers, None, mask)
-    row = frame.row(0)
+    specs, texts = _presented(frame.head(1), kind_or_headers, None, mask)
+    row = texts.row(0)
     always = ("review_result", "review_opinion")
     pairs = [
-        (c.header, c.format(value))
+        (c.header, value)
         for c, value in zip(specs, row, strict=True)
-        if not skip_empty or c.name in always or c.format(value) != ""
+        if not skip_empty or c.field in always or value != ""
     ]
     level = _row_levels(frame.head(1), None)[0]
     css = f"sb-{level}" if level else ""

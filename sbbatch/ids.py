@@ -20,7 +20,7 @@ Pipeline:
 3. :func:`birth_date`, :func:`gender`, :func:`age_at`, :func:`province_name`,
    :func:`city_name` and :func:`county_name` decode a normalised number.
 
-All functions except :func:`normalise`, :func:`is_upgraded_15` and the masks expect a
+All functions except :func:`normalise` and :func:`is_upgraded_15` expect a
 *normalised* number; given anything else they return null (or a ``format`` failure).
 
 Eager ``DataFrame.select``/``with_columns`` does not share common subexpressions, so
@@ -43,6 +43,7 @@ from typing import Final, TypeVar
 import polars as pl
 from stdnum import numdb
 
+from sbbatch._mask import mask_id
 from sbbatch.exceptions import UnusableInputError
 
 __all__ = [
@@ -58,10 +59,6 @@ __all__ = [
     "gender",
     "is_upgraded_15",
     "is_valid",
-    "mask",
-    "mask_expr",
-    "mask_phone",
-    "mask_phone_expr",
     "normalise",
     "province_name",
     "region_table",
@@ -503,7 +500,7 @@ def validate_one(value: str, today: date) -> str:
 
     Raises:
         UnusableInputError: With a Chinese message that shows the normalised number
-            masked (see :func:`mask`) and the reason, e.g.
+            masked (see :func:`sbbatch._mask.mask_id`) and the reason, e.g.
             「身份证号码「370102********1239」校验位错误，应为 1。」.
 
     Example:
@@ -531,7 +528,7 @@ def validate_one(value: str, today: date) -> str:
         msg = "身份证号码未填写。提示：请填写18位身份证号码。"
     else:
         detail = MESSAGES_ZH[reason].format(expected=row["expected"])
-        msg = f"身份证号码「{mask(row['id'])}」{detail}。提示：请核对后重新输入。"
+        msg = f"身份证号码「{mask_id(row['id'])}」{detail}。提示：请核对后重新输入。"
     raise UnusableInputError(msg)
 
 
@@ -709,77 +706,3 @@ def with_region_names(
         city_name(col).alias(names[1]),
         county_name(col).alias(names[2]),
     )
-
-
-# ---------------------------------------------------------------------------------------
-# Masks (脱敏) for repr, logs and widgets
-# ---------------------------------------------------------------------------------------
-
-
-def _mask_scalar(value: str, head: int, tail: int) -> str:
-    """Return ``value`` with all but ``head`` leading and ``tail`` trailing chars starred."""
-    if len(value) <= head + tail:
-        return "*" * len(value)
-    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
-
-
-def _mask_expr(expr: pl.Expr, head: int, tail: int) -> pl.Expr:
-    """Return the vectorised form of :func:`_mask_scalar`."""
-    n = expr.str.len_chars()
-    star_all = r"(?s)."
-    middle = expr.str.slice(head, n - head - tail).str.replace_all(star_all, "*")
-    return (
-        pl.when(n > head + tail)
-        .then(pl.concat_str(expr.str.slice(0, head), middle, expr.str.slice(-tail)))
-        .otherwise(expr.str.replace_all(star_all, "*"))
-    )
-
-
-def mask(value: str) -> str:
-    """Return an ID number masked for display (脱敏): first 6 and last 4 kept.
-
-    Every other character becomes ``*``, so an 18-character number shows 8 stars.
-    Values of 10 characters or fewer are starred completely.
-
-    Example:
-        >>> mask("370103198310135672")
-        '370103********5672'
-        >>> mask("1234")
-        '****'
-    """
-    return _mask_scalar(value, 6, 4)
-
-
-def mask_expr(expr: pl.Expr) -> pl.Expr:
-    """Return the masked ID numbers (脱敏) as a String expression, as :func:`mask` does.
-
-    Example:
-        >>> df = pl.DataFrame({"id": ["370103198310135672", None]})
-        >>> df.select(mask_expr(pl.col("id"))).to_series().to_list()
-        ['370103********5672', None]
-    """
-    return _mask_expr(expr, 6, 4)
-
-
-def mask_phone(value: str) -> str:
-    """Return a phone number masked for display: first 3 and last 4 kept.
-
-    Every other character becomes ``*``; values of 7 characters or fewer are starred
-    completely.
-
-    Example:
-        >>> mask_phone("13812345678")
-        '138****5678'
-    """
-    return _mask_scalar(value, 3, 4)
-
-
-def mask_phone_expr(expr: pl.Expr) -> pl.Expr:
-    """Return the masked phone numbers as a String expression, as :func:`mask_phone` does.
-
-    Example:
-        >>> df = pl.DataFrame({"tel": ["13812345678", "12345"]})
-        >>> df.select(mask_phone_expr(pl.col("tel"))).to_series().to_list()
-        ['138****5678', '*****']
-    """
-    return _mask_expr(expr, 3, 4)

@@ -11,8 +11,8 @@ as-of look-ups by month. Every looked-up row carries a stable ``policy_id`` such
 
 Conventions: months are ``pl.Date`` on the first of the month; money is integer fen
 (``Int64``, ``*_fen``); a rate is kept verbatim (``rate``, ``String``) and as exact parts
-per million (``rate_ppm``, ``Int64``), so ``(base_fen * rate_ppm + 500_000) // 1_000_000``
-is an exact half-up amount in fen.
+per million (``rate_ppm``, ``Int64``), so ``base_fen × rate_ppm / 10⁶`` rounded half up
+(:func:`sbbatch._money.half_up_fen`) is an exact amount in fen.
 
 Example:
     >>> from datetime import date
@@ -38,6 +38,7 @@ from typing import Any, Final
 import polars as pl
 
 from sbbatch._csv import read_commented_csv
+from sbbatch._money import half_up_fen
 from sbbatch._resources import schemas_dir
 from sbbatch.exceptions import PolicyError, UnusableInputError
 
@@ -50,7 +51,7 @@ __all__ = [
     "TABLES",
     "LateFeeRate",
     "Policy",
-    "half_up_fen",
+    "half_up_fen",  # re-exported: it lives in sbbatch._money
     "rate_to_ppm",
 ]
 
@@ -124,8 +125,6 @@ TABLES: Final[tuple[_Spec, ...]] = (
             "average_wage": "yuan!",
             "floor": "yuan!",
             "ceiling": "yuan!",
-            "published_on": "date",
-            "retro_topup": "bool",
         },
         (),
         "month",
@@ -343,21 +342,6 @@ def rate_to_ppm(rates: pl.Series) -> pl.Series:
     return checked["rate_ppm"]
 
 
-def half_up_fen(base_fen: pl.Expr, rate_ppm: pl.Expr) -> pl.Expr:
-    """Amount in fen of ``base_fen × rate``, rounded half away from zero (四舍五入到分).
-
-    Exact integer arithmetic; negative bases (refunds) round symmetrically.
-
-    Examples:
-        >>> frame = pl.DataFrame({"base_fen": [450_400, 50, -50], "rate_ppm": [160_000, 10_000, 10_000]})
-        >>> frame.select(half_up_fen(pl.col("base_fen"), pl.col("rate_ppm"))).to_series().to_list()
-        [72064, 1, -1]
-    """
-    product = base_fen.cast(pl.Int64) * rate_ppm.cast(pl.Int64)
-    magnitude = (product.abs() + 500_000) // 1_000_000
-    return pl.when(product < 0).then(-magnitude).otherwise(magnitude).alias("amount_fen")
-
-
 # --------------------------------------------------------------------------- loading
 def _convert(column: str, kind: str) -> tuple[list[pl.Expr], list[tuple[pl.Expr, str]]]:
     """Typed expressions of one CSV column and its (bad-mask, reason) checks."""
@@ -531,6 +515,16 @@ def _table_checks(frame: pl.DataFrame, spec: _Spec, where: str) -> list[str]:
         problems += _problems(
             frame, pl.col("floor_fen") > pl.col("ceiling_fen"), "下限高于上限", where
         )
+        # 60% of the average rounded up, 300% rounded down, in whole yuan (the CSV's rule)
+        average = pl.col("average_wage_fen")
+        floor_due = (average * 60 + 9_999) // 10_000 * 100
+        ceiling_due = average * 300 // 10_000 * 100
+        problems += _problems(
+            frame,
+            (pl.col("floor_fen") != floor_due) | (pl.col("ceiling_fen") != ceiling_due),
+            "floor / ceiling 与 average_wage 的 60% / 300%（下限进位、上限舍去到元）不符",
+            where,
+        )
     if spec.name == "late_fee":
         rate_rows = pl.col("parameter") == "daily_rate"
         _, too_fine, not_decimal = _scaled(pl.col("value"), _RATE_SCALE)
@@ -557,6 +551,15 @@ def _table_checks(frame: pl.DataFrame, spec: _Spec, where: str) -> list[str]:
         problems += _check_bands(frame, "retirement_year_from", "retirement_year_to", True, where)
     if spec.name == "unemployment_duration":
         problems += _check_bands(frame, "min_years", "max_years", False, where)
+    if spec.name == "unemployment_benefit":
+        # the only basis :meth:`Policy.unemployment_benefit_for` implements: another one
+        # must fail loudly rather than be computed as a share of the minimum wage
+        problems += _problems(
+            frame,
+            pl.col("basis") != "minimum_wage",
+            "basis 只支持 minimum_wage（失业保险金按最低工资标准的比例计算）",
+            where,
+        )
     if spec.name == "enrolment_window":
         problems += _problems(
             frame, ~pl.col("cutoff_day").is_between(1, 31), "cutoff_day 应在 1-31 之间", where
@@ -868,9 +871,9 @@ class Policy:
             >>> Policy.load().rates_for(months, ["3", "10"]).select(
             ...     "insurance", "payer", "rate_ppm", "fixed_fen", "policy_id"
             ... ).rows()
-            [('3', 'unit', 80000, None, 'rates:medical:unit:2020-01'),
-             ('3', 'person', 20000, None, 'rates:medical:person:2018-01'),
-             ('10', 'person', None, 1000, 'rates:large_medical:person:2018-01')]
+            [('3', 'unit', 80000, None, 'rates:medical:unit:2025-01'),
+             ('3', 'person', 20000, None, 'rates:medical:person:2025-01'),
+             ('10', 'person', None, 1000, 'rates:large_medical:person:2025-01')]
         """
         at = _month_starts(months, month_col)
         table = self.rates
@@ -972,7 +975,7 @@ class Policy:
             >>> frame = pl.DataFrame({"month": [date(2019, 3, 1), date(2026, 11, 1)]})
             >>> Policy.load().base_limits_for(frame).rows()
             [(datetime.date(2019, 3, 1), 327000, 1634500, 'base_limits:2019-01'),
-             (datetime.date(2026, 11, 1), 457300, 2286300, 'base_limits:2026-01')]
+             (datetime.date(2026, 11, 1), 457300, 2286300, 'base_limits:2026-09')]
         """
         at = _month_starts(frame, month_col)
         probe = at.with_columns(key=pl.lit(""), _label=pl.lit("缴费基数上下限"))
@@ -1328,8 +1331,7 @@ class Policy:
             >>> view = Policy.load().view()
             >>> view.filter(pl.col("policy_id") == "base_limits:2025-01").select("parameter", "value", "status").rows()
             [('policy_year', '2025', 'secondary'), ('average_wage', '7506', 'secondary'),
-             ('floor', '4504', 'secondary'), ('ceiling', '22518', 'secondary'),
-             ('retro_topup', 'true', 'secondary')]
+             ('floor', '4504', 'secondary'), ('ceiling', '22518', 'secondary')]
         """
         parts = []
         for number, spec in enumerate(TABLES):

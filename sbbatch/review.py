@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from sbbatch import codes
 from sbbatch._rules import evaluate
 from sbbatch.batch import Batch, check_frame
 from sbbatch.declarations import Declaration, get
@@ -23,7 +24,10 @@ from sbbatch.store import Workspace
 __all__ = ["declare", "result", "review", "review_failures"]
 
 APPROVED, REJECTED = "1", "2"
-RESULT_LABELS = {APPROVED: "审核成功", REJECTED: "不通过"}
+#: 审核结果 of each code, from ``schemas/codes/review_result.csv``.
+RESULT_LABELS: dict[str, str] = dict(
+    codes.table("review_result").select("code", "label").iter_rows()
+)
 
 
 def declare(

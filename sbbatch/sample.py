@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Final
 import polars as pl
 
 from sbbatch._csv import read_commented_csv
+from sbbatch._files import atomic_path
 from sbbatch._resources import schemas_dir
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.ids import check_char
@@ -73,6 +74,8 @@ SCHEMAS: Final[dict[str, dict[str, pl.DataType]]] = {
         "payment_method": pl.String(),
         "bank": pl.String(),
         "county_code": pl.String(),
+        "agency": pl.String(),
+        "insured_since": pl.Date(),
     },
     "persons": {
         "person_id": pl.String(),
@@ -469,6 +472,9 @@ def _units(rng: _Random, n_units: int, ref: _Reference) -> pl.DataFrame:
             ref.banks.get("text", pl.col("_bank")).alias("bank"),
             # the class's base rate applies (no floating rate set by the agency)
             pl.lit(None, pl.String).alias("injury_rate"),
+            # 经办机构 and 参保日期 come from the unit's own 单位信息 file (load), not made up
+            pl.lit(None, pl.String).alias("agency"),
+            pl.lit(None, pl.Date).alias("insured_since"),
             pl.when(u == 0)
             .then(pl.lit("1"))
             .when(u == 1)
@@ -1212,7 +1218,8 @@ def write_sample(directory: Path, world: SampleWorld) -> list[Path]:
     written = []
     for name, frame in world.frames().items():
         path = directory / f"{name}.csv"
-        frame.write_csv(path)
+        with atomic_path(path) as part:
+            frame.write_csv(part)
         written.append(path)
     return written
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from sbbatch._files import atomic_path
 from sbbatch.declarations import departure, enrolment, wage_base
 from sbbatch.io.xlsx import open_workbook, write_template
 from sbbatch.sample import SampleWorld, generate
@@ -191,7 +192,8 @@ def _write_hr_wage_csv(path: Path, wages: pl.DataFrame) -> None:
     first = wages.row(0, named=True)
     lines.append(f'{first["person_id"]},{first["name"]},"6,000.00",部门1')  # duplicate person
     lines.append("370102199001011231,王䶮,五千,部门2")  # an amount in words
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    with atomic_path(path) as part:
+        part.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
 
 
 def write_batch_samples(directory: Path) -> list[Path]:

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 import polars as pl
 
-from sbbatch.contributions import yuan_expr
+from sbbatch._mask import mask_id as mask
+from sbbatch._money import yuan_expr
 from sbbatch.declarations import wage_base, wage_revocation
 from sbbatch.declarations.wage_base import last_declared_wages
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.ids import mask
 from sbbatch.review import declare, review
 from sbbatch.store import Workspace
 

@@ -90,6 +90,10 @@ def test_an_excel_serial_month_is_read_with_a_warning() -> None:
         ("出生日期", "1990-02-30", "date_format"),
         ("手机号码", "1381234567", "phone_format"),
         ("参加工作日期", "1980-01-01", "work_start_before_birth"),
+        ("姓名", "甲/../../../../tmp/x", "name_path_chars"),
+        ("姓名", "张\\三", "name_path_chars"),
+        ("姓名", "张\x07三", "name_path_chars"),
+        ("姓名", "张三\x00", "name_path_chars"),
     ],
 )
 def test_each_rule_rejects_its_row(column: str, value: str, rule: str) -> None:
@@ -303,3 +307,37 @@ def test_junk_never_breaks_a_business(kind: str) -> None:
         assert batch.rejected.height == len(junk)  # every row has at least an invalid ID
     assert batch.failures["message"].null_count() == 0
     assert set(batch.failures["level"].unique()) <= {"reject", "warn"}
+
+
+def test_formula_cells_without_a_computed_value_are_reported(tmp_path: Path) -> None:
+    """Issue 13 item 9: a formula saved without its value is not silently empty."""
+    import re
+    import zipfile
+
+    source = Path(__file__).resolve().parent.parent / "sample_data" / "batches" / "enrolment.xlsx"
+    target = tmp_path / "公式.xlsx"
+    sheet = "xl/worksheets/sheet1.xml"
+
+    def formula(cell: str, text: bytes) -> bytes:
+        pattern = rb'<c r="' + cell.encode() + rb'"[^>]*?(?:/>|>.*?</c>)'
+        replaced, count = re.subn(
+            pattern, b'<c r="' + cell.encode() + b'"><f>A1&amp;""</f></c>', text
+        )
+        assert count == 1
+        return replaced
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == sheet:
+                data = formula("E3", formula("B2", data))  # 姓名 (required), 手机号码
+            new.writestr(info.filename, data)
+    batch = check(target, "enrolment", today=dt.date(2026, 11, 26))
+    found = batch.failures.filter(pl.col("rule") == "formula_without_value")
+    assert found.select("row", "column", "level").rows() == [
+        (2, "姓名", "reject"),
+        (3, "手机号码", "warn"),
+    ]
+    assert "是公式，但文件中没有保存计算结果" in found["message"][0]
+    # the empty required cell is explained once, not again as "required"
+    assert batch.failures.filter((pl.col("row") == 2) & (pl.col("column") == "姓名")).height == 1

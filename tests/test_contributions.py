@@ -42,6 +42,7 @@ def load(
     insurances: tuple[str, ...] = ALL,
     from_month: str = "2018-01",
     until_month: str | None = None,
+    category: str = "11",
 ) -> None:
     """Insure persons ``n`` of ``wages`` in ``unit`` and load their wages (yuan) per month."""
     people = sorted({n for n, _ in wages})
@@ -59,7 +60,7 @@ def load(
                 "unit_id": [unit] * len(people) * len(insurances),
                 "person_id": [person(n) for n in people for _ in insurances],
                 "insurance": [i for _ in people for i in insurances],
-                "person_category": ["11"] * len(people) * len(insurances),
+                "person_category": [category] * len(people) * len(insurances),
                 "from_month": [month(from_month)] * len(people) * len(insurances),
                 "until_month": [month(until_month) if until_month else None]
                 * len(people)
@@ -99,7 +100,7 @@ def test_base_under_floor_over_ceiling_and_between_2026(ws: Workspace) -> None:
     assert got[(person(2), "person")] == (2286300, "ceiling", 182904)
     assert got[(person(3), "unit")] == (800000, None, 128000)
     assert got[(person(3), "person")] == (800000, None, 64000)
-    assert set(detail["limits_policy_id"]) == {"base_limits:2026-01"}
+    assert set(detail["limits_policy_id"]) == {"base_limits:2026-09"}
 
 
 def test_every_insurance_of_one_month(ws: Workspace) -> None:
@@ -184,6 +185,16 @@ def test_unit_floating_injury_rate_overrides_the_class(ws: Workspace) -> None:
     ]
 
 
+@pytest.mark.parametrize("category", ["13", "14"])
+def test_attached_and_individual_staff_pay_the_employee_split(ws: Workspace, category: str) -> None:
+    # category_insurances.csv (社会保险法 第十条第一款): 挂靠 / 个体 declared by a unit pay
+    # 单位 16% + 个人 8%, not the flexible-employment 20% paid by the person alone
+    load(ws, {(1, "2026-11"): "8000"}, insurances=("1",), category=category)
+    detail = c.contributions(ws, months=month("2026-11"), insurances=["1"]).detail
+    got = {r["payer"]: (r["rate_ppm"], r["amount_fen"]) for r in detail.iter_rows(named=True)}
+    assert got == {"unit": (160_000, 128_000), "person": (80_000, 64_000)}
+
+
 def test_fixed_amount_has_no_base_and_no_rate(ws: Workspace) -> None:
     load(ws, {(1, "2026-11"): "99999"})
     result = c.contributions(ws, months=month("2026-11"), insurances=["10"])
@@ -195,7 +206,7 @@ def test_fixed_amount_has_no_base_and_no_rate(ws: Workspace) -> None:
         1000,
         1000,
     )
-    assert line["policy_id"] == "rates:large_medical:person:2018-01"
+    assert line["policy_id"] == "rates:large_medical:person:2025-01"
 
 
 def test_maternity_before_the_merger(ws: Workspace) -> None:
@@ -279,7 +290,7 @@ def test_rates_for_unit_lists_every_rate_with_source(ws: Workspace) -> None:
         "rate"
     ].to_list() == ["0"]
     assert rates["source"].null_count() == 0
-    assert set(rates["limits_policy_id"]) == {"base_limits:2026-01"}
+    assert set(rates["limits_policy_id"]) == {"base_limits:2026-09"}
 
 
 # ------------------------------------------------------------------ SQL = polars

@@ -30,7 +30,7 @@ def test_zh_uses_the_business_headers_then_the_common_ones() -> None:
         {"row_no": [1], "review_result": ["1"], "person_id": [ID], "month": [None], "unknown": [1]}
     )
     assert zh(frame, "enrolment").columns == [
-        "No.",
+        "序号",  # one header for a table's row numbers everywhere (issue 10: not No.)
         "审核结果",
         "身份证号码",
         "增员年月",
@@ -130,7 +130,7 @@ def test_review_results_are_highlighted_and_labelled() -> None:
     )
     table = show(frame, "enrolment")
     assert table.row_classes == ["", "sb-reject", "sb-warn"]
-    assert table.headers == ["No.", "审核结果", "审核意见", "身份证号码", "增加原因", "增员年月"]
+    assert table.headers == ["序号", "审核结果", "审核意见", "身份证号码", "增加原因", "增员年月"]
     assert body_rows(table.html)[1][:2] == ["2", "不通过"]
     assert body_rows(table.html)[0][4:] == ["在职人员新参保", "2026-12"]
 

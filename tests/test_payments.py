@@ -89,7 +89,7 @@ def test_bill_total_is_the_sum_of_its_lines(billed: tuple[Workspace, str]) -> No
     # every line keeps its base, rate and policy row
     assert lines["policy_id"].null_count() == 0
     assert set(lines.filter(pl.col("insurance") != "10")["limits_policy_id"]) == {
-        "base_limits:2026-01"
+        "base_limits:2026-09"
     }
     summary = p.bill_summary(ws, bill_id)
     assert int(summary["amount_fen"].sum()) == header["total_fen"]

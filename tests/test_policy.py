@@ -134,14 +134,15 @@ _Key = tuple[str, str, str | None]
 _Rate = tuple[str | None, int | None, str, str]
 BASE_2019: dict[_Key, _Rate] = {
     ("1", "person", None): ("0.08", None, "rates:pension:person:2018-01", "secondary"),
-    ("2", "unit", None): ("0.007", None, "rates:unemployment:unit:2018-01", "secondary"),
-    ("2", "person", None): ("0.003", None, "rates:unemployment:person:2018-01", "secondary"),
+    # carried back before the period their source covers (issue 12): inference
+    ("2", "unit", None): ("0.007", None, "rates:unemployment:unit:2018-01", "inference"),
+    ("2", "person", None): ("0.003", None, "rates:unemployment:person:2018-01", "inference"),
     ("3", "unit", None): ("0.075", None, "rates:medical:unit:2018-01", "inference"),
-    ("3", "person", None): ("0.02", None, "rates:medical:person:2018-01", "secondary"),
+    ("3", "person", None): ("0.02", None, "rates:medical:person:2018-01", "inference"),
     ("4", "person", None): ("0", None, "rates:injury:person:2018-01", "verified"),
     ("5", "unit", None): ("0.005", None, "rates:maternity:unit:2018-01", "inference"),
     ("5", "person", None): ("0", None, "rates:maternity:person:2018-01", "verified"),
-    ("10", "person", None): (None, 1000, "rates:large_medical:person:2018-01", "secondary"),
+    ("10", "person", None): (None, 1000, "rates:large_medical:person:2018-01", "inference"),
     **{
         ("4", "unit", str(c)): (r, None, f"rates:injury:unit:class{c}:2018-01", "secondary")
         for c, r in enumerate(
@@ -152,7 +153,16 @@ BASE_2019: dict[_Key, _Rate] = {
 AFTER_MERGER: dict[_Key, _Rate] = {
     **{k: v for k, v in BASE_2019.items() if k[0] != "5"},
     ("1", "unit", None): ("0.16", None, "rates:pension:unit:2019-05", "secondary"),
-    ("3", "unit", None): ("0.08", None, "rates:medical:unit:2020-01", "secondary"),
+    # the merger month 2020-01 is assumed: inference until the sourced period
+    ("3", "unit", None): ("0.08", None, "rates:medical:unit:2020-01", "inference"),
+}
+SOURCED: dict[_Key, _Rate] = {
+    **AFTER_MERGER,
+    ("2", "unit", None): ("0.007", None, "rates:unemployment:unit:2025-01", "secondary"),
+    ("2", "person", None): ("0.003", None, "rates:unemployment:person:2025-01", "secondary"),
+    ("3", "unit", None): ("0.08", None, "rates:medical:unit:2025-01", "secondary"),
+    ("3", "person", None): ("0.02", None, "rates:medical:person:2025-01", "secondary"),
+    ("10", "person", None): (None, 1000, "rates:large_medical:person:2025-01", "secondary"),
 }
 EXPECTED_RATES: dict[str, dict[_Key, _Rate]] = {
     "2019-03": {
@@ -163,8 +173,9 @@ EXPECTED_RATES: dict[str, dict[_Key, _Rate]] = {
         **BASE_2019,
         ("1", "unit", None): ("0.16", None, "rates:pension:unit:2019-05", "secondary"),
     },
-    "2025-07": AFTER_MERGER,
-    "2026-11": AFTER_MERGER,
+    "2024-12": AFTER_MERGER,
+    "2025-07": SOURCED,
+    "2026-11": SOURCED,
 }
 
 
@@ -233,7 +244,9 @@ EXPECTED_LIMITS = {
     ),
     "2019-05": (327_000, 1_634_500, "base_limits:2019-05", "inference", "国办发〔2019〕13号"),
     "2025-07": (450_400, 2_251_800, "base_limits:2025-01", "secondary", "鲁人社字〔2025〕91号"),
-    "2026-11": (457_300, 2_286_300, "base_limits:2026-01", "secondary", "鲁人社字〔2026〕75号"),
+    # before publication (2026-08-14) the 2026 figures are applied back: inference (issue 12)
+    "2026-03": (457_300, 2_286_300, "base_limits:2026-01", "inference", "鲁人社字〔2026〕75号"),
+    "2026-11": (457_300, 2_286_300, "base_limits:2026-09", "secondary", "鲁人社字〔2026〕75号"),
 }
 
 
@@ -332,7 +345,7 @@ def test_rate_ppm_is_exact(policy: Policy) -> None:
         1,
     ]
     unemployment = policy.rates.filter(pl.col("key") == "unemployment:unit")
-    assert unemployment["rate_ppm"].item() == 7000
+    assert unemployment["rate_ppm"].to_list() == [7000, 7000]  # inference, then sourced
     assert policy.rates.schema["rate_ppm"] == pl.Int64
     assert policy.rates.schema["rate"] == pl.String
 
@@ -416,6 +429,30 @@ def test_from_dir_rejects_a_gap_between_bands(tmp_path: Path) -> None:
     directory = _copy(tmp_path)
     _edit(directory / "unemployment_duration.csv", "5,10,18,", "6,10,18,")
     with pytest.raises(PolicyError, match="不衔接"):
+        Policy.from_dir(directory)
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        # average_wage is used: floor / ceiling must be its 60 % up / 300 % down
+        (
+            "base_limits.csv",
+            "2025,2025-01,2025-12,7506,4504,",
+            "2025,2025-01,2025-12,7506,4503,",
+            "60%",
+        ),
+        ("base_limits.csv", "7506,4504,22518,", "7506,4504,22519,", "300%"),
+        # basis is used: the only one implemented is the minimum wage
+        ("unemployment_benefit.csv", "2018-01,,minimum_wage,", "2018-01,,average_wage,", "basis"),
+    ],
+)
+def test_from_dir_checks_the_columns_it_does_not_compute_with(
+    tmp_path: Path, file: str, old: str, new: str, message: str
+) -> None:
+    directory = _copy(tmp_path)
+    _edit(directory / file, old, new)
+    with pytest.raises(PolicyError, match=message):
         Policy.from_dir(directory)
 
 
@@ -628,3 +665,23 @@ def test_view_traces_a_looked_up_amount_to_its_source(policy: Policy) -> None:
     traced = limits.join(policy.view().filter(pl.col("parameter") == "floor"), on="policy_id")
     assert traced.select("value", "status").row(0) == ("4573", "secondary")
     assert "鲁人社字〔2026〕75号" in traced["source"].item()
+
+
+def test_the_view_shows_the_split_status_tags(policy: Policy) -> None:
+    """Figures sourced only for a recent period are inference before it (issue 12)."""
+    view = policy.view().filter(pl.col("parameter").is_in(["rate", "fixed_fen", "floor"]))
+    split = {
+        "rates:unemployment:unit": "2025-01",
+        "rates:unemployment:person": "2025-01",
+        "rates:medical:person": "2025-01",
+        "rates:large_medical:person": "2025-01",
+        "rates:medical:unit": "2025-01",
+        "base_limits": "2026-09",
+    }
+    for prefix, sourced_from in split.items():
+        rows = view.filter(pl.col("policy_id").str.starts_with(prefix + ":")).sort("effective_from")
+        last_two = rows.tail(2)
+        assert last_two["status"].cast(pl.String).to_list() == ["inference", "secondary"], prefix
+        assert f"{last_two['effective_from'][1]:%Y-%m}" == sourced_from, prefix
+        # the inference window ends the month before the sourced one
+        assert last_two["effective_to"][0] < last_two["effective_from"][1], prefix

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from sbbatch._cli.args import month_arg
+
 if TYPE_CHECKING:
     from sbbatch.declarations import Declaration
 
@@ -16,20 +18,11 @@ __all__ = ["register"]
 
 
 def _mask_failures(failures: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
-    from sbbatch import ids
-    from sbbatch.display import mask_text
+    from sbbatch._mask import mask_failures
 
     id_headers = [c.header for c in declaration.columns if c.type == "id"]
     phone_headers = [c.header for c in declaration.columns if c.type == "phone"]
-    return failures.with_columns(
-        pl.when(pl.col("column").is_in(id_headers))
-        .then(ids.mask_expr(pl.col("value")))
-        .when(pl.col("column").is_in(phone_headers))
-        .then(ids.mask_phone_expr(pl.col("value")))
-        .otherwise(pl.col("value"))
-        .alias("value"),
-        pl.col("message").map_elements(mask_text, return_dtype=pl.String),
-    )
+    return mask_failures(failures, id_headers, phone_headers)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -74,11 +67,11 @@ def _template(args: argparse.Namespace) -> int:
         if declaration.prefill is None:
             print(f"sbbatch：{declaration.title}没有含数据报盘。", file=sys.stderr)
             return 2
-        from sbbatch.io.normalise import parse_month
         from sbbatch.store import Workspace
 
-        month = pl.select(parse_month(pl.lit(args.month))).item() if args.month else None
+        month = args.month
         with Workspace(args.db, read_only=True) as ws:
+            ws.unit(args.unit)  # an unknown unit is refused, not written as an empty template
             data = declaration.prefill(ws, args.unit, month or ws.today.replace(day=1))
     write_template(declaration, Path(args.output), data)
     rows = f"，含 {data.height} 行数据" if data is not None else ""
@@ -91,6 +84,22 @@ def _convert(args: argparse.Namespace) -> int:
 
     result = convert(args.src, args.dst, kind=args.kind, mapping=args.map, encoding=args.encoding)
     print(result.summary_zh())
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from sbbatch.contracts import contract_text, write_contracts
+    from sbbatch.declarations import get, registry
+
+    kinds = list(registry()) if args.kind == "all" else [get(args.kind).kind]
+    if args.out is None:
+        if len(kinds) > 1:
+            print("sbbatch：全部业务的数据契约请用 --out 指定输出目录。", file=sys.stderr)
+            return 2
+        sys.stdout.write(contract_text(kinds[0], args.format))
+        return 0
+    written = write_contracts(args.out, kinds, args.format)
+    print(f"已写出 {len(written)} 项业务的数据契约（{args.format}）到 {args.out}")
     return 0
 
 
@@ -112,7 +121,7 @@ def register(commands: Any) -> None:
     template.add_argument("-o", "--output", required=True, help="输出文件（xlsx）")
     template.add_argument("--with-data", action="store_true", help="含数据报盘：从工作区带出人员")
     template.add_argument("--unit", help="单位编号（含数据报盘）")
-    template.add_argument("--month", help="申报年月，如 2026-11（含数据报盘）")
+    template.add_argument("--month", type=month_arg, help="申报年月，如 2026-11（含数据报盘）")
     template.set_defaults(handler=_template)
 
     convert = commands.add_parser(
@@ -124,3 +133,13 @@ def register(commands: Any) -> None:
     convert.add_argument("--map", help="列名与取值的映射文件（YAML）")
     convert.add_argument("--encoding", help="csv 的编码，如 gb18030")
     convert.set_defaults(handler=_convert)
+
+    schema = commands.add_parser(
+        "schema", help="输出某项业务的数据契约（pandera 模式：类型、必填、代码、长度、主键）"
+    )
+    schema.add_argument("kind", help="业务，如 enrolment；all 表示全部业务（须同时给 --out）")
+    schema.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    schema.add_argument(
+        "--out", help="输出目录，每项业务一个文件（如 schemas/contracts）；不填则打印到屏幕"
+    )
+    schema.set_defaults(handler=_schema)

@@ -86,9 +86,9 @@ def _photos_check(args: argparse.Namespace) -> int:
 
 
 def _cards_status(args: argparse.Namespace) -> int:
+    from sbbatch._mask import mask_id_expr
     from sbbatch.demo import print_frame
     from sbbatch.display import zh
-    from sbbatch.ids import mask_expr
     from sbbatch.queries.cards import card_state_counts, card_status
     from sbbatch.store import Workspace
 
@@ -98,7 +98,7 @@ def _cards_status(args: argparse.Namespace) -> int:
     print_frame(zh(counts), f"单位 {args.unit} 社保卡状态")
     if args.list:
         shown = status.select(
-            pl.col("person_id") if args.unmask else mask_expr(pl.col("person_id")),
+            pl.col("person_id") if args.unmask else mask_id_expr(pl.col("person_id")),
             "name",
             "card_state",
             "application_id",
@@ -119,13 +119,13 @@ def _cards_export(args: argparse.Namespace) -> int:
 
 
 def _cards_result(args: argparse.Namespace) -> int:
+    from sbbatch._mask import mask_id_expr, mask_phone_expr
     from sbbatch.cards import (
         APPLICATION_RESULT_HEADERS,
         application_result,
         write_application_result,
     )
     from sbbatch.demo import print_frame
-    from sbbatch.ids import mask_expr, mask_phone_expr
     from sbbatch.store import Workspace
 
     with Workspace(args.db, read_only=True) as ws:
@@ -135,7 +135,9 @@ def _cards_result(args: argparse.Namespace) -> int:
     shown = (
         result
         if args.unmask
-        else result.with_columns(mask_expr(pl.col("person_id")), mask_phone_expr(pl.col("phone")))
+        else result.with_columns(
+            mask_id_expr(pl.col("person_id")), mask_phone_expr(pl.col("phone"))
+        )
     )
     print_frame(shown.rename(APPLICATION_RESULT_HEADERS), f"社保卡申领审批结果 {args.declaration}")
     if args.output:

@@ -8,6 +8,9 @@ from typing import Any
 
 import polars as pl
 
+from sbbatch import codes
+from sbbatch._cli.args import date_arg
+
 __all__ = ["register"]
 
 
@@ -15,6 +18,29 @@ def _demo(args: argparse.Namespace) -> int:
     from sbbatch.demo import run_demo
 
     run_demo(db=args.db, out=args.out)
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from sbbatch.codes import to_label
+    from sbbatch.store import Workspace
+
+    unit = {
+        "unit_id": args.unit.strip(),
+        "name": args.name.strip(),
+        "risk_class": args.risk_class,
+        "payment_method": args.payment_method,
+    }
+    with Workspace.create(args.workspace, today=args.today, unit=unit) as ws:
+        version = ws.schema_version
+    method = pl.select(to_label(pl.lit(args.payment_method), "payment_method")).item()
+    print(
+        f"已建立工作区 {args.workspace}（版本 {version}）：单位 {unit['unit_id']} {unit['name']}，"
+        f"行业风险类别 {args.risk_class} 类，缴费方式 {method}。"
+    )
+    print(
+        f"下一步：装入本单位的文件，如 sbbatch --db {args.workspace} load persons 单位人员信息.xlsx"
+    )
     return 0
 
 
@@ -64,6 +90,27 @@ def register(commands: Any) -> None:
     demo.add_argument("--db", help="工作区文件（默认为临时文件）", default=argparse.SUPPRESS)
     demo.add_argument("--out", help="结果与表单的输出目录", default="out/demo")
     demo.set_defaults(handler=_demo)
+
+    init = commands.add_parser("init", help="建立一个新的工作区文件（只有它和 demo 会建立工作区）")
+    init.add_argument("workspace", help="新工作区文件，如 单位.duckdb；已存在的文件不会被覆盖")
+    init.add_argument("--unit", required=True, help="单位编号")
+    init.add_argument("--name", required=True, help="单位名称")
+    init.add_argument(
+        "--risk-class",
+        type=int,
+        choices=range(1, 9),
+        default=1,
+        metavar="1-8",
+        help="行业风险类别（工伤保险），1 至 8 类，默认 1 类",
+    )
+    init.add_argument(
+        "--payment-method",
+        choices=codes.table("payment_method")["code"].to_list(),
+        default="1",
+        help="缴费方式：1 银行代扣（默认），2 网银缴费",
+    )
+    init.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
+    init.set_defaults(handler=_init)
 
     summary = commands.add_parser("summary", help="显示工作区的内容概况")
     summary.set_defaults(handler=_summary, needs_db=True)

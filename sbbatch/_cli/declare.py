@@ -1,7 +1,7 @@
 """Commands for declaring and reviewing: declare, submit, review, result, print, read, void, query.
 
 Thin calls of :mod:`sbbatch.review`, :mod:`sbbatch.io.results`,
-:mod:`sbbatch.forms.registry_forms` and :mod:`sbbatch.queries.registry`. Output is
+:mod:`sbbatch.forms.printer` and :mod:`sbbatch.queries.registry`. Output is
 Chinese; ID numbers are masked unless ``--unmask`` is given. ``--today`` sets the
 agency's date (经办日期) of the workspace; by default it is the system date.
 """
@@ -9,61 +9,35 @@ agency's date (经办日期) of the workspace; by default it is the system date.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from sbbatch._cli.args import date_arg, month_arg
+
 __all__ = ["register"]
 
-_ID_IN_TEXT = re.compile(r"(\d{6})\d{8}(\d{3}[\dXx])")
 _QUERIES = ("unit", "persons", "declarations", "progress")
 
 
 # ----------------------------------------------------------------------------- helpers
-def _today(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        from sbbatch.exceptions import UnusableInputError
-
-        msg = f"经办日期「{text}」无效。提示：请写成 2026-11-26。"
-        raise UnusableInputError(msg) from None
-
-
-def _month(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    from sbbatch.exceptions import UnusableInputError
-    from sbbatch.io.normalise import parse_month
-
-    month = pl.DataFrame({"month": [text]}).select(parse_month(pl.col("month"))).item()
-    if month is None:
-        msg = f"年月「{text}」无效。提示：请写成 2026-11。"
-        raise UnusableInputError(msg)
-    return month
-
-
 def _workspace(args: argparse.Namespace, *, read_only: bool = False) -> Any:
     from sbbatch.store import Workspace
 
-    return Workspace(args.db, today=_today(args.today), read_only=read_only)
+    return Workspace(args.db, today=args.today, read_only=read_only)
 
 
 def _masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
     """Mask ID numbers in ``person_id`` columns and inside messages, unless asked not to."""
     if unmask:
         return frame
-    from sbbatch import ids
+    from sbbatch._mask import mask_id_expr, mask_text
 
     return frame.with_columns(
-        [ids.mask_expr(pl.col(c)) for c in ("person_id",) if c in frame.columns]
+        [mask_id_expr(pl.col(c)) for c in ("person_id",) if c in frame.columns]
         + [
-            pl.col(c).str.replace_all(_ID_IN_TEXT.pattern, "${1}********${2}")
+            pl.col(c).map_elements(mask_text, return_dtype=pl.String)
             for c, dtype in frame.schema.items()
             if dtype == pl.String and c != "person_id"
         ]
@@ -71,21 +45,10 @@ def _masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
 
 
 def _show(frame: pl.DataFrame, title: str, headers: dict[str, str], unmask: bool) -> None:
-    """Print a frame under a title with Chinese headers, long texts (审核说明) in full."""
-    shown = _masked(frame, unmask)
-    months = ("month", "from_month", "until_month", "business_month")
-    shown = shown.with_columns(
-        [
-            pl.col(c).dt.strftime("%Y-%m")
-            for c, dtype in shown.schema.items()
-            if dtype == pl.Date and c in months
-        ]
-        + [
-            pl.col(c).dt.strftime("%Y-%m-%d")
-            for c, dtype in shown.schema.items()
-            if isinstance(dtype, pl.Datetime)
-        ]
-    )
+    """Print a frame under a title through the presenter, long texts (审核说明) in full."""
+    from sbbatch.present import present
+
+    shown = present(frame, headers=headers, mask=not unmask)
     print(f"\n【{title}】")
     with pl.Config(
         tbl_rows=500,
@@ -95,7 +58,7 @@ def _show(frame: pl.DataFrame, title: str, headers: dict[str, str], unmask: bool
         tbl_width_chars=200,
         fmt_str_lengths=120,
     ):
-        print(shown.rename(headers, strict=False))
+        print(shown)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -110,7 +73,7 @@ def _declare(args: argparse.Namespace) -> int:
             ws,
             batch,
             args.unit,
-            business_month=_month(args.month),
+            business_month=args.month,
             accepted_only=args.accepted_only,
         )
         rows = ws.declaration_rows(declaration_id).height
@@ -139,15 +102,13 @@ def _review(args: argparse.Namespace) -> int:
         if rejected:
             from sbbatch.io.results import result_table
 
-            failed = _masked(
-                result_table(ws, args.id).filter(pl.col("review_result") == "不通过"),
-                args.unmask,
+            failed = result_table(ws, args.id, mask=not args.unmask).filter(
+                pl.col("review_result") == "不通过"
             )
             print("不通过的人员：")
             for row in failed.iter_rows(named=True):
-                print(
-                    f"  No.{row['row_no']} {row['name']} {row['person_id']}：{row['review_opinion']}"
-                )
+                who = " ".join(str(row[field]) for field in ("name", "person_id") if row.get(field))
+                print(f"  序号{row['row_no']} {who}：{row['review_opinion']}".replace(" ：", "："))
             print(
                 f"提示：设为已读后，不通过的 {rejected} 人转入新的录入申报，可修改后重新提交"
                 f"（sbbatch --db {args.db} read {args.id}），或加 --void-failed 作废。"
@@ -160,21 +121,21 @@ def _result(args: argparse.Namespace) -> int:
 
     with _workspace(args, read_only=args.output is None) as ws:
         header = ws.declaration(args.id)
-        table = result_table(ws, args.id)
+        table = result_table(ws, args.id, mask=not args.unmask)
         _show(table, f"审核结果 {args.id}", result_headers(header["kind"]), args.unmask)
         print(f"共{table.height}人")
         if args.output:
-            write_review_result(ws, args.id, Path(args.output))
-            print(f"已写出审核结果：{args.output}")
+            path = write_review_result(ws, args.id, Path(args.output))
+            print(f"已写出审核结果：{path}")
     return 0
 
 
 def _print(args: argparse.Namespace) -> int:
-    from sbbatch.forms.registry_forms import FORMS, print_form
+    from sbbatch.forms.printer import form_of, print_form
 
     with _workspace(args, read_only=True) as ws:
         path = print_form(ws, args.id, Path(args.output))
-        title = FORMS[ws.declaration(args.id)["kind"]].title
+        title = form_of(ws, args.id).title
     print(f"已打印{title}：{path}")
     return 0
 
@@ -201,7 +162,7 @@ def _query(args: argparse.Namespace) -> int:
 
     with _workspace(args, read_only=True) as ws:
         if args.name == "unit":
-            frame = queries.unit_info(ws, args.unit, month=_month(args.month))
+            frame = queries.unit_info(ws, args.unit, month=args.month)
             title = "单位信息"
         elif args.name == "persons":
             if not args.unit:
@@ -210,7 +171,7 @@ def _query(args: argparse.Namespace) -> int:
             frame = queries.unit_persons(
                 ws,
                 args.unit,
-                month=_month(args.month),
+                month=args.month,
                 name=args.person_name,
                 person_id=args.id,
                 status=args.status,
@@ -222,8 +183,8 @@ def _query(args: argparse.Namespace) -> int:
                 args.unit,
                 kind=args.kind,
                 status=args.status,
-                month_from=_month(args.month_from),
-                month_to=_month(args.month_to),
+                month_from=args.month_from,
+                month_to=args.month_to,
             ).drop("kind", "status", "unit_name")
             title = "申报业务"
         else:
@@ -257,7 +218,7 @@ def _print_progress(frame: pl.DataFrame, person_id: str | None) -> None:
 def register(commands: Any) -> None:
     """Add the declaring and reviewing commands to the parser."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--today", help="经办日期，如 2026-11-26（默认今天）")
+    common.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
     common.add_argument("--unmask", action="store_true", help="显示完整的身份证号码")
 
     def add(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
@@ -271,7 +232,7 @@ def register(commands: Any) -> None:
     declare.add_argument("file", help="报盘文件：xlsx、xls、csv 或 parquet")
     declare.add_argument("--unit", required=True, help="单位编号")
     declare.add_argument("--kind", help="业务，如 enrolment（增员申报）；不填则按表头识别")
-    declare.add_argument("--month", help="申报年月，如 2026-12")
+    declare.add_argument("--month", type=month_arg, help="申报年月，如 2026-12")
     declare.add_argument(
         "--accepted-only",
         action="store_true",
@@ -302,12 +263,12 @@ def register(commands: Any) -> None:
     )
     query.add_argument("name", choices=_QUERIES, help="查询：unit、persons、declarations、progress")
     query.add_argument("--unit", help="单位编号")
-    query.add_argument("--month", help="查询年月，如 2026-11")
+    query.add_argument("--month", type=month_arg, help="查询年月，如 2026-11")
     query.add_argument("--name", dest="person_name", help="姓名（包含）")
     query.add_argument("--id", help="身份证号码")
     query.add_argument(
         "--status", help="状态：参保缴费/暂停缴费/终止，或申报状态 录入/已提交/已审核/已读/已作废"
     )
     query.add_argument("--kind", help="业务，如 enrolment 或 增员申报")
-    query.add_argument("--from", dest="month_from", help="申报时间自，如 2026-01")
-    query.add_argument("--to", dest="month_to", help="申报时间至，如 2026-12")
+    query.add_argument("--from", dest="month_from", type=month_arg, help="申报时间自，如 2026-01")
+    query.add_argument("--to", dest="month_to", type=month_arg, help="申报时间至，如 2026-12")

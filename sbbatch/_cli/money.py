@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from sbbatch._cli.args import date_arg, month_arg
+from sbbatch._files import atomic_path
 
 __all__ = ["contributions_frame", "register"]
 
@@ -25,22 +27,10 @@ OUTPUT_COLUMNS = (
 )
 
 
-def _month(text: str) -> dt.date:
-    from sbbatch.exceptions import UnusableInputError
-    from sbbatch.io.normalise import parse_month
-
-    value = pl.DataFrame({"m": [text]}).select(parse_month(pl.col("m"))).item()
-    if not isinstance(value, dt.date):
-        msg = f"年月「{text}」无效。提示：请写成 2026-11。"
-        raise UnusableInputError(msg)
-    return value
-
-
 def _workspace(args: argparse.Namespace, *, read_only: bool = False) -> Any:
     from sbbatch.store import Workspace
 
-    today = dt.date.fromisoformat(args.today) if getattr(args, "today", None) else None
-    return Workspace(args.db, today=today, read_only=read_only)
+    return Workspace(args.db, today=getattr(args, "today", None), read_only=read_only)
 
 
 def contributions_frame(detail: pl.DataFrame, fmt: str) -> pl.DataFrame:
@@ -79,24 +69,26 @@ def contributions_frame(detail: pl.DataFrame, fmt: str) -> pl.DataFrame:
 
 
 def _contributions(args: argparse.Namespace) -> int:
+    from sbbatch._mask import mask_id as mask
     from sbbatch.contributions import contributions, yuan
     from sbbatch.exceptions import UnusableInputError
-    from sbbatch.ids import mask
 
     target = Path(args.output)
     fmt = target.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv", "parquet"):
         msg = f"不支持的输出格式「{target.suffix}」。提示：请用 .xlsx、.csv 或 .parquet。"
         raise UnusableInputError(msg)
-    months = [_month(m) for m in args.month] if args.month else None
+    months = args.month or None
     with _workspace(args, read_only=True) as ws:
         result = contributions(ws, months=months, unit_id=args.unit, person_id=args.person)
     shaped = contributions_frame(result.plain(), fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        shaped.write_csv(target)
+        with atomic_path(target) as part:
+            shaped.write_csv(part)
     elif fmt == "parquet":
-        shaped.write_parquet(target)
+        with atomic_path(target) as part:
+            shaped.write_parquet(part)
     else:
         from sbbatch.io.xlsx import write_frame
 
@@ -171,7 +163,7 @@ def _bill(args: argparse.Namespace) -> int:
             bill_id = create_bill(
                 ws,
                 args.unit,
-                _month(args.month),
+                args.month,
                 insurances=insurances,
                 allow_missing=args.allow_missing,
             )
@@ -205,11 +197,11 @@ def _pay(args: argparse.Namespace) -> int:
 
 
 def _backpay(args: argparse.Namespace) -> int:
+    from sbbatch._mask import mask_id as mask
     from sbbatch.batch import check
     from sbbatch.contributions import yuan
     from sbbatch.declarations.backpay import DECLARATION as BACKPAY
     from sbbatch.declarations.backpay import row_totals
-    from sbbatch.ids import mask
     from sbbatch.review import declare, review
 
     batch = check(args.file, BACKPAY.kind)
@@ -276,7 +268,7 @@ def _fee_form(args: argparse.Namespace) -> int:
             ws,
             args.unit,
             args.output,
-            month=_month(args.month) if args.month else None,
+            month=args.month,
             bill_id=args.bill,
         )
     print(f"已写出 {path}")
@@ -289,26 +281,29 @@ def register(commands: Any) -> None:
         "contributions", help="计算缴费明细（每人每月每险种每缴费人一行）并写出文件"
     )
     contributions.add_argument(
-        "--month", action="append", help="费款所属期，如 2026-11；可多次给出；不填为全部月份"
+        "--month",
+        action="append",
+        type=month_arg,
+        help="费款所属期，如 2026-11；可多次给出；不填为全部月份",
     )
     contributions.add_argument("--unit", help="单位编号")
     contributions.add_argument("--person", help="社会保障号码")
     contributions.add_argument(
         "-o", "--output", required=True, help="输出文件：.xlsx、.csv 或 .parquet"
     )
-    contributions.add_argument("--today", help="经办日期 YYYY-MM-DD（默认今天）")
+    contributions.add_argument("--today", type=date_arg, help="经办日期 YYYY-MM-DD（默认今天）")
     contributions.set_defaults(handler=_contributions, needs_db=True)
 
     bill = commands.add_parser("bill", help="生成缴费单据（工资申报缴费 / 补缴缴费）")
     bill.add_argument("--unit", required=True, help="单位编号")
-    bill.add_argument("--month", help="费款所属期，如 2026-11")
+    bill.add_argument("--month", type=month_arg, help="费款所属期，如 2026-11")
     bill.add_argument("--insurance", help="缴费险种代码，逗号分隔，如 1,2,3；不填为全部险种")
     bill.add_argument("--backpay", action="store_true", help="为审核成功的补缴生成单据（含滞纳金）")
     bill.add_argument(
         "--allow-missing", action="store_true", help="有人未申报工资时，仍为其他人生成单据"
     )
     bill.add_argument("--pdf", help="同时写出单据 PDF")
-    bill.add_argument("--today", help="经办日期 YYYY-MM-DD（默认今天）")
+    bill.add_argument("--today", type=date_arg, help="经办日期 YYYY-MM-DD（默认今天）")
     bill.set_defaults(handler=_bill, needs_db=True)
 
     pay = commands.add_parser("pay", help="支付单据（模拟在线支付），或放弃支付")
@@ -321,7 +316,7 @@ def register(commands: Any) -> None:
     )
     pay.add_argument("--seed", type=int, default=0, help="random 结果的种子")
     pay.add_argument("--abandon", action="store_true", help="放弃支付")
-    pay.add_argument("--today", help="经办日期 YYYY-MM-DD（默认今天）")
+    pay.add_argument("--today", type=date_arg, help="经办日期 YYYY-MM-DD（默认今天）")
     pay.set_defaults(handler=_pay, needs_db=True)
 
     backpay = commands.add_parser("backpay", help="导入补缴报盘，申报并审核（社会保险费补缴申报）")
@@ -329,13 +324,13 @@ def register(commands: Any) -> None:
     backpay.add_argument("--unit", required=True, help="单位编号")
     backpay.add_argument("--result", help="写出审核结果（xlsx）")
     backpay.add_argument("--bill", action="store_true", help="审核后生成补缴单据")
-    backpay.add_argument("--today", help="经办日期 YYYY-MM-DD（默认今天）")
+    backpay.add_argument("--today", type=date_arg, help="经办日期 YYYY-MM-DD（默认今天）")
     backpay.set_defaults(handler=_backpay, needs_db=True)
 
     form = commands.add_parser("fee-form", help="打印社会保险费申报表（PDF）")
     form.add_argument("--unit", required=True, help="单位编号")
-    form.add_argument("--month", help="费款所属期，如 2026-11")
+    form.add_argument("--month", type=month_arg, help="费款所属期，如 2026-11")
     form.add_argument("--bill", help="或：按单据打印")
     form.add_argument("-o", "--output", required=True, help="输出 PDF")
-    form.add_argument("--today", help="经办日期 YYYY-MM-DD（默认今天）")
+    form.add_argument("--today", type=date_arg, help="经办日期 YYYY-MM-DD（默认今天）")
     form.set_defaults(handler=_fee_form, needs_db=True)

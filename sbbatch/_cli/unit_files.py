@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+
+from sbbatch._cli.args import month_arg
 
 __all__ = ["register"]
 
@@ -15,8 +16,9 @@ def _load(args: argparse.Namespace) -> int:
     from sbbatch._cli.batchfiles import _mask_failures
     from sbbatch.batch import level_label
     from sbbatch.store import Workspace
-    from sbbatch.unit_files import load
+    from sbbatch.unit_files import _spec, load
 
+    _spec(args.kind)  # an unknown kind is refused before the workspace is opened
     with Workspace(args.db) as ws:
         result = load(
             ws, args.kind, args.file, unit_id=args.unit, sheet=args.sheet, encoding=args.encoding
@@ -43,15 +45,6 @@ def _load(args: argparse.Namespace) -> int:
         if args.report:
             print(f"错误报告：{args.report}")
     return 1 if result.rejected else 0
-
-
-def _month(text: str) -> dt.date:
-    """An argparse type: a month written YYYY-MM (or YYYY-MM-DD), refused in Chinese."""
-    try:
-        return dt.date.fromisoformat(text + "-01" if len(text) == 7 else text).replace(day=1)
-    except ValueError:
-        msg = f"「{text}」不是年月，请写成 2026-11 这样的格式"
-        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _roster(args: argparse.Namespace) -> int:
@@ -166,7 +159,7 @@ def register(commands: Any) -> None:
         "roster", help="花名册比对：本月花名册与工作区比对，写出增员、减员、工资申报报盘"
     )
     roster.add_argument("file", help="人事系统导出的花名册：xlsx、xls、csv 或 parquet")
-    roster.add_argument("--month", type=_month, required=True, help="花名册的年月，如 2026-11")
+    roster.add_argument("--month", type=month_arg, required=True, help="花名册的年月，如 2026-11")
     roster.add_argument("--out", required=True, help="输出目录（三个报盘和花名册比对.xlsx）")
     roster.add_argument("--map", help="列名映射文件（YAML，与 convert 相同）")
     roster.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
@@ -184,7 +177,7 @@ def register(commands: Any) -> None:
         "reconcile",
         help="对账：社保经办机构缴费明细、sbbatch 计算与工资表个人扣款逐人逐月逐险种比对",
     )
-    recon.add_argument("--month", type=_month, required=True, help="费款所属期，如 2026-10")
+    recon.add_argument("--month", type=month_arg, required=True, help="费款所属期，如 2026-10")
     recon.add_argument("--agency", help="缴费明细文件；不填则用 sbbatch load payments 装入的明细")
     recon.add_argument("--payroll", help="工资表（个人社保扣款）文件，可不填")
     recon.add_argument("-o", "--output", help="写出对账结果（xlsx）")
@@ -196,7 +189,7 @@ def register(commands: Any) -> None:
         "overview", help="概况信息：参保人数、本月应缴已缴、未办结申报、即将退休、异地备案、社保卡"
     )
     over.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
-    over.add_argument("--month", type=_month, help="年月，默认为经办日期所在月")
+    over.add_argument("--month", type=month_arg, help="年月，默认为经办日期所在月")
     over.add_argument("--format", choices=["text", "json"], default="text")
     over.add_argument("--unmask", action="store_true", help="显示完整的身份证号码")
     over.set_defaults(handler=_overview, needs_db=True)

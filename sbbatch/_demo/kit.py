@@ -4,6 +4,8 @@ A business's sample case (``Declaration.demo``, in :mod:`sbbatch.declarations._s
 checks, declares, reviews, writes results and prints forms, but the businesses sit
 below those engines and never import them (``tests/test_architecture.py``). The demo
 hands each step a :class:`DemoKit`: the engines' functions, unchanged, as attributes.
+Results go through the one result writer (``write_review_result``) and forms through
+the one printer (``print_form``, which draws the business's ``Declaration.form``).
 """
 
 from __future__ import annotations
@@ -12,11 +14,7 @@ import sbbatch.batch as _batch
 import sbbatch.cards as _cards
 import sbbatch.certificates as _certificates
 import sbbatch.declarations as _declarations
-import sbbatch.forms.medical_forms as _forms_medical_forms
-import sbbatch.forms.other_forms as _forms_other_forms
-import sbbatch.forms.outpatient_forms as _forms_outpatient_forms
-import sbbatch.forms.registry_forms as _forms_registry_forms
-import sbbatch.forms.retirement_forms as _forms_retirement_forms
+import sbbatch.forms.printer as _forms_printer
 import sbbatch.forms.settlement_forms as _forms_settlement_forms
 import sbbatch.io.results as _io_results
 import sbbatch.io.xlsx as _io_xlsx
@@ -53,25 +51,18 @@ class DemoKit:
     issuing_info_result = staticmethod(_cards.issuing_info_result)
     load_cards = staticmethod(_cards.load_cards)
     maintain_issuing_info = staticmethod(_cards.maintain_issuing_info)
-    medical_subsidy_form = staticmethod(_forms_other_forms.medical_subsidy_form)
     pay = staticmethod(_payments.pay)
     payment_persons = staticmethod(_certificates.payment_persons)
     pending_applications = staticmethod(_cards.pending_applications)
     pension_basic_info_form = staticmethod(_forms_settlement_forms.pension_basic_info_form)
     print_declaration = staticmethod(_certificates.print_declaration)
-    print_form = staticmethod(_forms_registry_forms.print_form)
-    print_medical_form = staticmethod(_forms_medical_forms.print_medical_form)
-    print_outpatient_form = staticmethod(_forms_outpatient_forms.print_outpatient_form)
-    print_outpatient_roster = staticmethod(_forms_outpatient_forms.print_outpatient_roster)
-    print_retirement_form = staticmethod(_forms_retirement_forms.print_retirement_form)
+    print_form = staticmethod(_forms_printer.print_form)
     result = staticmethod(_review.result)
     review = staticmethod(_review.review)
     revocation_result = staticmethod(_cards.revocation_result)
     revoke_applications = staticmethod(_cards.revoke_applications)
     write_application_result = staticmethod(_cards.write_application_result)
     write_check = staticmethod(_cards.write_check)
-    write_frame = staticmethod(_io_xlsx.write_frame)
     write_photo_check = staticmethod(_cards.write_photo_check)
-    write_result = staticmethod(_io_xlsx.write_result)
     write_review_result = staticmethod(_io_results.write_review_result)
     write_template = staticmethod(_io_xlsx.write_template)

@@ -3,8 +3,9 @@
 On a unit that pays online (网银缴费): a 工资申报 for the agency's month started from
 取上次申报工资 with a few changes, reviewed and marked read; its contributions; a bill
 (单据) paid after one failure (支付失败 → 重新支付); the 社会保险费申报表. Then a
-back-payment (补缴) of six months for a person enrolled late, with its 滞纳金 and its
-bill. Every result is written into the output folder.
+back-payment (补缴) of six months before a late enrolment, as the agency's audit found
+them (补缴原因 稽核补缴: months outside the unit's insured periods pass only so), with
+its 滞纳金 and its bill. Every result is written into the output folder.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from sbbatch._money import half_up
 from sbbatch.contributions import (
     BASE_RULE_LABELS,
     PAYER_LABELS,
@@ -26,7 +28,8 @@ from sbbatch.contributions import (
 from sbbatch.declarations import backpay, wage_base
 from sbbatch.declarations.backpay import policy_start
 from sbbatch.forms.money_forms import bill_form, declaration_form
-from sbbatch.io.xlsx import write_frame, write_result
+from sbbatch.io.results import write_review_result
+from sbbatch.io.xlsx import write_frame
 from sbbatch.payments import SimulatedGateway, bill, create_backpay_bill, create_bill, pay
 from sbbatch.queries.money import ZH_HEADERS, unit_payments
 from sbbatch.review import declare, review
@@ -96,26 +99,14 @@ def run(_kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     people = last["person_id"].to_list()
     raised = Decimal(int(last["wage_fen"][0])) * Decimal("1.1") / 100
     changes = {
-        people[0]: raised.quantize(Decimal("0.01")),
+        people[0]: half_up(raised, 2),
         people[1]: Decimal("3000.00"),
         people[2]: Decimal("30000.00"),
     }
     wage_id = draft_from_last(ws, unit_id, month, changes, note="演示：取上次申报工资并调整 3 人")
     ws.submit(wage_id)
-    result = review(ws, wage_id)
-    write_result(
-        result,
-        out_dir / "工资申报审核结果.xlsx",
-        f"工资申报审核结果（{month:%Y-%m}）",
-        {
-            "review_result": "审核结果",
-            "review_opinion": "审核意见",
-            "person_id": "社会保障号码",
-            "name": "姓名",
-            "wage_fen": "缴费工资",
-        },
-        money_columns=["wage_fen"],
-    )
+    review(ws, wage_id)
+    write_review_result(ws, wage_id, out_dir)
     ws.mark_read(wage_id)
     totals = wage_base.totals(ws, wage_id)
     summary.append(
@@ -195,7 +186,7 @@ def run(_kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             "补缴年月": f"{start:%Y-%m}",
             "补缴终止年月": f"{end:%Y-%m}",
             "缴费基数": yuan(int(wages[0])) if wages.len() else "5000.00",
-            "补缴原因": "入职时未及时办理增员",
+            "补缴原因": "稽核补缴",
         }
         backpay_id = declare(ws, case, unit_id, kind=backpay.DECLARATION.kind)
         ws.submit(backpay_id)
@@ -233,7 +224,7 @@ def run(_kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     summary.append(
         (
             "输出",
-            "工资申报审核结果.xlsx、缴费明细.xlsx、缴费单据 PDF、社会保险费申报表.pdf、单位缴费情况.xlsx",
+            "工资申报_审核结果.xlsx、缴费明细.xlsx、缴费单据 PDF、社会保险费申报表.pdf、单位缴费情况.xlsx",
         )
     )
     return summary

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from sbbatch.spec import Column, Rule
+from sbbatch.spec import (
+    Column,
+    FieldGrid,
+    FormColumn,
+    FormField,
+    FormTable,
+    PrintedForm,
+    Rule,
+    Signatures,
+)
 
 __all__ = [
     "birth_date_matches_id",
@@ -13,6 +22,7 @@ __all__ = [
     "leave_month_column",
     "leave_reason_column",
     "name_column",
+    "registry_form",
 ]
 
 ID_SYNONYMS = (
@@ -98,4 +108,46 @@ def birth_date_matches_id() -> Rule:
         "birth_date",
         "出生日期「{value}」与身份证号码中的出生日期 {id_birth_date} 不符。",
         pl.col("birth_date") == pl.col("id_birth_date"),
+    )
+
+
+#: The person columns that open every registry form's table (增员表, 减员表 …).
+_FORM_PERSON = (
+    FormColumn("no", "序号", 6, "C"),
+    FormColumn("person_id", "身份证号码", 24, "L"),
+    FormColumn("name", "姓名", 12, "L"),
+    FormColumn("gender", "性别", 6, "C"),
+    FormColumn("birth_date", "出生日期", 13, "C"),
+)
+
+#: The head of a declaration's printed form: the unit, the declaration and its dates.
+DECLARATION_HEAD = FieldGrid(
+    (
+        FormField("单位名称", "unit_name"),
+        FormField("单位编号", "unit_id"),
+        FormField("申报编号", "declaration_id"),
+        FormField("申报日期", "declared_on"),
+        FormField("审核日期", "reviewed_on"),
+        FormField("打印日期", "printed_on"),
+    )
+)
+
+
+def registry_form(title: str, *columns: FormColumn) -> PrintedForm:
+    """Return a registry form (打印增员表 / 打印减员表 …) of the approved persons.
+
+    The unit and declaration head, one landscape table of the persons (序号 and the
+    person's columns, then ``columns``), ``共N人`` and the signature and seal boxes,
+    as the manual prints them after 审核成功.
+    """
+    return PrintedForm(
+        title,
+        (
+            DECLARATION_HEAD,
+            FormTable((*_FORM_PERSON, *columns), total="共{rows}人", font_size=9),
+            Signatures(
+                continued="{title}（续）  单位：{unit_name}（{unit_id}）  申报编号：{declaration_id}"
+            ),
+        ),
+        orientation="L",
     )

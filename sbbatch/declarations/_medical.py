@@ -18,8 +18,16 @@ import polars as pl
 from sbbatch import codes, ids
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
-from sbbatch.declarations._registry import RETIREE_CATEGORY, RETIREMENT_REASON
-from sbbatch.spec import Rule
+from sbbatch.declarations._registry import RETIREE_CATEGORY, RETIREMENT_REASON, code_labels
+from sbbatch.spec import (
+    FieldGrid,
+    FormField,
+    FormRows,
+    FormText,
+    PrintedForm,
+    Rule,
+    Signatures,
+)
 from sbbatch.store.workflow import kind_title
 
 if TYPE_CHECKING:
@@ -31,6 +39,7 @@ __all__ = [
     "REMOTE_PREFIX",
     "YES_NO",
     "active_filings",
+    "filing_form",
     "hospital_code_format",
     "is_remote_code",
     "min_filing_months",
@@ -325,4 +334,107 @@ def insured_or_retired_here(business: str) -> Rule:
         f"该人员不是本单位的参保职工或退休人员，不能办理{business}。",
         pl.col("employed_here").fill_null(False) | pl.col("retired_here").fill_null(False),
         when=pl.col("known"),
+    )
+
+
+#: The filings a 备案 declaration made, or a 撤销 declaration ended (the 备案表's rows).
+_FILINGS_MADE = (
+    "SELECT * FROM remote_filings WHERE declaration_id = $declaration ORDER BY person_id"
+)
+_FILINGS_ENDED = "SELECT * FROM remote_filings WHERE ended_by = $declaration ORDER BY person_id"
+
+
+def _filing_rows(query: str) -> FormRows:
+    def rows(ws: Workspace, declaration_id: str) -> pl.DataFrame:
+        filings = ws.sql(query, {"declaration": declaration_id})
+        persons = ws.sql(
+            "SELECT person_id, name, gender FROM persons "
+            "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
+            {"ids": filings["person_id"].to_list()},
+        )
+        joined = filings.join(persons, on="person_id", how="left", maintain_order="left")
+
+        def label(name: str, table: str) -> pl.Expr:
+            return pl.col(name).replace_strict(code_labels(table), default=pl.col(name))
+
+        def day(name: str) -> pl.Expr:
+            return pl.col(name).dt.strftime("%Y-%m-%d")
+
+        return joined.select(
+            "person_id",
+            pl.col("name"),
+            label("gender", "gender"),
+            pl.when(pl.col("abroad")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("abroad"),
+            "region_code",
+            "region_name",
+            "hospital_code",
+            "hospital_name",
+            "actual_hospital_name",
+            label("hospital_level", "hospital_level"),
+            label("medical_type", "medical_type"),
+            "phone",
+            day("filed_on"),
+            day("start_date"),
+            day("approved_on"),
+            day("ended_on"),
+            "address",
+        ).with_columns(pl.all().cast(pl.String).fill_null(""))
+
+    return rows
+
+
+_FILING_FIELDS = (
+    FormField("社会保障号码", "person_id"),
+    FormField("姓名", "name"),
+    FormField("性别", "gender"),
+    FormField("是否境外", "abroad"),
+    FormField("地区编码", "region_code"),
+    FormField("地区名称", "region_name"),
+    FormField("医院编码", "hospital_code"),
+    FormField("医院名称", "hospital_name"),
+    FormField("实际医院名称", "actual_hospital_name"),
+    FormField("医院级别", "hospital_level"),
+    FormField("就医类别", "medical_type"),
+    FormField("手机号码", "phone"),
+    FormField("备案日期", "filed_on"),
+    FormField("起始日期", "start_date"),
+    FormField("审核日期", "approved_on"),
+)
+
+#: The manual's 注意事项 under the 异地人员备案表.
+FILING_NOTICE = (
+    "1、异地备案成功后，应在所选备案地就医使用医保，非特殊情况不得在备案地之外（含济南）就医。"
+    "2、常驻外地指在职人员被单位派驻外地工作的；异地安置指退休人员选择在异地居住的。"
+    "3、申请注销异地备案或重新登记异地备案，须原异地备案已登记满半年"
+    "（2018年10月之前登记异地备案的应满一年）。"
+)
+
+
+def filing_form(title: str, *, ended: bool) -> PrintedForm:
+    """Return the 备案表 (``ended=False``) or 备案注销表 of a reviewed declaration (§3.2–3.3).
+
+    One page per approved person: the unit and declaration, the person's filing as
+    the manual's 异地备案信息 shows it (with 注销日期 on the 注销表), the 异地居住地址,
+    the manual's notice (备案表 only) and the signature and seal boxes.
+    """
+    fields = (*_FILING_FIELDS, FormField("注销日期", "ended_on")) if ended else _FILING_FIELDS
+    parts = (
+        FieldGrid(
+            (
+                FormField("单位名称", "unit_name"),
+                FormField("单位编号", "unit_id"),
+                FormField("申报编号", "declaration_id"),
+            )
+        ),
+        FieldGrid(fields),
+        FieldGrid((FormField("异地居住地址", "address"),), columns=1),
+        *(() if ended else (FormText(FILING_NOTICE, size=8),)),
+        Signatures(("参保人（签字）", "单位（盖章）", "社保经办机构（盖章）")),
+    )
+    return PrintedForm(
+        title,
+        parts,
+        rows=_filing_rows(_FILINGS_ENDED if ended else _FILINGS_MADE),
+        page_per="person_id",
+        foot=(FormText("共{pages}人    打印日期 {printed_on}", size=9),),
     )

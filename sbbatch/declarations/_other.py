@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 __all__ = [
     "MEDICAL",
     "figure",
+    "figure_row",
     "in_unit",
     "known_person",
-    "mask_id",
     "other_filings",
 ]
 
@@ -63,14 +63,20 @@ def figure(key: str, month: dt.date | None = None) -> Decimal:
     return Decimal(str(frame["value"][0]))
 
 
-def mask_id(person_id: str) -> str:
-    """Return an ID number masked for terminal output (first 6 and last 4 shown).
+def figure_row(key: str) -> dict[str, str | None]:
+    """Return the (single) row ``key`` of the other-filings table, every field as text.
+
+    For figures that are not numbers (a date) or whose window the caller applies itself.
 
     Examples:
-        >>> mask_id("370102199001011234")
-        '370102********1234'
+        >>> figure_row("survivor_pre1949_before")["value"]
+        '1949-10-01'
     """
-    return person_id[:6] + "*" * (len(person_id) - 10) + person_id[-4:]
+    frame = other_filings().filter(pl.col("key") == key)
+    if frame.height != 1:
+        msg = f"other_filings.csv 中 {key} 应恰有一行。"
+        raise LookupError(msg)
+    return frame.row(0, named=True)
 
 
 def in_unit(

@@ -21,16 +21,18 @@ from sbbatch import codes
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
 from sbbatch.policy import INSURANCES, Policy
-from sbbatch.spec import Column, Rule
+from sbbatch.spec import Column, Declaration, ResultTable, Rule
 from sbbatch.store.workflow import kind_title
 
 if TYPE_CHECKING:
+    from sbbatch.spec import ResultFacts
     from sbbatch.store import Workspace
 
 __all__ = [
     "MIN_WORKING_AGE_YEARS",
     "OPEN_STATUSES",
     "PENSION",
+    "PERSON_FACTS",
     "REGISTRY_KINDS",
     "RETIREE_CATEGORY",
     "RETIREMENT_REASON",
@@ -46,6 +48,7 @@ __all__ = [
     "once_in_declaration",
     "open_declarations",
     "periods_of",
+    "person_result",
     "registry_persons",
     "retirement_month",
     "rows_source",
@@ -53,6 +56,7 @@ __all__ = [
     "with_all_columns",
     "with_code_labels",
     "with_other_declarations",
+    "with_person_facts",
     "with_registry_person",
 ]
 
@@ -122,6 +126,47 @@ def registry_persons(ws: Workspace, person_ids: pl.Series) -> pl.DataFrame:
         "birth_date AS reg_birth_date, identity AS reg_identity "
         "FROM persons WHERE person_id IN (SELECT unnest($ids))",
         _ids(person_ids),
+    )
+
+
+#: 性别 and 出生日期 of a person as the registry records them, for the result tables.
+PERSON_FACTS = (Column("gender", "性别", "gender"), Column("birth_date", "出生日期", "date"))
+
+
+def with_person_facts(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
+    """Add 性别 and 出生日期 from the registry to rows that lack them (减员 and the like)."""
+    del header  # the facts are the person's, whatever the declaration
+    missing = [c.field for c in PERSON_FACTS if c.field not in rows.columns]
+    if not missing:
+        return rows
+    registry = registry_persons(ws, rows["person_id"]).select(
+        "person_id",
+        pl.col("reg_gender").alias("gender"),
+        pl.col("reg_birth_date").alias("birth_date"),
+    )
+    return rows.join(
+        registry.select("person_id", *missing), on="person_id", how="left", maintain_order="left"
+    )
+
+
+def person_result(
+    month_header: str,
+    reason: str,
+    reason_header: str,
+    *,
+    facts: ResultFacts = with_person_facts,
+    extra: tuple[Column, ...] = (),
+) -> ResultTable:
+    """The manual's result table of a registry business (批量增员申报 …).
+
+    序号, 审核结果, 审核说明, 身份证号码, 姓名, 性别, 出生日期, the month and the
+    reason; 性别 and 出生日期 come from the registry when the rows lack them.
+    """
+    return ResultTable(
+        columns=("person_id", "name", "gender", "birth_date", "month", reason),
+        extra=(*PERSON_FACTS, *extra),
+        facts=facts,
+        headers=(("person_id", "身份证号码"), ("month", month_header), (reason, reason_header)),
     )
 
 
@@ -338,6 +383,18 @@ def with_other_declarations(
         .replace_strict(titles, default=None, return_dtype=pl.String)
         .alias("other_kind_title")
     )
+
+
+def accepted_month_default(ws: Workspace, declaration: Declaration) -> dict[str, Any]:
+    """Start a single case's 增员年月/减员年月 at the month accepted today (受理年月).
+
+    The ``defaults`` of the 增员 and 减员 widget layouts.
+    """
+    try:
+        month = accepted_month(ws, declaration.kind)
+    except (LookupError, ValueError):
+        return {}
+    return {"month": f"{month:%Y-%m}"}
 
 
 @cache

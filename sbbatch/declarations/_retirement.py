@@ -11,12 +11,14 @@ once. Years are months / 12, printed with two decimals (43.33), as the manual sh
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from sbbatch._csv import read_commented_csv
+from sbbatch._money import PPM, half_up, half_up_div
 from sbbatch._resources import schemas_dir
 from sbbatch.spec import Column, Rule
 
@@ -75,7 +77,7 @@ def years_text(months: pl.Expr) -> pl.Expr:
         >>> pl.select(years_text(pl.lit(520))).item(), pl.select(years_text(pl.lit(87))).item()
         ('43.33', '7.25')
     """
-    hundredths = (months.cast(pl.Int64) * 100 + 6) // 12  # half up to 0.01 year
+    hundredths = half_up_div(months.cast(pl.Int64) * 100, 12)  # half up to 0.01 year
     return pl.concat_str(
         (hundredths // 100).cast(pl.String),
         pl.lit("."),
@@ -151,7 +153,7 @@ def supplement_rates() -> dict[str, int]:
     frame, _ = read_commented_csv(schemas_dir().joinpath(*_POLICY, "survivor_supplements.csv"))
     open_rows = frame.filter(pl.col("effective_to").is_null())
     return {
-        row["supplement"]: round(float(row["rate"]) * 1_000_000)
+        row["supplement"]: int(half_up(Decimal(row["rate"]) * PPM))
         for row in open_rows.iter_rows(named=True)
     }
 

@@ -19,7 +19,9 @@ Review (审核), per row, naming the months concerned:
 
 - 不通过: the person has no insured period in this unit at all; a month is not before
   the agency's current month, or outside the policy tables; a month lies outside the
-  unit's insured periods and no 补缴原因 is given; the person is insured in another unit
+  unit's insured periods (补缴 is for the unit's insured persons, manual §1.7) unless the
+  补缴原因 is the exception ``backpay_outside_reason`` of ``other_filings.csv`` (稽核补缴,
+  an inference the message names); the person is insured in another unit
   that month; a month is already paid (a paid bill), on an unpaid bill, or in another
   approved back-payment not yet paid; no base (no 缴费基数 given and no approved wage);
   no insurance may be back-paid that month; two rows of the declaration cover the
@@ -49,8 +51,9 @@ from sbbatch.contributions import (
     yuan,
 )
 from sbbatch.declarations._common import id_column, name_column
+from sbbatch.declarations._other import figure_row
 from sbbatch.policy import Policy
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -270,6 +273,10 @@ def _none(column: str) -> pl.Expr:
     return pl.col(column) == ""
 
 
+#: The 补缴原因 that opens months outside the unit's insured periods (policy row, inference).
+OUTSIDE_REASON = str(figure_row("backpay_outside_reason")["value"])
+
+
 REVIEW_RULES = (
     Rule(
         "person_in_unit",
@@ -296,8 +303,9 @@ REVIEW_RULES = (
         "covered_or_reason",
         "reject",
         "from_month",
-        "{uncovered_months} 不在本单位的参保期间内。提示：如确需补缴，请填写补缴原因。",
-        _none("uncovered_months") | (pl.col("reason_text") != ""),
+        "{uncovered_months} 不在本单位的参保期间内，不能补缴。按 sbbatch 的假设：参保期间以外的"
+        f"月份只能按经办机构的稽核结论补缴，补缴原因须填写“{OUTSIDE_REASON}”。",
+        _none("uncovered_months") | (pl.col("reason_text") == OUTSIDE_REASON),
         when=pl.col("has_period"),
     ),
     Rule(
@@ -490,6 +498,10 @@ def row_totals(ws: Workspace, declaration_id: str, paid_on: dt.date | None = Non
     )
 
 
+#: The single-case form (社会保险费补缴申报).
+WIDGET = WidgetLayout(print_label="打印申请表")
+
+
 DECLARATION = Declaration(
     kind="backpay",
     title="社会保险费补缴申报",
@@ -498,4 +510,5 @@ DECLARATION = Declaration(
     key_fields=("person_id", "from_month"),
     description="为单位在职人员补缴以前月份的社会保险费。一行一人一段补缴年月。",
     review=Review(rules=REVIEW_RULES, context=_context, effects=_effects),
+    widget=WIDGET,
 )

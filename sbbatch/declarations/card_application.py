@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -354,6 +354,10 @@ def unapplied_persons(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFra
     )
 
 
+#: The single-case form (社保卡申领): the columns, then the photo upload (上传照片).
+WIDGET = WidgetLayout(extras=("photo",))
+
+
 DECLARATION = Declaration(
     kind="card_application",
     title="社保卡申领",
@@ -361,4 +365,5 @@ DECLARATION = Declaration(
     description="为本单位参保职工采集社保卡信息及照片并申领社保卡（单个或批量）。一行一人；照片按“身份证号码姓名.jpg”另行上传。",
     prefill=unapplied_persons,
     review=Review(rules=REVIEW_RULES, context=_context, effects=_effects, success="申领社保卡成功"),
+    widget=WIDGET,
 )

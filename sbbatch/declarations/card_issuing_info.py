@@ -21,7 +21,7 @@ import polars as pl
 
 from sbbatch.declarations._samples import cards as _samples
 from sbbatch.declarations.card_application import PHONE_PATTERN, insured_in_unit_sql
-from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
+from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule, Slot, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -282,6 +282,23 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
         ws.log_effect(declaration_id, f"领卡人已更新为 {collectors.height} 人")
 
 
+#: The single-case form (申领信息维护): the bank row, then up to two collectors.
+WIDGET = WidgetLayout(
+    slots=(
+        Slot(BANK_PART, BANK_FIELDS, fixed=(("part", BANK_PART),), optional=True),
+        *(
+            Slot(
+                f"{COLLECTOR_PART}（{n}）",
+                ("person_id", "name", "phone"),
+                (("part", COLLECTOR_PART),),
+                True,
+            )
+            for n in range(1, MAX_COLLECTORS + 1)
+        ),
+    ),
+)
+
+
 #: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.cards`).
 DEMO = DemoStep(
     order=40,
@@ -297,5 +314,6 @@ DECLARATION = Declaration(
     key_fields=("person_id",),
     description="维护单位的制卡银行及网点（确定后不能修改）和领卡人（最多 2 人，可修改）。",
     review=Review(rules=REVIEW_RULES, context=_context, effects=_effects),
+    widget=WIDGET,
     demo=DEMO,
 )

@@ -15,16 +15,19 @@ from sbbatch.declarations._common import (
     leave_month_column,
     leave_reason_column,
     name_column,
+    registry_form,
 )
 from sbbatch.declarations._registry import (
     RETIREMENT_REASON,
     accepted_month,
+    accepted_month_default,
     code_rules,
     month_text,
     name_matches_registry,
     no_open_declaration,
     once_in_declaration,
     periods_of,
+    person_result,
     retirement_month,
     rows_source,
     with_all_columns,
@@ -32,7 +35,7 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
-from sbbatch.spec import Declaration, Review, Rule
+from sbbatch.spec import Declaration, FormColumn, Review, Rule, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -155,6 +158,19 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     ws.log_effect(declaration_id, f"减员审核通过 {approved.height} 人：终止参保记录 {closed} 条。")
 
 
+#: 减员's result: 性别 and 出生日期 come from the registry.
+RESULT = person_result("减员年月", "leave_reason", "减员原因")
+#: The printed 减员表 (打印减员表).
+FORM = registry_form(
+    "减员表",
+    FormColumn("month", "减员年月", 11, "C"),
+    FormColumn("leave_reason", "减员原因", 24, "L"),
+)
+
+#: The single-case form (减员申报).
+WIDGET = WidgetLayout(print_label="打印减员表", defaults=accepted_month_default)
+
+
 DECLARATION = Declaration(
     kind="departure",
     title="减员申报",
@@ -162,4 +178,7 @@ DECLARATION = Declaration(
     description="单位人员停止参保（减员）。一行一人。",
     prefill=insured_persons,
     review=Review(REVIEW_RULES, _context, _effects),
+    result=RESULT,
+    form=FORM,
+    widget=WIDGET,
 )

@@ -11,18 +11,20 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch import ids
+from sbbatch import codes, ids
 from sbbatch.declarations._common import (
     birth_date_matches_id,
     gender_matches_id,
     id_column,
     name_column,
+    registry_form,
 )
 from sbbatch.declarations._registry import (
     MIN_WORKING_AGE_YEARS,
     PENSION,
     RETIREE_CATEGORY,
     accepted_month,
+    accepted_month_default,
     code_rules,
     implied_insurances,
     month_text,
@@ -30,6 +32,7 @@ from sbbatch.declarations._registry import (
     no_open_declaration,
     once_in_declaration,
     periods_of,
+    person_result,
     retirement_month,
     update_from_frame,
     with_all_columns,
@@ -39,7 +42,16 @@ from sbbatch.declarations._registry import (
 )
 from sbbatch.declarations._samples import enrolment as _samples
 from sbbatch.policy import INSURANCES
-from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
+from sbbatch.spec import (
+    Column,
+    Declaration,
+    DemoStep,
+    FormColumn,
+    Review,
+    Rule,
+    Section,
+    WidgetLayout,
+)
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -246,9 +258,9 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
         .alias("id_reason_text"),
         pl.when(reason.is_null()).then(ids.gender(person_id)).alias("id_gender"),
         pl.when(reason.is_null()).then(ids.birth_date(person_id)).alias("id_birth_date"),
-        pl.col("gender")
-        .replace_strict({"1": "男", "2": "女"}, default=pl.col("gender"))
-        .alias("gender_label"),
+        pl.coalesce(codes.to_label(pl.col("gender"), "gender"), pl.col("gender")).alias(
+            "gender_label"
+        ),
         pl.col("birth_date").dt.strftime(_DATE_TEXT).alias("birth_text"),
         month_text(pl.col("month")).alias("month_text"),
         pl.lit(accepted).alias("accepted_month"),
@@ -260,9 +272,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
         retirement_month(pl.col("gender"), identity, pl.col("birth_date")),
         ((pl.col("gender") == "1") | identity.is_not_null()).alias("retirement_group_certain"),
     ).with_columns(
-        pl.col("id_gender")
-        .replace_strict({"1": "男", "2": "女"}, default=None, return_dtype=pl.String)
-        .alias("id_gender_label"),
+        codes.to_label(pl.col("id_gender"), "gender").alias("id_gender_label"),
         pl.col("id_birth_date").dt.strftime(_DATE_TEXT).alias("id_birth_text"),
         month_text(pl.col("retirement_month")).alias("retirement_text"),
     )
@@ -415,6 +425,54 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: 批量增员申报's result: 身份证号码, 姓名, 性别, 出生日期, 增员年月, 增员原因.
+RESULT = person_result("增员年月", "add_reason", "增员原因")
+#: The printed 增员表 (打印增员表).
+FORM = registry_form(
+    "增员表",
+    FormColumn("month", "增员年月", 11, "C"),
+    FormColumn("add_reason", "增加原因", 18, "L"),
+    FormColumn("person_category", "人员类别", 10, "L"),
+    FormColumn("employment_form", "用工形式", 16, "L"),
+)
+
+#: The single-case form (增员申报): the manual's 基本信息, 更多..., 参保信息.
+WIDGET = WidgetLayout(
+    sections=(
+        Section(
+            "基本信息",
+            (
+                "person_id",
+                "name",
+                "gender",
+                "birth_date",
+                "phone",
+                "employment_form",
+                "hukou_province",
+                "hukou_city",
+                "hukou_county",
+                "hukou_detail",
+                "address",
+            ),
+        ),
+        Section("更多...", ("ethnicity", "hukou_type", "identity"), collapsed=True),
+        Section(
+            "参保信息",
+            (
+                "add_reason",
+                "month",
+                "person_category",
+                "work_start_date",
+                "handbook_no",
+                "sub_unit",
+            ),
+        ),
+    ),
+    print_label="打印增员表",
+    defaults=accepted_month_default,
+)
+
+
 #: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.enrolment`).
 DEMO = DemoStep(
     order=20,
@@ -429,5 +487,8 @@ DECLARATION = Declaration(
     rules=RULES,
     description="单位新增人员参保（增员）。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects),
+    result=RESULT,
+    form=FORM,
+    widget=WIDGET,
     demo=DEMO,
 )

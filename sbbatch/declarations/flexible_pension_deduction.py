@@ -7,9 +7,13 @@ month's 缴费基数上下限 (:meth:`sbbatch.policy.Policy.base_limits_for`), t
 flexible-employment pension rate (``flexible_pension_rate`` of
 ``schemas/policy/jinan/other_filings.csv``), rounded half-up to the fen.
 
-The agency's review: the person is in the registry and the 姓名 is theirs; the month is
-not after the agency's month and has limits (from 2019-01); a base outside the limits
-is a 提示 and is clamped; no deduction exists for the person and month yet.
+The agency's review: the unit is a 特殊单位 — its 单位类型 has ``flexible_pension``
+true in ``schemas/codes/unit_type.csv`` (个体工商户, 人才服务机构; an inference, the manual
+does not say which units, and the message says so); the person is in the registry and
+the 姓名 is theirs; the person is not insured for 基本养老保险 in any unit in that month
+(that would be paying pension twice, 重复参保); the month is not after the agency's month
+and has limits (from 2019-01); a base outside the limits is a 提示 and is clamped; no
+deduction exists for the person and month yet.
 Approval records the deduction with its amount (``flexible_pension_deductions``).
 """
 
@@ -21,17 +25,32 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from sbbatch import codes
+from sbbatch._money import half_up_div
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure, in_unit, known_person
-from sbbatch.declarations._registry import month_text, name_matches_registry, with_all_columns
+from sbbatch.declarations._registry import (
+    PENSION,
+    month_text,
+    name_matches_registry,
+    periods_of,
+    with_all_columns,
+)
 from sbbatch.policy import Policy
 from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
-__all__ = ["COLUMNS", "DECLARATION", "REVIEW_RULES", "amounts", "rate_basis_points"]
+__all__ = [
+    "COLUMNS",
+    "DECLARATION",
+    "REVIEW_RULES",
+    "amounts",
+    "rate_basis_points",
+    "special_unit_types",
+]
 
 COLUMNS = (
     id_column("身份证号码"),
@@ -51,6 +70,10 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+_BASIS_POINTS = 10_000
+"""Basis points in one: a rate of 0.2 is 2000 bp."""
+
+
 def rate_basis_points(month: dt.date) -> int:
     """Return the flexible-employment pension rate of ``month`` in basis points.
 
@@ -58,7 +81,7 @@ def rate_basis_points(month: dt.date) -> int:
         >>> rate_basis_points(dt.date(2026, 10, 1))
         2000
     """
-    return int(figure("flexible_pension_rate", month) * 10000)
+    return int(figure("flexible_pension_rate", month) * _BASIS_POINTS)
 
 
 def amounts(rows: pl.DataFrame, policy: Policy | None = None) -> pl.DataFrame:
@@ -90,14 +113,53 @@ def amounts(rows: pl.DataFrame, policy: Policy | None = None) -> pl.DataFrame:
         .join(rates, on="month", how="left", maintain_order="left")
         .with_columns(pl.col("floor_fen").is_not_null().alias("has_limits"), base.alias("base_fen"))
         .with_columns(
-            ((pl.col("base_fen") * pl.col("rate_bp") + 5000) // 10000).alias("amount_fen")
+            half_up_div(pl.col("base_fen") * pl.col("rate_bp"), _BASIS_POINTS).alias("amount_fen")
         )
+    )
+
+
+def special_unit_types() -> list[str]:
+    """Return the 单位类型 (codes and labels) that may declare this business (特殊单位).
+
+    Examples:
+        >>> special_unit_types()
+        ['60', '个体工商户', '70', '人才服务机构']
+    """
+    table = codes.table("unit_type").filter(pl.col("flexible_pension") == "true")
+    return [value for row in table.select("code", "label").rows() for value in row]
+
+
+def _unit_facts(ws: Workspace, unit_id: str) -> tuple[bool, str]:
+    """Whether the unit is a 特殊单位, and the label of its 单位类型 (for the message)."""
+    found = ws.sql("SELECT unit_type FROM units WHERE unit_id = ?", [unit_id])["unit_type"]
+    unit_type = found[0] if found.len() else None
+    if unit_type is None:
+        return False, "未登记"
+    labels = dict(codes.table("unit_type").select("code", "label").rows())
+    return unit_type in special_unit_types(), labels.get(unit_type, unit_type)
+
+
+def _pension_elsewhere(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
+    """Per (person, month): the units where the person is insured for 基本养老保险 then."""
+    periods = periods_of(ws, rows["person_id"].drop_nulls()).filter(pl.col("insurance") == PENSION)
+    covering = (pl.col("from_month") <= pl.col("month")) & (
+        pl.col("until_month").is_null() | (pl.col("until_month") > pl.col("month"))
+    )
+    return (
+        rows.select("person_id", "month")
+        .unique()
+        .join(periods.select("person_id", "unit_id", "from_month", "until_month"), on="person_id")
+        .filter(covering)
+        .group_by("person_id", "month")
+        .agg(pl.col("unit_id").unique().sort().str.join("、").alias("pension_units"))
     )
 
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
     """Join the rows with the registry person, the month's limits and earlier deductions."""
     rows = amounts(with_all_columns(rows, COLUMNS))
+    special, unit_type_label = _unit_facts(ws, header["unit_id"])
+    pension = _pension_elsewhere(ws, rows)
     facts = in_unit(ws, header["unit_id"], rows["person_id"]).select(
         "person_id", "reg_name", "ever_here"
     )
@@ -110,7 +172,10 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     return (
         rows.join(facts, on="person_id", how="left", maintain_order="left")
         .join(done, on=["person_id", "month"], how="left", maintain_order="left")
+        .join(pension, on=["person_id", "month"], how="left", maintain_order="left")
         .with_columns(
+            pl.lit(special).alias("special_unit"),
+            pl.lit(unit_type_label).alias("unit_type_label"),
             pl.lit(today.replace(day=1)).alias("this_month"),
             pl.lit(f"{today:%Y-%m}").alias("this_month_text"),
             month_text(pl.col("month")).alias("month_text"),
@@ -124,8 +189,24 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
 
 
 REVIEW_RULES: tuple[Rule, ...] = (
+    Rule(
+        "special_unit",
+        "reject",
+        "person_id",
+        "本单位的单位类型为「{unit_type_label}」，不能办理灵活就业人员补扣养老费。按 sbbatch 的"
+        "假设：此功能适用于特殊单位，即个体工商户和人才服务机构（手册未列明特殊单位）。",
+        pl.col("special_unit"),
+    ),
     known_person(),
     name_matches_registry(),
+    Rule(
+        "no_employee_pension",
+        "reject",
+        "month",
+        "该人员 {month_text} 已在单位 {pension_units} 参加基本养老保险，不能再按灵活就业人员"
+        "补扣养老费（重复缴纳养老保险）。",
+        pl.col("pension_units").is_null(),
+    ),
     Rule(
         "person_of_unit",
         "warn",

@@ -18,6 +18,7 @@ from sbbatch.declarations._common import (
     leave_month_column,
     leave_reason_column,
     name_column,
+    registry_form,
 )
 from sbbatch.declarations._registry import (
     RETIREMENT_REASON,
@@ -28,6 +29,7 @@ from sbbatch.declarations._registry import (
     no_open_declaration,
     once_in_declaration,
     periods_of,
+    person_result,
     retirement_month,
     rows_source,
     with_all_columns,
@@ -35,7 +37,7 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
-from sbbatch.spec import Declaration, Review, Rule
+from sbbatch.spec import Declaration, FormColumn, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -183,6 +185,16 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: 中断转退休's result: 性别 and 出生日期 come from the registry.
+RESULT = person_result("减员年月", "leave_reason", "减员原因")
+#: The printed 中断转退休表.
+FORM = registry_form(
+    "中断转退休表",
+    FormColumn("month", "减员年月", 11, "C"),
+    FormColumn("leave_reason", "减员原因", 24, "L"),
+)
+
+
 DECLARATION = Declaration(
     kind="interrupted_to_retired",
     title="中断转退休",
@@ -190,4 +202,6 @@ DECLARATION = Declaration(
     description="将中断参保、已达法定退休年龄的人员转为退休人员。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects, success="中断转退休成功"),
     detectable=False,
+    result=RESULT,
+    form=FORM,
 )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch.declarations._common import id_column, leave_reason_column, name_column
+from sbbatch.declarations._common import id_column, leave_reason_column, name_column, registry_form
 from sbbatch.declarations._registry import (
     code_labels,
     code_rules,
@@ -20,13 +20,15 @@ from sbbatch.declarations._registry import (
     name_matches_registry,
     no_open_declaration,
     once_in_declaration,
+    person_result,
     rows_source,
     with_all_columns,
     with_code_labels,
     with_other_declarations,
+    with_person_facts,
     with_registry_person,
 )
-from sbbatch.spec import Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, FormColumn, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -130,6 +132,35 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+def _result_facts(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
+    """Add 性别, 出生日期 (registry) and the 减员年月 of the departure whose reason changes."""
+    left = approved_departures(ws, header["unit_id"], rows["person_id"])
+    rows = with_person_facts(ws, rows, header)
+    return rows.join(
+        left.select("person_id", pl.col("left_month").alias("month")),
+        on="person_id",
+        how="left",
+        maintain_order="left",
+    )
+
+
+#: 减员原因变更's result: the month is that of the approved departure.
+RESULT = person_result(
+    "减员年月",
+    "leave_reason",
+    "减员原因",
+    facts=_result_facts,
+    extra=(Column("month", "减员年月", "month"),),
+)
+
+#: The printed 减员原因变更表.
+FORM = registry_form(
+    "减员原因变更表",
+    FormColumn("month", "减员年月", 11, "C"),
+    FormColumn("leave_reason", "变更后减员原因", 24, "L"),
+)
+
+
 DECLARATION = Declaration(
     kind="leave_reason_change",
     title="减员原因变更",
@@ -137,4 +168,6 @@ DECLARATION = Declaration(
     description="减员完成后更正减员原因。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects, success="单位减员原因变更成功"),
     detectable=False,
+    result=RESULT,
+    form=FORM,
 )

@@ -8,8 +8,10 @@
 The agency's review (the manual's example rejects with 「处理失败:参保人马青[370…」):
 the person is insured for 职工基本医疗保险 in the unit in the 申报年月; the amount is
 above 0 and not above the cap; the person has no subsidy for the month yet; the unit is
-new (first insured month within ``new_unit_months``, a 提示 only — INFERENCE, see
-``schemas/policy/jinan/other_filings.csv``). Approval records the subsidy.
+new — its first insured month within ``new_unit_months`` of the 申报年月, else 不通过
+(the manual allows the subsidy to 新开户单位 only; the month count is an INFERENCE, see
+``schemas/policy/jinan/other_filings.csv``, and the message says so). Approval records
+the subsidy.
 """
 
 from __future__ import annotations
@@ -20,16 +22,27 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from sbbatch._money import fen_of_yuan
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import gender_matches_id, id_column, name_column
 from sbbatch.declarations._other import MEDICAL, figure, in_unit, known_person
 from sbbatch.declarations._registry import (
+    code_labels,
     month_text,
     name_matches_registry,
     once_in_declaration,
     with_all_columns,
 )
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import (
+    Column,
+    Declaration,
+    FormColumn,
+    FormTable,
+    PrintedForm,
+    Review,
+    Rule,
+    WidgetLayout,
+)
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -93,7 +106,7 @@ def set_amount(rows: pl.DataFrame, amount: Decimal | str | int) -> pl.DataFrame:
         >>> set_amount(pl.DataFrame({"amount": [0, 0]}), "3500")["amount"].to_list()
         [350000, 350000]
     """
-    fen = int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    fen = fen_of_yuan(amount)
     return rows.with_columns(pl.lit(fen, pl.Int64).alias("amount"))
 
 
@@ -129,10 +142,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
             pl.col("granted").fill_null(False),
             pl.lit(cap_fen(month)).alias("cap_fen"),
             yuan_expr(pl.col("amount")).alias("amount_yuan"),
-            (pl.lit(cap_fen(month)) / 100)
-            .cast(pl.Decimal(18, 2))
-            .cast(pl.String)
-            .alias("cap_yuan"),
+            yuan_expr(pl.lit(cap_fen(month))).alias("cap_yuan"),
             pl.lit(first_here, pl.Date).alias("unit_first_month"),
             pl.lit(first_here, pl.Date).dt.strftime("%Y-%m").alias("unit_first_text"),
             pl.lit(new_months).alias("new_unit_months"),
@@ -188,9 +198,11 @@ REVIEW_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "new_unit",
-        "warn",
+        "reject",
         "month",
-        "单位自 {unit_first_text} 参保，已超过 {new_unit_months} 个月，可能不属于新开户单位。",
+        "单位自 {unit_first_text} 参保，至 {month_text} 已超过 {new_unit_months} 个月，不属于"
+        "新开户单位，不能申报医疗账户补助金。按 sbbatch 的假设：新开户单位指首次参保不满 "
+        "{new_unit_months} 个月的单位（手册未规定期限）。",
         pl.col("new_unit_months") > _MONTHS_SINCE_FIRST,
     ),
     once_in_declaration(),
@@ -219,6 +231,53 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+def _form_rows(ws: Workspace, declaration_id: str) -> pl.DataFrame:
+    """Every declared row as the 申报表 lists it; approved rows count (all before review)."""
+    rows = ws.declaration_rows(declaration_id)
+    reviewed = rows["review_result"].is_not_null().any()
+    return rows.select(
+        pl.col("row_no").cast(pl.String).alias("no"),
+        pl.col("review_result")
+        .replace_strict(code_labels("review_result"), default="未审核")
+        .alias("review_status"),
+        pl.col("review_opinion").fill_null(""),
+        "person_id",
+        pl.col("name").fill_null(""),
+        pl.col("gender").replace_strict(code_labels("gender"), default="").alias("gender"),
+        pl.col("month").dt.strftime("%Y-%m").fill_null(""),
+        yuan_expr(pl.col("amount")).fill_null("").alias("amount"),
+        pl.col("amount").alias("amount_fen"),
+        ((pl.col("review_result") == "1") if reviewed else pl.lit(True)).alias("counted"),
+        yuan_expr(pl.col("amount").sum()).alias("amount_total"),
+    )
+
+
+#: The printed 社会保险费申报表 (打印申报表): one 险种 line, then the declared persons.
+FORM = PrintedForm(
+    "社会保险费申报表",
+    (
+        FormTable(
+            (
+                FormColumn("no", "No.", 6, "R"),
+                FormColumn("review_status", "审核状态", 10, "C"),
+                FormColumn("review_opinion", "审核说明", 40, "L"),
+                FormColumn("person_id", "社会保障号码", 24, "L"),
+                FormColumn("name", "姓名", 10, "L"),
+                FormColumn("gender", "性别", 6, "C"),
+                FormColumn("month", "申报年月", 10, "C"),
+                FormColumn("amount", "本月申报金额", 14, "R"),
+            ),
+            sum_row=("", "", "", "", "", "", "Σ", "{amount_total}"),
+        ),
+    ),
+    rows=_form_rows,
+    document="fee_declaration",
+    fee_item="医疗账户补助金",
+)
+
+#: The single-case form (医疗账户补助金申报).
+WIDGET = WidgetLayout(print_label="打印申报表")
+
 DECLARATION = Declaration(
     kind="medical_account_subsidy",
     title="医疗账户补助金申报",
@@ -229,4 +288,6 @@ DECLARATION = Declaration(
     prefill=prefill,
     review=Review(REVIEW_RULES, _context, _effects),
     detectable=False,
+    form=FORM,
+    widget=WIDGET,
 )

@@ -2,9 +2,10 @@
 军队转业干部.
 
 One row per person with the manual's fields. The review checks that the person is in
-the registry (and the name matches), that 入伍时间 comes before 军队转业年月, that an early
-retirement (是否军转提前退休 是) gives 申请退休日期, and that the person is not recorded
-already. Approval records the person (table ``military_cadres``).
+the registry (and the name matches), that 入伍时间 comes before 军队转业年月 and not before
+the person's 16th birthday by the registry (the minimum working age,
+``schemas/policy/jinan/working_age.csv``), that an early retirement (是否军转提前退休 是)
+gives 申请退休日期, and that the person is not recorded already. Approval records the person (table ``military_cadres``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 
 from sbbatch.declarations._common import birth_date_matches_id, gender_matches_id, id_column
 from sbbatch.declarations._registry import (
+    MIN_WORKING_AGE_YEARS,
     month_text,
     name_matches_registry,
     once_in_declaration,
@@ -103,6 +105,15 @@ REVIEW_RULES: tuple[Rule, ...] = (
         pl.col("recorded_by").is_null(),
     ),
     once_in_declaration(),
+    Rule(
+        "enlisted_at_working_age",
+        "reject",
+        "enlistment_date",
+        f"入伍时间「{{value}}」时未满 {MIN_WORKING_AGE_YEARS} 周岁（出生日期 {{reg_birth_text}}），"
+        "请核对入伍时间。",
+        pl.col("enlistment_date")
+        >= pl.col("reg_birth_date").dt.offset_by(f"{MIN_WORKING_AGE_YEARS}y"),
+    ),
     *RULES[2:],  # gender and birth date against the ID: the check's
 )
 

@@ -18,7 +18,7 @@ person is refused; a given 原门规证号 must be the person's. Approval issues
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -30,6 +30,7 @@ from sbbatch.declarations._medical import (
     insured_or_retired_here,
     is_remote_code,
     person_known,
+    person_status,
     with_medical_person,
 )
 from sbbatch.declarations._registry import (
@@ -42,12 +43,35 @@ from sbbatch.declarations._registry import (
     with_code_labels,
 )
 from sbbatch.declarations._samples import outpatient as _samples
-from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
+from sbbatch.spec import (
+    Column,
+    Declaration,
+    DemoStep,
+    FieldGrid,
+    FormColumn,
+    FormField,
+    FormTable,
+    FormText,
+    PrintedForm,
+    ResultTable,
+    Review,
+    Rule,
+    Signatures,
+    WidgetLayout,
+)
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
-__all__ = ["COLUMNS", "DECLARATION", "FIRST_APPLICATION", "REVIEW_RULES", "RULES"]
+__all__ = [
+    "COLUMNS",
+    "DECLARATION",
+    "FIRST_APPLICATION",
+    "FORM",
+    "REVIEW_RULES",
+    "ROSTER",
+    "RULES",
+]
 
 #: 申请类别 首次申请 (codes/outpatient_application).
 FIRST_APPLICATION = "1"
@@ -282,11 +306,158 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+def _result_facts(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
+    """Fill what the file may leave blank: 病种名称 from 病种类别, 人员类别 from the registry."""
+    categories = person_status(ws, header["unit_id"], rows["person_id"]).select(
+        "person_id",
+        pl.col("unit_category")
+        .replace_strict(code_labels("person_category"), default=None, return_dtype=pl.String)
+        .alias("_category"),
+    )
+    disease_name = pl.col("disease").replace_strict(
+        code_labels("outpatient_disease"), default=None, return_dtype=pl.String
+    )
+    return (
+        rows.join(categories, on="person_id", how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce("disease_name", disease_name).alias("disease_name"),
+            pl.coalesce("person_category", "_category").alias("person_category"),
+        )
+        .drop("_category")
+    )
+
+
+#: The result shows the 病种名称 and 人员类别 the agency derives when left blank.
+RESULT = ResultTable(facts=_result_facts)
+
+
+def _disease_lines(ws: Workspace, declaration_id: str) -> pl.DataFrame:
+    """The approved disease lines with the person (the 确认表's and 花名册's rows), as text."""
+    lines = ws.sql(
+        "SELECT d.*, s.name AS reg_name, s.gender AS reg_gender FROM outpatient_diseases d "
+        "JOIN persons s USING (person_id) WHERE d.declaration_id = $declaration "
+        "ORDER BY d.person_id, d.disease",
+        {"declaration": declaration_id},
+    )
+    declared = (
+        ws.declaration_rows(declaration_id)
+        .filter(pl.col("review_result") == "1")
+        .unique("person_id", keep="last", maintain_order=True)
+        .select("person_id", "phone", "person_category", "remote_flag", "application_type")
+    )
+    joined = lines.join(declared, on="person_id", how="left", maintain_order="left")
+
+    def label(expr: pl.Expr, table: str) -> pl.Expr:
+        text = expr.cast(pl.String)
+        return text.replace_strict(code_labels(table), default=text)
+
+    return joined.select(
+        pl.int_range(1, pl.len() + 1).over("person_id").alias("no"),
+        pl.int_range(1, pl.len() + 1).alias("line_no"),
+        "person_id",
+        pl.col("reg_name").alias("name"),
+        label(pl.col("reg_gender"), "gender").alias("gender"),
+        "phone",
+        "person_category",
+        label(pl.col("remote_flag"), "medical_type").alias("remote_flag"),
+        label(
+            pl.col("application_type").fill_null(FIRST_APPLICATION), "outpatient_application"
+        ).alias("application_type"),
+        "certificate_no",
+        label(pl.col("outpatient_category"), "outpatient_category").alias("category"),
+        "disease",
+        label(pl.col("disease"), "outpatient_disease").alias("disease_name"),
+        "hospital_name",
+        "hospital_code",
+        "hospital_type",
+        pl.lit("审核成功").alias("review_status"),
+        pl.col("approved_on").cast(pl.String),
+    ).with_columns(pl.all().cast(pl.String).fill_null(""))
+
+
+_SIGNED = Signatures(("参保人（签字）", "单位（盖章）", "社保经办机构（盖章）"))
+
+#: The printed 门诊规定病种申请确认表 (one page per person, manual §3.4).
+FORM = PrintedForm(
+    "门诊规定病种申请确认表",
+    (
+        FieldGrid(
+            (
+                FormField("单位名称", "unit_name"),
+                FormField("单位编号", "unit_id"),
+                FormField("申报编号", "declaration_id"),
+            )
+        ),
+        FieldGrid(
+            (
+                FormField("社会保障号码", "person_id"),
+                FormField("姓名", "name"),
+                FormField("性别", "gender"),
+                FormField("职工本人手机号码", "phone"),
+                FormField("人员类别", "person_category"),
+                FormField("异地标志", "remote_flag"),
+                FormField("申请类别", "application_type"),
+                FormField("门规证号", "certificate_no"),
+                FormField("门规申请类别", "category"),
+            ),
+            columns=2,
+        ),
+        FormText("病种信息", size=11),
+        FormTable(
+            (
+                FormColumn("no", "No.", 8),
+                FormColumn("disease", "病种类别", 14),
+                FormColumn("disease_name", "病种名称", 30),
+                FormColumn("hospital_name", "医院名称", 40),
+                FormColumn("hospital_code", "医院编码", 18),
+                FormColumn("hospital_type", "医院类型", 14),
+            )
+        ),
+        FieldGrid(
+            (FormField("审核结果", "review_status"), FormField("审核日期", "approved_on")),
+            columns=2,
+        ),
+        _SIGNED,
+    ),
+    rows=_disease_lines,
+    page_per="person_id",
+    foot=(FormText("打印日期 {printed_on}", size=9),),
+    empty="没有审核成功的病种",
+)
+
+#: The printed 花名册（门规大病 / 普通病种） of the approved lines (打印花名册).
+ROSTER = PrintedForm(
+    "花名册（{category}）",
+    (
+        FormTable(
+            (
+                FormColumn("line_no", "No.", 8),
+                FormColumn("person_id", "社会保障号码", 40),
+                FormColumn("name", "姓名", 18),
+                FormColumn("gender", "性别", 10),
+                FormColumn("certificate_no", "门规证号", 32),
+                FormColumn("disease_name", "病种名称", 32),
+                FormColumn("hospital_name", "医院名称", 45),
+                FormColumn("hospital_code", "医院编码", 18),
+            ),
+            total="共{persons}人，病种{rows}项",
+        ),
+        Signatures(),
+    ),
+    rows=_disease_lines,
+    orientation="L",
+    subtitle="{unit_name}  申报编号 {declaration_id}",
+    empty="没有审核成功的病种",
+)
+
+#: The single-case form (门诊规定病种申请).
+WIDGET = WidgetLayout(print_label="打印确认表")
+
 #: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.outpatient`).
 DEMO = DemoStep(
     order=70,
     title="门诊规定病种、居民医疗停保、离休人员医疗、灵活就业补扣",
-    run=_samples.run,
+    run=partial(_samples.run, roster=ROSTER),
 )
 
 DECLARATION = Declaration(
@@ -298,5 +469,8 @@ DECLARATION = Declaration(
     description="为职工或退休人员申请门诊规定病种（门规大病、普通病种分两次申报）。一行一个病种。",
     review=Review(REVIEW_RULES, _context, _effects),
     detectable=False,
+    result=RESULT,
+    form=FORM,
+    widget=WIDGET,
     demo=DEMO,
 )

@@ -6,6 +6,7 @@ there: the region (备案地区编码, its name derived from the code), the hosp
 employee posted elsewhere, 异地安置 for a retiree living elsewhere — 填表说明 2), the
 dates and the address. One row per person.
 
+异地安置 is for retirees only and 常驻外地 for employees only: the other is 不通过.
 A person has at most one active filing; a new one replaces it, but only once the old
 one has been registered for half a year (a year when registered before October 2018,
 填表说明 3; ``schemas/policy/jinan/remote_filing.csv``).
@@ -24,6 +25,7 @@ from sbbatch.declarations._medical import (
     MEDICAL_KINDS,
     YES_NO,
     active_filings,
+    filing_form,
     hospital_code_format,
     insured_or_retired_here,
     person_known,
@@ -42,7 +44,7 @@ from sbbatch.declarations._registry import (
     with_code_labels,
 )
 from sbbatch.declarations._samples import medical as _samples
-from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
+from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -194,11 +196,11 @@ REVIEW_RULES: tuple[Rule, ...] = (
     name_matches_registry(),
     Rule(
         "medical_type_matches_status",
-        "warn",
+        "reject",
         "medical_type",
-        "该人员是{status_label}，就医类别「{medical_type_label}」通常用于"
-        "{medical_applies_to_label}。提示：常驻外地指在职人员被单位派驻外地工作，"
-        "异地安置指退休人员选择在异地居住。",
+        "该人员是{status_label}，就医类别「{medical_type_label}」只适用于"
+        "{medical_applies_to_label}（填表说明 2：常驻外地指在职人员被单位派驻外地工作，"
+        "异地安置指退休人员选择在异地居住）。",
         pl.col("medical_applies_to") == pl.col("status"),
         when=pl.col("status").is_not_null() & pl.col("medical_applies_to").is_not_null(),
     ),
@@ -295,6 +297,12 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     ws.log_effect(declaration_id, note + (f"，终止原备案 {ended} 条。" if ended else "。"))
 
 
+#: The printed 异地人员备案表 (打印备案表).
+FORM = filing_form("异地人员备案表", ended=False)
+
+#: The single-case form.
+WIDGET = WidgetLayout(print_label="打印备案表")
+
 #: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.medical`).
 DEMO = DemoStep(
     order=50,
@@ -310,5 +318,7 @@ DECLARATION = Declaration(
     description="单位人员异地就医备案（常驻外地、异地安置）。一行一人。",
     review=Review(REVIEW_RULES, _context_with_labels, _effects),
     detectable=False,
+    form=FORM,
+    widget=WIDGET,
     demo=DEMO,
 )

@@ -17,6 +17,7 @@ from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._medical import (
     MEDICAL_KINDS,
     active_filings,
+    filing_form,
     insured_or_retired_here,
     person_known,
     with_medical_person,
@@ -28,7 +29,7 @@ from sbbatch.declarations._registry import (
     rows_source,
     with_all_columns,
 )
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -143,6 +144,12 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: The printed 异地人员备案注销表 (打印备案注销表).
+FORM = filing_form("异地人员备案注销表", ended=True)
+
+#: The single-case form.
+WIDGET = WidgetLayout(print_label="打印备案注销表")
+
 DECLARATION = Declaration(
     kind="remote_filing_revocation",
     title="撤销异地人员备案",
@@ -151,4 +158,6 @@ DECLARATION = Declaration(
     prefill=unit_filings,
     review=Review(REVIEW_RULES, _context, _effects),
     detectable=False,
+    form=FORM,
+    widget=WIDGET,
 )

@@ -5,7 +5,8 @@ an employee of the unit has the resident insurance stopped, so they are not insu
 twice. The manual's single form asks for 身份证号码 and 姓名 (根据身份证号码和姓名查询);
 the batch file has the same two columns. One row per person.
 
-The agency's review: the person is in the registry and the 姓名 is theirs; the person
+The agency's review: the person is in the registry (不通过 otherwise: the agency cannot
+stop the insurance of a person it does not know) and the 姓名 is theirs; the person
 now has an open 职工基本医疗保险 period in the unit (a 提示 otherwise — the resident
 insurance is not part of the registry, so this is what the unit can be asked about);
 no stop was registered for them yet. Approval records the stop
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._other import MEDICAL, in_unit
+from sbbatch.declarations._other import MEDICAL, in_unit, known_person
 from sbbatch.declarations._registry import (
     name_matches_registry,
     once_in_declaration,
@@ -55,6 +56,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
 
 
 REVIEW_RULES: tuple[Rule, ...] = (
+    known_person(),
     Rule(
         "employee_medical_here",
         "warn",
@@ -62,6 +64,7 @@ REVIEW_RULES: tuple[Rule, ...] = (
         "该人员在本单位没有正在参保的职工基本医疗保险。提示：居民医疗停保用于已在单位参加"
         "职工医保的人员，请先办理增员。",
         pl.col("open_here"),
+        when=pl.col("reg_name").is_not_null(),
     ),
     name_matches_registry(),
     Rule(

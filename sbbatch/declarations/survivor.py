@@ -9,19 +9,28 @@ computed; a figure that differs is rejected with the right one.
 
 The review checks that the deceased is a retiree of the unit (a retirement record of the
 unit, or a pension period of the unit closed with 在职转退休), that 死亡日期 is after
-离退休日期 and not in the future, the codes, and the unit's approver. Approval records the
+离退休日期 and not in the future, the codes, and the unit's approver. It rejects what the
+rule makes ineligible (figures in ``schemas/policy/jinan/other_filings.csv``): 建国前标志
+是 where the deceased's 参加工作日期 is not before 1949-10-01; a survivor who is the
+deceased; more 孤身 survivors of one deceased than ``survivor_lone_max`` (孤寡一人者,
+counting the benefits granted already); a 定期支付金额 outside the class bounds
+(``survivor_regular_floor`` from 2007, secondary; ``survivor_regular_ceiling``, an
+inference, said so in the message). Approval records the
 survivor benefit (table ``survivor_benefits``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from sbbatch import ids
+from sbbatch._money import half_up_fen
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column
+from sbbatch.declarations._other import figure, figure_row
 from sbbatch.declarations._registry import (
     PENSION,
     RETIREMENT_REASON,
@@ -42,7 +51,6 @@ from sbbatch.declarations._retirement import (
     yes_no_rule,
 )
 from sbbatch.declarations.approver_info import PHONE_PATTERN
-from sbbatch.policy import half_up_fen
 from sbbatch.spec import Column, Declaration, Review, Rule
 
 if TYPE_CHECKING:
@@ -159,10 +167,48 @@ def with_amounts(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _policy_date(key: str) -> dt.date:
+    return dt.date.fromisoformat(str(figure_row(key)["value"]))
+
+
+def _policy_month(key: str) -> dt.date | None:
+    start = figure_row(key)["effective_from"]
+    return dt.date.fromisoformat(f"{start}-01") if start else None
+
+
+#: 建国 (1949-10-01): the 参加工作日期 of a 建国前补贴 must be before it (policy row).
+PRE1949_BEFORE = _policy_date("survivor_pre1949_before")
+
+
+def _bound(key: str) -> pl.Expr:
+    """The fen bound ``key`` for the row's 待遇享受开始年月 (null before its first month)."""
+    value = pl.lit(int(str(figure_row(key)["value"])), pl.Int64)
+    start = _policy_month(key)
+    if start is None:
+        return value
+    return pl.when(pl.col("start_month") >= pl.lit(start)).then(value)
+
+
 # Rules of the row alone (the file check and the review).
 _ROW_RULES: tuple[Rule, ...] = (
     yes_no_rule("lone_flag", "孤身标志"),
     yes_no_rule("pre1949_flag", "建国前标志"),
+    Rule(
+        "survivor_is_not_deceased",
+        "reject",
+        "survivor_id",
+        "遗属身份证号码「{value}」与死者的社会保障号码相同，遗属不能是死者本人。",
+        pl.col("survivor_id") != pl.col("person_id"),
+    ),
+    Rule(
+        "pre1949_needs_early_work",
+        "reject",
+        "pre1949_flag",
+        f"建国前标志为是，但参加工作日期「{{work_start_date}}」不早于 {PRE1949_BEFORE:%Y-%m-%d}"
+        "（或未填写）。建国前补贴只适用于建国前参加工作的死者。",
+        pl.col("work_start_date").fill_null(pl.lit(PRE1949_BEFORE)) < pl.lit(PRE1949_BEFORE),
+        when=pl.col("pre1949_flag") == YES,
+    ),
     Rule(
         "survivor_birth_date_matches_id",
         "reject",
@@ -194,6 +240,22 @@ _ROW_RULES: tuple[Rule, ...] = (
 )
 
 _AMOUNT_RULES: tuple[Rule, ...] = (
+    Rule(
+        "regular_above_floor",
+        "reject",
+        "regular_fen",
+        "定期支付金额「{value}」低于遗属生活困难补助的最低标准 {regular_floor_text} 元"
+        "（2007 年起五类地区中最低一类）。",
+        pl.col("regular_fen") >= pl.col("regular_floor_fen"),
+    ),
+    Rule(
+        "regular_below_ceiling",
+        "reject",
+        "regular_fen",
+        "定期支付金额「{value}」高于 {regular_ceiling_text} 元。按 sbbatch 的假设：遗属生活困难"
+        "补助每人每月不超过 {regular_ceiling_text} 元（济南标准未查到），请核对金额。",
+        pl.col("regular_fen") <= pl.col("regular_ceiling_fen"),
+    ),
     Rule(
         "lone_supplement",
         "reject",
@@ -247,10 +309,17 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
         "WHERE deceased_id IN (SELECT unnest($ids::VARCHAR[]))",
         {"ids": person_ids.drop_nulls().to_list()},
     )
+    lone_granted = ws.sql(
+        "SELECT deceased_id AS person_id, list(DISTINCT survivor_id) AS lone_survivors "
+        "FROM survivor_benefits "
+        "WHERE lone_fen > 0 AND deceased_id IN (SELECT unnest($ids::VARCHAR[])) GROUP BY ALL",
+        {"ids": person_ids.drop_nulls().to_list()},
+    )
     context = with_registry_person(ws, rows)
     context = context.join(recorded, on="person_id", how="left")
     context = context.join(departed, on="person_id", how="left")
     context = context.join(granted, on=["person_id", "survivor_id"], how="left")
+    context = context.join(lone_granted, on="person_id", how="left")
     context = with_approver(ws, context, unit)
     context = with_code_labels(context, COLUMNS, "start_month")
     return (
@@ -259,10 +328,27 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
             pl.coalesce("recorded_month", "departed_month").alias("retired_month"),
             pl.lit(ws.today).alias("today"),
             month_text(pl.col("start_month")).alias("start_text"),
+            _bound("survivor_regular_floor").alias("regular_floor_fen"),
+            _bound("survivor_regular_ceiling").alias("regular_ceiling_fen"),
+            pl.lit(int(figure("survivor_lone_max")), pl.Int64).alias("lone_max"),
+            (
+                pl.col("lone_survivors")
+                .list.set_difference(pl.concat_list(pl.col("survivor_id")))
+                .list.len()
+                .fill_null(0)
+                .cast(pl.Int64)
+                + (pl.col("lone_flag") == YES)
+                .fill_null(False)
+                .cast(pl.Int64)
+                .cum_sum()
+                .over("person_id", order_by="row_no")
+            ).alias("lone_count"),
         )
         .with_columns(
             month_text(pl.col("retired_month")).alias("retired_text"),
             month_text(pl.col("death_date")).alias("death_month_text"),
+            yuan_expr(pl.col("regular_floor_fen")).alias("regular_floor_text"),
+            yuan_expr(pl.col("regular_ceiling_fen")).alias("regular_ceiling_text"),
         )
     )
 
@@ -311,6 +397,15 @@ REVIEW_RULES: tuple[Rule, ...] = (
         "survivor_id",
         "该遗属已享受该死者的遗属待遇，不能重复申报。",
         pl.col("granted").is_null(),
+    ),
+    Rule(
+        "lone_at_most",
+        "reject",
+        "lone_flag",
+        "孤身标志为是的遗属已有 {lone_count} 人（含已享受待遇的），超过 {lone_max} 人。"
+        "孤独补贴只适用于孤寡一人的遗属。",
+        pl.col("lone_count") <= pl.col("lone_max"),
+        when=pl.col("lone_flag") == YES,
     ),
     Rule(
         "approver_maintained",

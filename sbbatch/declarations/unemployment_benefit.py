@@ -44,7 +44,7 @@ from sbbatch.declarations._retirement import (
     unemployment_reasons,
 )
 from sbbatch.policy import Policy
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.spec import Column, Declaration, ResultTable, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -295,6 +295,29 @@ def benefit_result(ws: Workspace, declaration_id: str, reviewed: pl.DataFrame) -
     return reviewed.join(records, on="person_id", how="left")
 
 
+def _benefit_facts(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
+    """Add each approved person's benefit (缴费月数, 领取期限, amounts, 缴费历史)."""
+    records = ws.sql(
+        "SELECT person_id, paid_months, benefit_months, monthly_fen, total_fen, history "
+        "FROM unemployment_benefits WHERE declaration_id = ?",
+        [header["declaration_id"]],
+    )
+    return rows.join(records, on="person_id", how="left", maintain_order="left")
+
+
+#: 失业待遇申报's result: the declared person and, when approved, the benefit.
+RESULT = ResultTable(
+    extra=(
+        Column("paid_months", "缴费月数", "int"),
+        Column("benefit_months", "领取期限（月）", "int"),
+        Column("monthly_fen", "月失业保险金（元）", "money"),
+        Column("total_fen", "合计（元）", "money"),
+        Column("history", "缴费历史"),
+    ),
+    facts=_benefit_facts,
+)
+
+
 DECLARATION = Declaration(
     kind="unemployment_benefit",
     title="失业待遇申报",
@@ -302,4 +325,5 @@ DECLARATION = Declaration(
     description="为符合领取失业待遇条件的参保人办理失业待遇申报。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects, success="符合失业待遇申领条件"),
     detectable=False,
+    result=RESULT,
 )

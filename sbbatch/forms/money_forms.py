@@ -554,7 +554,8 @@ def bill_form(ws: Workspace, bill_id: str, path: str | Path) -> Path:
             widths=[8, 16, 14, 18, 24, 40],
             align=["C", "C", "C", "R", "L", "L"],
         )
-    if header["kind"] == "backpay":
+    if "backpay_id" in lines.columns and lines["backpay_id"].is_not_null().any():
+        # the lines of a back-payment (补缴) bill: every person and month with its 滞纳金
         _backpay_detail(ws, pdf, lines)
     return pdf.save(path)
 

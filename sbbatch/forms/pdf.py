@@ -8,16 +8,19 @@ TrueType, so pypdf, pdfplumber and pdftotext extract exactly what was printed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import Align, TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
+from sbbatch._files import atomic_path
 from sbbatch.forms._font import cjk_font_path
+from sbbatch.spec import FieldGrid, FormPart, FormTable, FormText, Signatures
 
-__all__ = ["FormPDF"]
+__all__ = ["FormPDF", "fill"]
 
 _FONT = "cjk"
 
@@ -149,9 +152,59 @@ class FormPDF(FPDF):
         self.set_xy(self.l_margin, top + height + 2)
         self.set_font(_FONT, size=10)
 
+    def part(
+        self, part: FormPart, rows: Sequence[Mapping[str, Any]], values: Mapping[str, Any]
+    ) -> None:
+        """Draw one block of a :class:`~sbbatch.spec.PrintedForm` of ``rows`` (as text).
+
+        ``values`` fill the templates (see :func:`fill`); a grid shows the first row.
+        """
+        first = rows[0] if rows else {}
+        if isinstance(part, FieldGrid):
+            self.fields([(f.label, _text(first.get(f.field))) for f in part.fields], part.columns)
+        elif isinstance(part, FormTable):
+            self.table(
+                [c.header for c in part.columns],
+                [[_text(row.get(c.field)) for c in part.columns] for row in rows],
+                widths=[c.width for c in part.columns],
+                align=[c.align for c in part.columns],
+                sum_row=None
+                if part.sum_row is None
+                else [fill(text, values) for text in part.sum_row],
+                total=fill(part.total, values) if part.total else None,
+                font_size=part.font_size,
+            )
+        elif isinstance(part, FormText):
+            self.text_line(fill(part.text, values), size=part.size)
+        elif isinstance(part, Signatures):
+            if part.continued and self.get_y() + _SIGNATURE_HEIGHT > self.h - self.b_margin:
+                # the boxes go on a page of their own: say which declaration they sign
+                self.add_page()
+                self.text_line(fill(part.continued, values))
+            self.signature_boxes(part.labels)
+
     def save(self, path: str | Path) -> Path:
         """Write the PDF to ``path`` and return it."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        self.output(str(target))
+        with atomic_path(target) as part:  # written beside the target, renamed when whole
+            self.output(str(part))
         return target
+
+
+#: Height of the signature boxes with their margins (mm).
+_SIGNATURE_HEIGHT = 34
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def fill(template: str, values: Mapping[str, Any]) -> str:
+    """Fill a form's text template with ``values`` (``{name}`` → its text).
+
+    Example:
+        >>> fill("共{rows}人", {"rows": 3})
+        '共3人'
+    """
+    return template.format_map({k: _text(v) for k, v in values.items()})

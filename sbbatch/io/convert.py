@@ -37,6 +37,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from sbbatch._files import atomic_path
 from sbbatch.declarations import Declaration, get, registry
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.read import ROW_COLUMN, RawTable, read_table
@@ -520,6 +521,12 @@ def _source_notes(raw: RawTable) -> list[str]:
             f"（如「{first['header']}」第 {first[ROW_COLUMN]} 行「{first['value']}」），"
             "已按读到的内容写出；身份证号码等长号码在 Excel 里存成数字时末几位已丢失，请核对。"
         )
+    if raw.tidied_cells:
+        counts = "、".join(f"「{c}」{n} 个" for c, n in raw.tidied_cells.items())
+        notes.append(
+            f"源文件中存成日期或数字的单元格已按 Excel 显示的样子写成文本（{counts}），"
+            "如日期去掉「00:00:00」、二进制小数误差按 15 位有效数字取整；文本单元格一律原样写出。"
+        )
     if raw.blank_rows:
         notes.append(f"跳过了 {raw.blank_rows} 个空行。")
     return notes
@@ -556,7 +563,8 @@ def _write(
         else:
             write_frame(frame, target, sheet="Sheet1", text_columns=frame.columns)
     elif out_format == "parquet":
-        frame.write_parquet(target)
+        with atomic_path(target) as part:
+            frame.write_parquet(part)
     else:
         _write_csv(frame, target, csv_codec or "utf-8-sig")
 
@@ -575,7 +583,8 @@ def _write_csv(frame: pl.DataFrame, target: Path, codec: str) -> None:
         )
         raise UnusableInputError(msg) from error
     try:
-        target.write_bytes(data)
+        with atomic_path(target) as part:
+            part.write_bytes(data)
     except OSError as error:
         msg = f"无法写入文件 {target}：{error}。提示：若该文件正在 Excel 中打开，请先关闭。"
         raise UnusableInputError(msg) from error

@@ -39,8 +39,8 @@ import io
 import posixpath
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +49,13 @@ import polars as pl
 import python_calamine
 
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.io._xlsx_guard import (
+    MAX_COMPRESSION_RATIO,
+    MAX_UNCOMPRESSED_BYTES,
+    RATIO_CHECK_MIN_BYTES,
+    SheetNotes,
+    check_xlsx,
+)
 from sbbatch.spec import header_key
 
 __all__ = [
@@ -62,17 +69,6 @@ __all__ = [
     "read_table",
 ]
 
-#: Refuse an xlsx whose members unpack to more than this. calamine holds the whole
-#: sheet in memory (≈ 1.7 bytes of RAM per byte of sheet XML, measured: a 1,000,000 ×
-#: 14 sheet is 725 MB of XML and 1.25 GB peak RSS), so 2 GiB of XML — about 40 million
-#: cells — is the most a 24 GiB machine should attempt; real batch files are far below.
-MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
-#: Refuse a big member compressed more than this. Real sheet XML compresses about 10×
-#: (measured on 100k- and 1M-row files); zip bombs reach 1000×.
-MAX_COMPRESSION_RATIO = 200
-#: Members smaller than this are not ratio-checked: a small, very regular XML part can
-#: compress well and is harmless.
-RATIO_CHECK_MIN_BYTES = 16 * 1024**2
 #: The header row is looked for among this many non-blank rows at the top.
 HEADER_SCAN_ROWS = 30
 #: Name of the column holding the spreadsheet's own 1-based row number.
@@ -126,6 +122,12 @@ class RawTable:
             that is not text: ``_row``, ``header`` (the frame's column name),
             ``value`` (the text as read) and ``cell_type`` (``float``, ``int``,
             ``date``, ``datetime``, ``bool``, ``time`` or ``duration``).
+        tidied_cells: xlsx/xls number and date cells whose text was tidied (a date
+            cell's ``00:00:00`` dropped, float noise rounded), counted by frame
+            column. Text cells are never tidied.
+        formula_cells: xlsx data cells that are formulas saved without a computed
+            value (read as empty): ``_row`` and ``header`` (the frame's column name).
+        hidden_rows: xlsx data rows (``_row``) hidden in Excel: read like the others.
     """
 
     frame: pl.DataFrame
@@ -137,6 +139,11 @@ class RawTable:
     rows_read: int
     blank_rows: int
     non_text_cells: pl.DataFrame
+    tidied_cells: Mapping[str, int] = field(default_factory=dict)
+    hidden_rows: tuple[int, ...] = ()
+    formula_cells: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={ROW_COLUMN: pl.Int64, "header": pl.String})
+    )
 
     def __repr__(self) -> str:
         """A summary without cell values (they hold personal data)."""
@@ -214,9 +221,8 @@ def read_table(
         return _read_parquet(path, known)
     if fmt == "csv":
         return _read_csv(path, known, encoding)
-    if fmt == "xlsx":
-        _check_xlsx_zip(path)
-    return _read_excel(path, fmt, sheet, known, id_keys)
+    formulas = check_xlsx(path) if fmt == "xlsx" else {}
+    return _read_excel(path, fmt, sheet, known, id_keys, formulas)
 
 
 # ---------------------------------------------------------------------------- format
@@ -261,45 +267,6 @@ def _detect_format(path: Path, head: bytes) -> Format:
         )
     # csv, or a text file saved as .xls/.txt by a web system: read it as delimited text
     return "csv"
-
-
-def _check_xlsx_zip(path: Path) -> None:
-    """Refuse a damaged xlsx, a zip that is no workbook, or a zip bomb, before reading."""
-    name = path.name
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise UnusableInputError(
-            f"文件「{name}」已损坏或不完整（可能下载未完成），无法作为 xlsx 读取。{_HINT_RESAVE}"
-        ) from None
-    names = {member.filename for member in members}
-    if "xl/workbook.xml" not in names:
-        if "xl/workbook.bin" in names:
-            kind = "Excel 二进制工作簿（xlsb）"
-        elif "word/document.xml" in names:
-            kind = "Word 文档"
-        elif "ppt/presentation.xml" in names:
-            kind = "PowerPoint 文档"
-        elif "content.xml" in names:
-            kind = "OpenDocument（WPS/LibreOffice）文档"
-        else:
-            kind = "zip 压缩包"
-        raise UnusableInputError(f"文件「{name}」是{kind}，不是 xlsx 工作簿。{_HINT_RESAVE}")
-    total = sum(member.file_size for member in members)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise UnusableInputError(
-            f"文件「{name}」解压后有 {total / 1024**3:.1f} GB，超过上限 "
-            f"{MAX_UNCOMPRESSED_BYTES / 1024**3:.0f} GB，拒绝读取（可能是恶意的压缩炸弹）。"
-            "提示：请把数据拆成几个较小的文件。"
-        )
-    for member in members:
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size >= RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
-            raise UnusableInputError(
-                f"文件「{name}」中的「{member.filename}」压缩比为 {ratio:.0f} 倍，远超正常的 Excel 文件，"
-                "拒绝读取（可能是恶意的压缩炸弹）。提示：请确认文件来源。"
-            )
 
 
 # ---------------------------------------------------------------------------- header
@@ -408,17 +375,27 @@ def _nonblank_head(raw: pl.DataFrame) -> list[tuple[int, Sequence[str | None]]]:
     return [(int(row[0]), row[1:]) for row in nonblank.head(HEADER_SCAN_ROWS).rows()]
 
 
-def _tidy_numeric_text(raw: pl.DataFrame) -> pl.DataFrame:
+def _tidy_numeric_text(
+    raw: pl.DataFrame,
+    columns: Sequence[str] | None = None,
+    cells: Mapping[str, pl.Series] | None = None,
+) -> pl.DataFrame:
     """Text of Excel/parquet number and date cells as a person would type it.
 
     ``1983-10-13 00:00:00`` → ``1983-10-13``; ``5000.0`` → ``5000``; binary float
     noise in a long decimal (``4523.4000000000005``: 6+ decimals, 17+ characters) is
     rounded to 15 significant digits, as Excel displays it. A cheap scan finds the
     columns that need it first, so the others are neither rescanned nor copied.
+
+    Only ``columns`` (default all) are tidied, and in those named in ``cells`` only
+    the rows where that Boolean series is true: text cells are never touched.
     """
     if raw.is_empty():
         return raw
-    columns = raw.columns
+    columns = raw.columns if columns is None else list(columns)
+    cells = cells or {}
+    if not columns:
+        return raw
     flags = raw.select(
         *(pl.col(c).str.ends_with(" 00:00:00").any().alias(f"m{i}") for i, c in enumerate(columns)),
         *(pl.col(c).str.ends_with(".0").any().alias(f"z{i}") for i, c in enumerate(columns)),
@@ -447,6 +424,8 @@ def _tidy_numeric_text(raw: pl.DataFrame) -> pl.DataFrame:
             )
         if integral or noise:
             text = text.str.replace(_INTEGRAL_FLOAT, "${1}")
+        if column in cells:
+            text = pl.when(pl.lit(cells[column])).then(text).otherwise(pl.col(column))
         updates.append(text.alias(column))
     return raw.with_columns(updates) if updates else raw
 
@@ -465,9 +444,19 @@ def _empty_non_text() -> pl.DataFrame:
 
 
 def _read_excel(
-    path: Path, fmt: Format, sheet: str | int | None, known: _Known, id_keys: set[str]
+    path: Path,
+    fmt: Format,
+    sheet: str | int | None,
+    known: _Known,
+    id_keys: set[str],
+    formulas: Mapping[str, SheetNotes],
 ) -> RawTable:
-    """Read an xlsx or xls sheet as text; list non-text cells of the ID columns."""
+    """Read an xlsx or xls sheet as text; list non-text cells of the ID columns.
+
+    Without a chosen ``sheet``, an empty first sheet or one without the header is
+    passed over for the next visible sheet that has it (data is often on sheet 2,
+    behind an instructions sheet).
+    """
     name = path.name
     try:
         reader = fastexcel.read_excel(path)
@@ -475,7 +464,48 @@ def _read_excel(
     except Exception:
         raise _damaged(name, fmt) from None
     sheet_name = _choose_sheet(path, fmt, sheet_names, sheet)
+    if sheet is not None:
+        return _read_sheet(path, fmt, reader, sheet_name, known, id_keys, formulas)
+    try:
+        return _read_sheet(path, fmt, reader, sheet_name, known, id_keys, formulas)
+    except _NoData as first:
+        others = [n for n in _visible_sheets(path, fmt, sheet_names) if n != sheet_name]
+        errors = [first]
+        for other in others:
+            try:
+                return _read_sheet(path, fmt, reader, other, known, id_keys, formulas)
+            except _NoData as error:
+                errors.append(error)
+        if not others:
+            raise
+        looked = "、".join(f"「{n}」" for n in [sheet_name, *others])
+        headerless = [e for e in errors if not e.empty]
+        if not headerless:
+            raise UnusableInputError(
+                f"文件「{name}」的工作表 {looked} 都是空的。提示：请确认选对了文件。"
+            ) from None
+        raise UnusableInputError(f"{headerless[0]}（已查看工作表 {looked}。）") from None
 
+
+class _NoData(UnusableInputError):
+    """A sheet that is empty or has no header row: the next sheet may have it."""
+
+    def __init__(self, message: str, *, empty: bool) -> None:
+        super().__init__(message)
+        self.empty = empty
+
+
+def _read_sheet(
+    path: Path,
+    fmt: Format,
+    reader: fastexcel.ExcelReader,
+    sheet_name: str,
+    known: _Known,
+    id_keys: set[str],
+    formulas: Mapping[str, SheetNotes],
+) -> RawTable:
+    """Read one sheet of an opened workbook (see :func:`_read_excel`)."""
+    name = path.name
     proven_text: set[int] = set()  # absolute columns proven to hold text cells only
     loaded = None
     if fmt == "xlsx" and id_keys:
@@ -489,19 +519,20 @@ def _read_excel(
     if loaded is None:  # pragma: no cover - a string load does not infer anything
         raise _damaged(name, fmt)
     raw_text, absolute, sheet_height = loaded
-    del reader
 
     if raw_text.height != sheet_height:
         raise _row_count_error(name, sheet_name, raw_text.height, sheet_height)
-    raw = _tidy_numeric_text(raw_text)
-    head = _nonblank_head(raw)
+    head = _nonblank_head(raw_text)
     if not head:
-        raise UnusableInputError(
-            f"文件「{name}」的工作表「{sheet_name}」是空的。提示：请确认选对了工作表。"
+        raise _NoData(
+            f"文件「{name}」的工作表「{sheet_name}」是空的。提示：请确认选对了工作表。", empty=True
         )
     header_index = _find_header(head, known)
     if header_index is None:
-        raise _no_header_error(name, known)
+        raise _NoData(str(_no_header_error(name, known)), empty=False)
+    raw, tidied = _tidy_typed_cells(
+        path, reader, sheet_name, raw_text, absolute, header_index, name
+    )
     frame, headers, kept, blank_rows = _assemble(
         raw,
         header_index=header_index,
@@ -509,6 +540,9 @@ def _read_excel(
         first_row_number=1,
     )
     names = [c for c in frame.columns if c != ROW_COLUMN]
+    formula_cells, hidden_rows = _formula_cells(
+        path, sheet_name, formulas, absolute, kept, names, header_index
+    )
     id_positions = [
         (position, column)
         for position, column, text in zip(kept, names, headers, strict=True)
@@ -530,7 +564,148 @@ def _read_excel(
         rows_read=frame.height,
         blank_rows=blank_rows,
         non_text_cells=non_text,
+        formula_cells=formula_cells,
+        hidden_rows=tuple(frame.filter(pl.col(ROW_COLUMN).is_in(hidden_rows))[ROW_COLUMN]),
+        tidied_cells={
+            names[i]: tidied[raw.columns[p]] for i, p in enumerate(kept) if raw.columns[p] in tidied
+        },
     )
+
+
+def _formula_cells(
+    path: Path,
+    sheet_name: str,
+    formulas: Mapping[str, SheetNotes],
+    absolute: list[int],
+    kept: list[int],
+    names: list[str],
+    header_index: int,
+) -> tuple[pl.DataFrame, list[int]]:
+    """The data cells that are formulas saved without a value, and the hidden data rows."""
+    empty = pl.DataFrame(schema={ROW_COLUMN: pl.Int64, "header": pl.String})
+    if not formulas:
+        return empty, []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets = _xlsx_sheets(archive)
+    except Exception:  # the workbook part was readable to calamine; be safe anyway
+        sheets = []
+    member = next((m for n, m, _shown in sheets if n == sheet_name), "")
+    notes = formulas.get(member)
+    if notes is None:
+        return empty, []
+    name_at = {absolute[p]: name for p, name in zip(kept, names, strict=True)}
+    found = sorted(
+        (row + 1, name_at[column])
+        for row, column in notes.formulas
+        if row > header_index and column in name_at
+    )
+    hidden = sorted(row + 1 for row in notes.hidden_rows if row > header_index)
+    if not found:
+        return empty, hidden
+    return pl.DataFrame(found, schema=empty.schema, orient="row"), hidden
+
+
+def _tidy_typed_cells(
+    path: Path,
+    reader: fastexcel.ExcelReader,
+    sheet_name: str,
+    raw_text: pl.DataFrame,
+    absolute: list[int],
+    header_index: int,
+    name: str,
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Tidy the text of number and date cells below the header; leave text cells be.
+
+    A text cell typed as ``10.0`` or ``2019-04-01 00:00:00`` stays byte for byte.
+    Only columns where tidying would change something are looked at: fastexcel's
+    strict inference over the rows below the header proves a column all text (left
+    alone) or all numbers/dates (tidied); a mixed column is settled cell by cell
+    with python-calamine.
+    """
+    body_start = header_index + 1
+    tidied = _tidy_numeric_text(raw_text.slice(body_start))
+    changed = [
+        position
+        for position, column in enumerate(raw_text.columns)
+        if not tidied[column].equals(raw_text[column].slice(body_start), null_equal=True)
+    ]
+    if not changed:
+        return raw_text, {}
+    infer = {absolute[p] for p in changed}
+    numbers: list[int] = []
+    try:
+        dtypes: dict[str | int, fastexcel.DType] = {
+            index: "string" for index in range(_EXCEL_MAX_COLUMNS) if index not in infer
+        }
+        proof = reader.load_sheet(
+            sheet_name,
+            header_row=None,
+            skip_rows=body_start,
+            dtypes=dtypes,
+            schema_sample_rows=None,
+            dtype_coercion="strict",
+            whitespace_as_null=True,
+        )
+        frame = proof.to_polars()
+        by_absolute = {c.absolute_index: c.name for c in proof.selected_columns}
+        if not isinstance(frame, pl.DataFrame) or frame.height != tidied.height:
+            raise ValueError("rows do not line up")
+        mixed: list[int] = []
+        for p in changed:
+            dtype = frame.schema.get(by_absolute.get(absolute[p], ""), pl.String())
+            if dtype != pl.String:
+                numbers.append(p)
+    except Exception:
+        numbers, mixed = [], changed
+    columns = raw_text.columns
+    cells: dict[str, pl.Series] = {}
+    if mixed:
+        non_text = _non_text_positions(path, sheet_name, absolute, mixed, name, raw_text.height)
+        for p, rows in non_text.items():
+            flags = pl.Series([False] * raw_text.height)
+            cells[columns[p]] = flags.scatter(rows, True) if rows else flags
+    body = raw_text.slice(body_start)
+    wanted = [columns[p] for p in numbers] + list(cells)
+    cut = {c: flags.slice(body_start) for c, flags in cells.items()}
+    tidy_body = _tidy_numeric_text(body, wanted, cut)
+    counts = (
+        tidy_body.select(
+            (pl.col(c) != body[c]).fill_null(False).sum().alias(c) for c in wanted
+        ).row(0, named=True)
+        if wanted
+        else {}
+    )
+    counted = {c: int(n) for c, n in counts.items() if n}
+    whole = pl.concat([raw_text.head(body_start), tidy_body]) if body_start else tidy_body
+    return whole, counted
+
+
+def _non_text_positions(
+    path: Path, sheet_name: str, absolute: list[int], positions: list[int], name: str, height: int
+) -> dict[int, list[int]]:
+    """The 0-based rows of the non-text cells of the columns at ``positions``."""
+    found: dict[int, list[int]] = {p: [] for p in positions}
+    try:
+        with python_calamine.CalamineWorkbook.from_path(path) as workbook:
+            sheet = workbook.get_sheet_by_name(sheet_name)
+            first_row, first_column = sheet.start or (0, 0)
+            offsets = [(absolute[p] - first_column, p) for p in positions]
+            count = 0
+            for index, cells in enumerate(sheet.iter_rows()):
+                count += 1
+                for offset, position in offsets:
+                    if offset < len(cells) and type(cells[offset]) is not str:
+                        found[position].append(index)
+    except Exception:
+        raise UnusableInputError(
+            f"文件「{name}」的工作表「{sheet_name}」无法逐格检查单元格类型。{_HINT_RESAVE}"
+        ) from None
+    # as in _non_text_cells: rows are counted from the sheet's first row, or shifted
+    shift = 0 if count == height else first_row
+    if count + shift != height:
+        raise _row_count_error(name, sheet_name, height, count)
+    return {p: [row + shift for row in rows] for p, rows in found.items()}
 
 
 def _damaged(name: str, fmt: str) -> UnusableInputError:
@@ -571,6 +746,11 @@ def _choose_sheet(path: Path, fmt: str, names: list[str], sheet: str | int | Non
 
 def _first_visible_sheet(path: Path, fmt: str, names: list[str]) -> str:
     """The first sheet that is a visible worksheet, else the first sheet."""
+    return next(iter(_visible_sheets(path, fmt, names)), names[0])
+
+
+def _visible_sheets(path: Path, fmt: str, names: list[str]) -> list[str]:
+    """The visible worksheets, in workbook order (none if that cannot be told)."""
     try:
         if fmt == "xlsx":
             with zipfile.ZipFile(path) as archive:
@@ -585,7 +765,7 @@ def _first_visible_sheet(path: Path, fmt: str, names: list[str]) -> str:
                 ]
     except Exception:
         visible = []
-    return next((n for n in visible if n in names), names[0])
+    return [n for n in visible if n in names]
 
 
 def _load_sheet(
@@ -984,7 +1164,8 @@ def _read_parquet(path: Path, known: _Known) -> RawTable:
             )
         else:
             columns.append(expr.cast(pl.String))
-    text = _tidy_numeric_text(_blank_to_null(source.select(columns)))
+    typed = [c for c, dtype in source.schema.items() if dtype != pl.String]
+    text = _tidy_numeric_text(_blank_to_null(source.select(columns)), typed)
     if known.keys and _find_header([(0, list(text.columns))], known) is None:
         raise _no_header_error(name, known)
     header_row = pl.DataFrame([pl.Series(c, [c], dtype=pl.String) for c in text.columns])

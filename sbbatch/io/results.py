@@ -1,11 +1,14 @@
-"""Review results (审核结果) of the registry businesses, as the manual's result table.
+"""Review results (审核结果) of every business, as its declared result table.
 
-:func:`result_table` gives a declaration's outcome the way the manual's 批量增员申报
-shows it — No., 审核结果, 审核说明, 身份证号码, 姓名, 性别, 出生日期, 增员年月,
-增员原因 (减员年月, 减员原因 for 减员) — as a frame with English columns and labels in
-place of codes; :func:`write_review_result` writes it to xlsx under a title, ending with
-``共N人``. Businesses whose rows lack 性别 or 出生日期 (减员, 减员原因变更, 中断转退休)
-take them from the registry.
+Every business has a result: 序号, 审核结果, 审核说明, then the columns its
+:class:`~sbbatch.spec.ResultTable` (``Declaration.result``) names — by default every
+declared column — with the registry facts the business adds (e.g. 性别 and 出生日期 of
+a 减员). Values go through the one presenter (:mod:`sbbatch.present`): codes as labels,
+money in yuan, months as ``YYYY-MM``, dates as ``YYYY-MM-DD``.
+
+:func:`result_table` gives the table (English columns, text values),
+:func:`result_headers` its Chinese headers, :func:`write_review_result` the xlsx file
+under a title, ending with ``共N人``, named ``<业务>_审核结果.xlsx`` when given a folder.
 """
 
 from __future__ import annotations
@@ -15,32 +18,48 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch.declarations import get
-from sbbatch.declarations._registry import code_labels, registry_persons
-from sbbatch.declarations.leave_reason_change import approved_departures
-from sbbatch.exceptions import UnusableInputError
+from sbbatch.declarations import Declaration, get
 from sbbatch.io.xlsx import write_result
+from sbbatch.present import ROW_NUMBER_HEADER, present
+from sbbatch.spec import Column
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
 __all__ = [
-    "RESULT_KINDS",
-    "generic_result_table",
+    "result_columns",
+    "result_file_name",
     "result_headers",
     "result_table",
     "write_review_result",
 ]
 
-#: The businesses with this result table, and the header of their month and reason.
-RESULT_KINDS: dict[str, tuple[str, str, str]] = {
-    "enrolment": ("增员年月", "add_reason", "增员原因"),
-    "departure": ("减员年月", "leave_reason", "减员原因"),
-    "leave_reason_change": ("减员年月", "leave_reason", "减员原因"),
-    "interrupted_to_retired": ("减员年月", "leave_reason", "减员原因"),
-}
+_OUTCOME = (
+    Column("review_result", "审核结果", "code", code_table="review_result"),
+    Column("review_opinion", "审核说明"),
+)
 
-_RESULT_LABELS = {"1": "审核成功", "2": "不通过"}
+
+def result_columns(declaration: Declaration) -> tuple[Column, ...]:
+    """Return the columns of a business's result table after 序号, as presented.
+
+    Examples:
+        >>> [c.header for c in result_columns(get("departure"))]
+        ['审核结果', '审核说明', '身份证号码', '姓名', '性别', '出生日期', '减员年月', '减员原因']
+        >>> [c.header for c in result_columns(get("wage_revocation"))][:2]
+        ['审核结果', '审核说明']
+    """
+    face = declaration.result
+    known = {c.field: c for c in face.extra} | {c.field: c for c in declaration.columns}
+    fields = face.columns or tuple(
+        [c.field for c in declaration.columns] + [c.field for c in face.extra]
+    )
+    renamed = dict(face.headers)
+    shown = [known[name] for name in fields if name in known]
+    return _OUTCOME + tuple(
+        Column(c.field, renamed.get(c.field, c.header), c.type, code_table=c.code_table)
+        for c in shown
+    )
 
 
 def result_headers(kind: str) -> dict[str, str]:
@@ -48,127 +67,69 @@ def result_headers(kind: str) -> dict[str, str]:
 
     Examples:
         >>> list(result_headers("enrolment").values())
-        ['No.', '审核结果', '审核说明', '身份证号码', '姓名', '性别', '出生日期', '增员年月', '增员原因']
+        ['序号', '审核结果', '审核说明', '身份证号码', '姓名', '性别', '出生日期', '增员年月', '增员原因']
     """
-    month_header, reason, reason_header = _kind(kind)
-    return {
-        "row_no": "No.",
-        "review_result": "审核结果",
-        "review_opinion": "审核说明",
-        "person_id": "身份证号码",
-        "name": "姓名",
-        "gender": "性别",
-        "birth_date": "出生日期",
-        "month": month_header,
-        reason: reason_header,
-    }
+    return {"row_no": ROW_NUMBER_HEADER} | {c.field: c.header for c in result_columns(get(kind))}
 
 
-def _kind(kind: str) -> tuple[str, str, str]:
-    if kind not in RESULT_KINDS:
-        titles = "、".join(get(k).title for k in RESULT_KINDS)
-        msg = f"{get(kind).title}没有这种审核结果表。提示：可用于 {titles}。"
-        raise UnusableInputError(msg)
-    return RESULT_KINDS[kind]
+def result_file_name(declaration: Declaration) -> str:
+    """Return the Chinese name of a business's result file.
 
-
-def result_table(ws: Workspace, declaration_id: str) -> pl.DataFrame:
-    """Return a declaration's review result (审核结果) with the manual's columns.
-
-    Columns: see :func:`result_headers` — ``row_no``, ``review_result`` (审核成功 /
-    不通过, null before the review), ``review_opinion``, ``person_id``, ``name``,
-    ``gender`` (男/女), ``birth_date``, ``month`` and the reason (labels).
+    Example:
+        >>> result_file_name(get("flexible_pension_deduction"))
+        '灵活就业人员补扣养老费_审核结果.xlsx'
     """
-    header = ws.declaration(declaration_id)
-    kind = header["kind"]
-    _, reason, _ = _kind(kind)
-    rows = ws.declaration_rows(declaration_id)
-    registry = registry_persons(ws, rows["person_id"]).select(
-        "person_id", pl.col("reg_gender").alias("_gender"), pl.col("reg_birth_date").alias("_birth")
-    )
-    rows = rows.join(registry, on="person_id", how="left", maintain_order="left")
-    if "gender" not in rows.columns:
-        rows = rows.with_columns(pl.col("_gender").alias("gender"))
-    if "birth_date" not in rows.columns:
-        rows = rows.with_columns(pl.col("_birth").alias("birth_date"))
-    if "month" not in rows.columns:
-        left = approved_departures(ws, header["unit_id"], rows["person_id"])
-        rows = rows.join(
-            left.select("person_id", pl.col("left_month").alias("month")),
-            on="person_id",
-            how="left",
-            maintain_order="left",
-        )
-    reasons = code_labels("add_reason" if reason == "add_reason" else "leave_reason")
-    return rows.sort("row_no").select(
-        "row_no",
-        pl.col("review_result").replace_strict(
-            _RESULT_LABELS, default=None, return_dtype=pl.String
-        ),
-        pl.col("review_opinion").fill_null(""),
-        "person_id",
-        "name",
-        pl.col("gender").replace_strict(code_labels("gender"), default=pl.col("gender")),
-        "birth_date",
-        "month",
-        pl.col(reason).replace_strict(reasons, default=pl.col(reason)),
-    )
+    return f"{declaration.result.file_title or declaration.title}_审核结果.xlsx"
 
 
-def generic_result_table(ws: Workspace, declaration_id: str) -> tuple[pl.DataFrame, dict[str, str]]:
-    """Return any business's review result: 审核结果, 审核说明, then its declared columns.
-
-    Codes are shown as their labels, months as ``YYYY-MM``. Returns the table and the
-    Chinese header of each column.
-    """
+def _rows(ws: Workspace, declaration_id: str) -> tuple[pl.DataFrame, tuple[Column, ...]]:
     header = ws.declaration(declaration_id)
     declaration = get(header["kind"])
     rows = ws.declaration_rows(declaration_id).sort("row_no")
-    shown: list[pl.Expr] = [
-        pl.col("review_result").replace_strict(
-            _RESULT_LABELS, default=None, return_dtype=pl.String
-        ),
-        pl.col("review_opinion").fill_null(""),
-    ]
-    headers = {"review_result": "审核结果", "review_opinion": "审核说明"}
-    for column in declaration.columns:
+    if declaration.result.facts is not None and rows.height:
+        rows = declaration.result.facts(ws, rows, header)
+    columns = result_columns(declaration)
+    for column in columns:  # a fact the registry does not hold stays empty
         if column.field not in rows.columns:
-            continue
-        value = pl.col(column.field)
-        if column.type == "code" and column.code_table:
-            value = value.replace_strict(code_labels(column.code_table), default=value)
-        elif column.type == "gender":
-            value = value.replace_strict(code_labels("gender"), default=value)
-        elif column.type == "month":
-            value = value.dt.strftime("%Y-%m")
-        elif column.type == "money":
-            value = pl.concat_str(
-                (value // 100).cast(pl.String),
-                pl.lit("."),
-                (value % 100).cast(pl.String).str.zfill(2),
-            )
-        shown.append(value.alias(column.field))
-        headers[column.field] = column.header
-    return rows.select(shown), headers
+            rows = rows.with_columns(pl.lit(None, dtype=pl.String).alias(column.field))
+    return rows, columns
+
+
+def result_table(ws: Workspace, declaration_id: str, *, mask: bool = False) -> pl.DataFrame:
+    """Return a declaration's review result (审核结果) as its business declares it.
+
+    Columns: ``row_no`` (序号, an integer), ``review_result`` (审核成功 / 不通过,
+    null before the review), ``review_opinion`` and the business's result columns,
+    as text from the presenter (labels, yuan, ``YYYY-MM``); ID numbers and phones
+    masked when ``mask``.
+    """
+    rows, columns = _rows(ws, declaration_id)
+    fields = [c.field for c in columns]
+    shown = present(rows.select(fields), columns, mask=mask, rename=False, empty=None)
+    return pl.concat([rows.select("row_no"), shown], how="horizontal")
 
 
 def write_review_result(ws: Workspace, declaration_id: str, path: str | Path) -> Path:
     """Write a declaration's review result to an xlsx file, ending with ``共N人``.
 
-    增员, 减员 and their changes use the manual's result columns (No., 审核结果,
-    审核说明, 身份证号码, 姓名, 性别, 出生日期, 年月, 原因); every other business shows
-    审核结果, 审核说明 and its own declared columns. ID numbers are written in full as
-    text (the file is the user's own).
+    序号 first, then 审核结果, 审核说明 and the business's result columns with Chinese
+    headers and presented values. ID numbers are written in full (the file is the
+    user's own).
+
+    Args:
+        ws: The workspace.
+        declaration_id: The declaration (申报编号).
+        path: The file, or a folder in which to write ``<业务>_审核结果.xlsx``.
 
     Returns:
         The path written.
     """
     header = ws.declaration(declaration_id)
-    title = f"{get(header['kind']).title}审核结果 {declaration_id}"
-    if header["kind"] not in RESULT_KINDS:
-        table, headers = generic_result_table(ws, declaration_id)
-        return write_result(table, path, title, headers)
-    table = result_table(ws, declaration_id).with_columns(pl.col("month").dt.strftime("%Y-%m"))
-    headers = result_headers(header["kind"])
-    del headers["row_no"]  # write_result numbers the rows itself (序号)
-    return write_result(table, path, title, headers)
+    declaration = get(header["kind"])
+    target = Path(path)
+    if target.is_dir():
+        target = target / result_file_name(declaration)
+    table = result_table(ws, declaration_id)
+    headers = {c.field: c.header for c in result_columns(declaration)}
+    title = f"{declaration.title}审核结果 {declaration_id}"
+    return write_result(table, target, title, headers)  # write_result numbers the rows (序号)

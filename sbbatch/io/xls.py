@@ -17,6 +17,7 @@ from typing import Final
 import polars as pl
 import xlwt
 
+from sbbatch._files import atomic_path
 from sbbatch.exceptions import UnusableInputError
 
 __all__ = ["XLS_MAX_COLUMNS", "XLS_MAX_ROWS", "write_text_sheet"]
@@ -103,5 +104,6 @@ def write_text_sheet(
     for name, extra in (guide or {}).items():
         _check_size(extra, target)
         _write(_sheet(book, name), extra, ())
-    book.save(str(target))
+    with atomic_path(target) as part:  # written beside the target, renamed when whole
+        book.save(str(part))
     return target

@@ -39,9 +39,11 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
 from sbbatch import codes
+from sbbatch._files import atomic_path
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.read import ROW_COLUMN, header_key
 from sbbatch.io.xls import write_text_sheet
+from sbbatch.present import Spec, present
 from sbbatch.spec import LEVEL_LABELS, Column, Declaration
 
 __all__ = [
@@ -171,20 +173,21 @@ def open_workbook(path: str | Path, *, rows: int = 0) -> Iterator[Any]:
             "提示：请分成多个文件，或改存为 csv / parquet。"
         )
         raise UnusableInputError(msg)
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "default_format_properties": {"font_name": _FONT, "font_size": 11},
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-            "constant_memory": rows > CONSTANT_MEMORY_ROWS,
-            "nan_inf_to_errors": True,
-        },
-    )
-    yield workbook
     try:
-        workbook.close()
+        with atomic_path(path) as part:  # written beside the target, renamed when whole
+            workbook = xlsxwriter.Workbook(
+                str(part),
+                {
+                    "default_format_properties": {"font_name": _FONT, "font_size": 11},
+                    "strings_to_formulas": False,
+                    "strings_to_numbers": False,
+                    "strings_to_urls": False,
+                    "constant_memory": rows > CONSTANT_MEMORY_ROWS,
+                    "nan_inf_to_errors": True,
+                },
+            )
+            yield workbook  # after an exception the workbook is never closed: nothing written
+            workbook.close()
     except (FileCreateError, OSError) as error:
         msg = f"无法写入文件 {path}：{error}。提示：若该文件正在 Excel 中打开，请先关闭；并确认文件夹存在且可写。"
         raise UnusableInputError(msg) from error
@@ -1125,6 +1128,7 @@ def write_result(
     *,
     money_columns: Sequence[str] = (),
     unit: str = "人",
+    spec: Spec = None,
 ) -> Path:
     """Write a results table (审核结果 and the like) under a title, ending with 共N人.
 
@@ -1134,8 +1138,10 @@ def write_result(
         title: The title line (e.g. ``"增员申报审核结果"``); also the sheet name.
         columns: The columns to show, in order: a mapping of frame column → Chinese
             header, or the frame's column names. A 序号 column (No.) is put first.
-        money_columns: Integer fen columns shown as yuan.
+        money_columns: Integer fen columns shown as yuan (``*_fen`` ones always are).
         unit: The counting word of the total line (``共N人``).
+        spec: The business or columns whose types and code tables the values are
+            presented by (:func:`sbbatch.present.present`); every cell is text.
 
     Returns:
         The path written.
@@ -1150,7 +1156,15 @@ def write_result(
     """
     names = dict(columns) if isinstance(columns, Mapping) else {name: name for name in columns}
     _check_names(frame, list(names), "columns")
-    shown = frame.select(list(names))
+    # every value as the one presenter shows it: labels, yuan, YYYY-MM, YYYY-MM-DD
+    shown = present(
+        frame.select(list(names)),
+        spec,
+        headers=names,
+        money_columns=money_columns,
+        rename=False,
+        empty=None,
+    )
     prepared = [
         _Prepared(
             "序号",
@@ -1163,11 +1177,7 @@ def write_result(
     ]
     for name, header in names.items():
         series = shown.get_column(name)
-        prepared.append(
-            _prepare_column(
-                series, header, text=series.dtype == pl.String, money=name in money_columns
-            )
-        )
+        prepared.append(_prepare_column(series, header, text=True))
     with open_workbook(path, rows=frame.height + 2) as workbook:
         styles = _Styles(workbook)
         sheet = workbook.add_worksheet(_sheet_name(title))

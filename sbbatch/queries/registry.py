@@ -72,7 +72,7 @@ ZH_HEADERS: dict[str, str] = {
     "rejected": "不通过",
     "parent_id": "原申报编号",
     "note": "备注",
-    "row_no": "No.",
+    "row_no": "序号",
     "review_result": "审核结果",
     "review_opinion": "审核意见",
     "redraft_id": "转入申报编号",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from sbbatch import codes
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
 from sbbatch.exceptions import InvalidTransitionError
@@ -27,14 +28,10 @@ __all__ = [
     "transitions",
 ]
 
-STATUS_LABELS = {
-    "draft": "录入",
-    "submitted": "已提交",
-    "reviewed": "已审核",
-    "read": "已读",
-    "voided": "已作废",
-    "revoked": "已撤销",
-}
+#: 申报状态 of each state, from ``schemas/codes/declaration_status.csv``.
+STATUS_LABELS: dict[str, str] = dict(
+    codes.table("declaration_status").select("code", "label").iter_rows()
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import secrets
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from sbbatch import codes
 from sbbatch._clock import system_now
 from sbbatch._resources import schemas_dir
 from sbbatch.exceptions import (
@@ -65,6 +68,98 @@ def _dtype_name(dtype: pl.DataType) -> str:
     raise UnusableInputError(msg)
 
 
+_CREATED_TABLE = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\"?(\w+)", re.IGNORECASE)
+
+
+def _created_tables(migration: Path) -> set[str]:
+    """Return the tables a migration creates (read from its SQL)."""
+    return set(_CREATED_TABLE.findall(migration.read_text(encoding="utf-8")))
+
+
+def _not_a_workspace(path: Path, why: str) -> str:
+    return (
+        f"文件 {path} 不是 sbbatch 工作区（{why}），未作任何改动。"
+        f"提示：请检查 --db 的文件名是否写错；新的工作区请用 sbbatch init {path.name} "
+        "--unit 单位编号 --name 单位名称 建立。"
+    )
+
+
+def _verify(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a file that is not a whole sbbatch workspace, reading only.
+
+    A workspace has a ``schema_version`` table whose rows name our migrations, and
+    every table those migrations create. A newer workspace raises
+    :class:`WorkspaceVersionError`; anything else (a foreign DuckDB file, one made
+    half-way) raises :class:`UnusableInputError`.
+    """
+    try:
+        tables = {
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() "
+                "WHERE database_name = current_database() AND schema_name = 'main'"
+            ).fetchall()
+        }
+        if "schema_version" not in tables:
+            raise UnusableInputError(_not_a_workspace(path, "没有 sbbatch 的版本记录"))
+        rows = con.execute("SELECT version, name FROM schema_version").fetchall()
+    except duckdb.Error as exc:
+        raise UnusableInputError(_not_a_workspace(path, f"无法读取版本记录：{exc}")) from None
+    known = dict(migrations())
+    versions: set[int] = set()
+    for version, name in rows:
+        match = _MIGRATION_NAME.match(str(name))
+        if not isinstance(version, int) or not match or int(match.group(1)) != version:
+            raise UnusableInputError(_not_a_workspace(path, "版本记录不是 sbbatch 写的"))
+        versions.add(version)
+    if not versions:
+        raise UnusableInputError(_not_a_workspace(path, "版本记录是空的"))
+    newest = max(known)
+    if max(versions) > newest:
+        msg = (
+            f"工作区 {path} 的版本为 {max(versions)}，本程序只认识到版本 {newest}。"
+            "提示：请升级 sbbatch（pip install -U sbbatch）后再打开。"
+        )
+        raise WorkspaceVersionError(msg)
+    first = min(known)
+    if first not in versions or any(known[v].name != n for v, n in rows):
+        raise UnusableInputError(_not_a_workspace(path, "版本记录与 sbbatch 的迁移不符"))
+    expected = set().union(*(_created_tables(known[v]) for v in versions))
+    missing = sorted(expected - tables)
+    if missing:
+        why = f"缺少表 {'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}，可能建立时中断了"
+        raise UnusableInputError(_not_a_workspace(path, why))
+
+
+def _create_file(
+    path: Path,
+    today: dt.date,
+    *,
+    unit: Mapping[str, Any] | None = None,
+    user: str = "sbbatch",
+) -> None:
+    """Build a new workspace beside ``path`` and rename it into place when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    wal = part.with_name(part.name + ".wal")
+    try:
+        ws = Workspace._wrap(duckdb.connect(str(part)), part, today, user)
+        try:
+            ws._migrate()
+            if unit is not None:
+                ws._check_unit_row(unit)
+                ws.load(units=pl.DataFrame([dict(unit)]))
+        finally:
+            ws.close()
+        if path.exists():
+            msg = f"文件 {path} 已存在，不会覆盖。"
+            raise UnusableInputError(msg)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+        wal.unlink(missing_ok=True)
+
+
 class Workspace:
     """A DuckDB workspace holding a unit's registry, declarations and events.
 
@@ -89,12 +184,24 @@ class Workspace:
         today: dt.date | None = None,
         user: str = "sbbatch",
         read_only: bool = False,
+        create: bool = False,
     ) -> None:
         self.path = None if path is None or str(path) == ":memory:" else Path(path)
         self.user = user
         self._today = today or system_now().date()
         self._fault: Callable[[str], None] | None = None
         self._depth = 0
+        if self.path is not None and not self.path.exists():
+            if not create or read_only:
+                msg = (
+                    f"工作区文件 {self.path} 不存在。"
+                    f"提示：请先用 sbbatch init {self.path} --unit 单位编号 --name 单位名称 建立工作区，"
+                    "或检查文件名是否写错。"
+                )
+                raise UnusableInputError(msg)
+            _create_file(self.path, self._today)
+        if self.path is not None and self.path.stat().st_size == 0:
+            raise UnusableInputError(_not_a_workspace(self.path, "文件是空的"))
         target = ":memory:" if self.path is None else str(self.path)
         try:
             self._con = duckdb.connect(target, read_only=read_only)
@@ -105,15 +212,72 @@ class Workspace:
                     "提示：请先关闭正在使用该文件的 notebook 或 sbbatch 命令，再重试。"
                 )
                 raise WorkspaceLockedError(msg) from None
-            msg = f"无法打开工作区文件 {self.path}：{exc}"
+            if "not a valid duckdb" in str(exc).lower():
+                msg = (
+                    f"无法打开工作区文件 {self.path}：它不是 DuckDB 数据库文件，也就不是 sbbatch 工作区，"
+                    "未作任何改动。提示：请检查 --db 的文件名是否写错。"
+                )
+            else:
+                msg = f"无法打开工作区文件 {self.path}：{exc}"
             raise UnusableInputError(msg) from None
         except duckdb.Error as exc:
             msg = f"无法打开工作区文件 {self.path}，它可能不是 sbbatch 工作区。（{exc}）"
             raise UnusableInputError(msg) from None
+        if self.path is None:
+            self._migrate()
+            return
+        try:
+            _verify(self._con, self.path)  # reads only: nothing is written into a foreign file
+        except BaseException:
+            self._con.close()
+            raise
         if not read_only:
             self._migrate()
-        else:
-            self._check_version()
+
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        *,
+        today: dt.date | None = None,
+        user: str = "sbbatch",
+        unit: Mapping[str, Any] | None = None,
+    ) -> Workspace:
+        """Create a NEW workspace file (建立工作区), optionally with its unit, and open it.
+
+        The file is built beside ``path`` and renamed into place when complete, so an
+        interrupted creation leaves no half-made workspace. An existing file is refused.
+
+        Args:
+            path: The workspace file to create; it must not exist.
+            today: The agency's date (经办日期).
+            user: Who acts, recorded in the event log.
+            unit: A row of the ``units`` table (``unit_id``, ``name``, ``risk_class``,
+                ``payment_method`` …) to insert into the new workspace.
+        """
+        target = Path(path)
+        if target.exists():
+            msg = f"文件 {target} 已存在，不会覆盖。提示：换一个文件名，或直接用 --db {target} 打开它。"
+            raise UnusableInputError(msg)
+        _create_file(target, today or system_now().date(), unit=unit, user=user)
+        return cls(target, today=today, user=user)
+
+    @classmethod
+    def _wrap(
+        cls, con: duckdb.DuckDBPyConnection, path: Path, today: dt.date, user: str
+    ) -> Workspace:
+        """Wrap an open connection (of a file being built) without the checks of opening."""
+        ws = cls.__new__(cls)
+        ws.path, ws.user, ws._today = path, user, today
+        ws._fault, ws._depth, ws._con = None, 0, con
+        return ws
+
+    def _check_unit_row(self, unit: Mapping[str, Any]) -> None:
+        columns = set(self.sql("SELECT * FROM units LIMIT 0").columns)
+        unknown = set(unit) - columns
+        if unknown:
+            msg = f"单位信息没有这些字段：{'、'.join(sorted(unknown))}。"
+            raise UnusableInputError(msg)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -298,6 +462,14 @@ class Workspace:
             self._log(None, "load", None, None, json.dumps(counts, ensure_ascii=False))
         return counts
 
+    def unit(self, unit_id: str) -> dict[str, Any]:
+        """Return the ``units`` row of ``unit_id``, or raise a Chinese error for an unknown unit."""
+        found = self.sql("SELECT * FROM units WHERE unit_id = ?", [unit_id])
+        if found.height == 0:
+            msg = f"单位编号「{unit_id}」不在工作区中。提示：先装入单位信息，或检查单位编号。"
+            raise UnusableInputError(msg)
+        return found.row(0, named=True)
+
     def summary(self) -> dict[str, pl.DataFrame]:
         """Summarise what the workspace holds, with Chinese column names for display."""
         units = self.sql(
@@ -384,9 +556,7 @@ class Workspace:
     ) -> str:
         kind = workflow.resolve_kind(kind)
         prefix = workflow.kind_prefix(kind)
-        if not self._con.execute("SELECT 1 FROM units WHERE unit_id = ?", [unit_id]).fetchall():
-            msg = f"单位编号「{unit_id}」不在工作区中。提示：先装入单位信息。"
-            raise UnusableInputError(msg)
+        self.unit(unit_id)
         number = self._next_number(f"declaration:{self._today:%Y%m}")
         declaration_id = f"{prefix}{self._today:%Y%m}{number:05d}"
         data_columns = [c for c in rows.columns if c not in ("source_row", "row_no")]
@@ -406,6 +576,7 @@ class Workspace:
             ],
         )
         self._insert_rows(declaration_id, rows, data_columns)
+        self._checkpoint("declare:rows")
         self._log(declaration_id, "create", None, "draft", note)
         return declaration_id
 
@@ -559,6 +730,19 @@ class Workspace:
         if results.height != expected or results["row_no"].n_unique() != expected:
             msg = f"审核结果有 {results.height} 行，申报有 {expected} 行，二者必须一一对应。"
             raise SbbatchError(msg)
+        allowed = codes.table("review_result")["code"].to_list()
+        unknown = sorted(
+            set(results["review_result"].cast(pl.String).to_list()) - set(allowed), key=str
+        )
+        if unknown:
+            labels = "、".join(
+                f"{c} {label}"
+                for c, label in codes.table("review_result").select("code", "label").rows()
+            )
+            msg = (
+                f"审核结果代码 {'、'.join(map(str, unknown))} 无效。提示：审核结果只能是 {labels}。"
+            )
+            raise UnusableInputError(msg)
         with self.transaction():
             self._transition(declaration_id, "review", note)
             review = results.select("row_no", "review_result", "review_opinion")

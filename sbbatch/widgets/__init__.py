@@ -1,12 +1,12 @@
 """Widget forms (ipywidgets) for single cases, generated from the businesses' columns.
 
-``DeclarationForm(ws, kind, unit_id)`` is the one form class: 增员申报
-(``"enrolment"``), 减员申报 (``"departure"``), 工资申报 for one person
-(``"wage_base"``), 社会保险费补缴申报 (``"backpay"``), 社保卡申领
-(``"card_application"``, with the photo upload), 申领信息维护
-(``"card_issuing_info"``, a bank row and up to two collectors) and every other
-business of :func:`sbbatch.declarations.registry`. What a business needs beyond its
-columns is a small hook (:class:`FormHooks`).
+``DeclarationForm(ws, kind, unit_id)`` is the one form class, for every business of
+:func:`sbbatch.declarations.registry`: 增员申报, 减员申报, 工资申报 for one person,
+社会保险费补缴申报, 社保卡申领 (with the photo upload), 申领信息维护 (a bank row and
+up to two collectors) … What a business needs beyond its columns — sections, the
+print button's label, several rows, special parts such as the photo — is its
+``Declaration.widget`` (:class:`~sbbatch.spec.WidgetLayout`), and the print button
+prints its ``Declaration.form``.
 
 >>> from sbbatch.widgets import ACTIONS
 >>> list(ACTIONS.values())[:6]
@@ -15,23 +15,15 @@ columns is a small hook (:class:`FormHooks`).
 
 from __future__ import annotations
 
-from sbbatch.widgets.form import ACTIONS, DeclarationForm
-from sbbatch.widgets.hooks import (
-    FormHooks,
-    Section,
-    Slot,
-    printer_for,
-    register_hooks,
-    register_printer,
-)
+from sbbatch.spec import Section, Slot, WidgetLayout
+from sbbatch.widgets.form import ACTIONS, EXTRAS, DeclarationForm, FormExtra
 
 __all__ = [
     "ACTIONS",
+    "EXTRAS",
     "DeclarationForm",
-    "FormHooks",
+    "FormExtra",
     "Section",
     "Slot",
-    "printer_for",
-    "register_hooks",
-    "register_printer",
+    "WidgetLayout",
 ]

@@ -20,23 +20,27 @@ says 审核成功 or 不通过：…; the result panel masks ID numbers and phon
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import ipywidgets as widgets
 import polars as pl
 
 from sbbatch import codes, ids
+from sbbatch._files import inside, safe_component
 from sbbatch.batch import Batch, check_frame
 from sbbatch.declarations import Column, Declaration, get
 from sbbatch.display import mask_text, record, show
 from sbbatch.exceptions import SbbatchError
+from sbbatch.forms.printer import print_form
 from sbbatch.review import declare, result, review, review_failures
+from sbbatch.spec import PrintedForm, Section, Slot, WidgetLayout
 from sbbatch.store import Workspace
 from sbbatch.store.workflow import STATUS_LABELS, find_transition
-from sbbatch.widgets.hooks import FormHooks, Section, Slot, hooks_for, printer_for
+from sbbatch.widgets.photo import PhotoUpload
 
-__all__ = ["ACTIONS", "DeclarationForm", "FieldWidget"]
+__all__ = ["ACTIONS", "EXTRAS", "DeclarationForm", "FieldWidget", "FormExtra"]
 
 #: The buttons, by action, with their default text (the manual's words).
 ACTIONS: dict[str, str] = {
@@ -47,6 +51,29 @@ ACTIONS: dict[str, str] = {
     "mark_read": "设为已读",
     "print": "打印",
     "finish": "完成",
+}
+
+
+class FormExtra(Protocol):
+    """A special part of a form below its fields, named in a business's widget layout."""
+
+    def widgets(self) -> list[widgets.Widget]:
+        """The widgets shown below the fields."""
+        ...
+
+    def check(self, values: dict[str, Any]) -> pl.DataFrame | None:
+        """Extra failures of the case on 下一步 (failures shape), or None."""
+        ...
+
+    def set_disabled(self, disabled: bool) -> None:
+        """Lock or unlock the part with the fields."""
+        ...
+
+
+#: The special parts a widget layout may name (``WidgetLayout.extras``), by name:
+#: each is built from (workspace, unit, a way to read the case's values).
+EXTRAS: dict[str, Callable[[Workspace, str, Callable[[], dict[str, Any]]], FormExtra]] = {
+    "photo": PhotoUpload,
 }
 
 #: The input widget of a field: ``Text``, or ``Dropdown`` for codes and 性别.
@@ -88,12 +115,15 @@ def _escape(text: str) -> str:
 class DeclarationForm(widgets.VBox):
     """A single-case form (单笔申报) of a business, driven by its columns.
 
+    How the fields are grouped, what the print button says and which special
+    parts (the photo upload …) the form has come from the business's
+    ``Declaration.widget`` (a :class:`~sbbatch.spec.WidgetLayout`); the button
+    prints ``Declaration.form`` and shows only for a business that has one.
+
     Args:
         ws: The workspace the case is declared in.
-        kind: The business (English key or Chinese title): ``"enrolment"``
-            (增员申报), ``"departure"`` (减员申报), ``"wage_base"`` (工资申报),
-            ``"card_application"`` (社保卡申领), ``"card_issuing_info"``
-            (申领信息维护) …
+        kind: The business (English key or Chinese title, such as 增员申报,
+            减员申报, 工资申报, 社保卡申领, 申领信息维护 …).
         unit_id: The declaring unit (单位编号).
         auto_review: Review (审核, simulated) right after 提交, as the agency
             would; otherwise the declaration waits in 已提交.
@@ -118,7 +148,7 @@ class DeclarationForm(widgets.VBox):
         >>> ws = Workspace(today=dt.date(2026, 11, 26))
         >>> _ = ws.load(units=pl.DataFrame({"unit_id": ["U1"], "name": ["测试"],
         ...     "risk_class": [1], "payment_method": ["2"]}))
-        >>> form = DeclarationForm(ws, "enrolment", "U1")
+        >>> form = DeclarationForm(ws, "增员申报", "U1")
         >>> form.fields["person_id"].value = "370102199001011231"
         >>> form.fields["gender"].label, form.fields["birth_date"].value
         ('男', '1990-01-01')
@@ -127,11 +157,6 @@ class DeclarationForm(widgets.VBox):
         >>> [b.description for b in form.buttons.values() if not b.disabled]
         ['下一步']
     """
-
-    #: Set by the 社保卡申领 hooks (:mod:`sbbatch.widgets.photo`).
-    photo_upload: Any = None
-    photo_messages: Any = None
-    _kept_photo: tuple[str, str] | None = None
 
     def __init__(
         self,
@@ -146,7 +171,8 @@ class DeclarationForm(widgets.VBox):
         self.ws = ws
         self.unit_id = unit_id
         self.declaration: Declaration = get(kind)
-        self.hooks: FormHooks = hooks_for(self.declaration.kind)
+        self.widget_layout: WidgetLayout = self.declaration.widget
+        self.printed_form: PrintedForm | None = self.declaration.form
         self.auto_review = auto_review
         self.output_dir = Path(output_dir)
         self.declaration_id: str | None = None
@@ -185,16 +211,16 @@ class DeclarationForm(widgets.VBox):
         return self.slot_message_texts[0]
 
     def _slots(self) -> list[Slot]:
-        if self.hooks.slots:
-            return list(self.hooks.slots)
+        if self.widget_layout.slots:
+            return list(self.widget_layout.slots)
         return [Slot("", tuple(c.field for c in self.declaration.columns))]
 
     def _sections(self, slot: Slot) -> list[Section]:
-        if len(self.slots) > 1 or not self.hooks.sections:
+        if len(self.slots) > 1 or not self.widget_layout.sections:
             return [Section(slot.title, slot.fields)]
         sections = [
             Section(s.title, tuple(f for f in s.fields if f in slot.fields), s.collapsed)
-            for s in self.hooks.sections
+            for s in self.widget_layout.sections
         ]
         placed = {f for s in sections for f in s.fields}
         rest = tuple(f for f in slot.fields if f not in placed)
@@ -269,8 +295,14 @@ class DeclarationForm(widgets.VBox):
                 self.slot_fields[index]["person_id"].observe(
                     lambda change, i=index: self._on_id(i, change), names="value"
                 )
-        self.extras: list[widgets.Widget] = self.hooks.extras(self) if self.hooks.extras else []
-        labels = dict(ACTIONS, print=self.hooks.print_label)
+        self.extra_parts: dict[str, FormExtra] = {
+            name: EXTRAS[name](self.ws, self.unit_id, self.values)
+            for name in self.widget_layout.extras
+        }
+        self.extras: list[widgets.Widget] = [
+            widget for part in self.extra_parts.values() for widget in part.widgets()
+        ]
+        labels = dict(ACTIONS, print=self.widget_layout.print_label)
         self.buttons: dict[str, widgets.Button] = {}
         for action, label in labels.items():
             button = widgets.Button(
@@ -279,8 +311,7 @@ class DeclarationForm(widgets.VBox):
             )
             button.on_click(lambda _b, a=action: self._run(a))
             self.buttons[action] = button
-        self._printer = printer_for(self.declaration.kind)
-        if self._printer is None:
+        if self.printed_form is None:
             self.buttons["print"].layout.display = "none"
         self.status = widgets.HTML("")
         self.result_panel = widgets.HTML("")
@@ -308,10 +339,10 @@ class DeclarationForm(widgets.VBox):
     def _apply_defaults(self) -> None:
         if self.declaration.has_business_month and "month" in self.fields:
             self.fields["month"].value = f"{self.ws.today:%Y-%m}"
-        if self.hooks.defaults is not None:
-            self.set_values(
-                {k: v for k, v in self.hooks.defaults(self).items() if k in self.fields}
-            )
+        defaults = self.widget_layout.defaults
+        if defaults is not None:
+            values = defaults(self.ws, self.declaration)
+            self.set_values({k: v for k, v in values.items() if k in self.fields})
 
     # -- values -----------------------------------------------------------------------
 
@@ -483,7 +514,7 @@ class DeclarationForm(widgets.VBox):
             "modify": not self.editing and self._allowed("modify", state),
             "void": self._allowed("void", state),
             "mark_read": self._allowed("mark_read", state),
-            "print": self._printer is not None and approved,
+            "print": self.printed_form is not None and approved,
             "finish": state in ("read", "voided", "submitted"),
         }
         # the step the manual expects next is the highlighted one
@@ -494,8 +525,8 @@ class DeclarationForm(widgets.VBox):
         for fields in self.slot_fields:
             for widget in fields.values():
                 widget.disabled = not self.editing
-        if self.photo_upload is not None:
-            self.photo_upload.disabled = not self.editing
+        for part in self.extra_parts.values():
+            part.set_disabled(not self.editing)
 
     # -- actions ----------------------------------------------------------------------
 
@@ -538,8 +569,8 @@ class DeclarationForm(widgets.VBox):
             )
         batch = check_frame(rows, self.declaration.kind, today=self.ws.today)
         failures = batch.failures
-        if self.hooks.checks is not None:
-            extra = self.hooks.checks(self, self.values())
+        for part in self.extra_parts.values():
+            extra = part.check(self.values())
             if extra is not None and extra.height:
                 failures = pl.concat(
                     [failures, extra.select(failures.columns).cast(failures.schema)]
@@ -646,10 +677,15 @@ class DeclarationForm(widgets.VBox):
 
     def print_form(self) -> Path:
         """打印: write the business's PDF form of the declaration and return its path."""
-        assert self.declaration_id is not None and self._printer is not None
+        assert self.declaration_id is not None and self.printed_form is not None
         self.output_dir.mkdir(parents=True, exist_ok=True)
-        path = Path(self._printer(self.ws, self.declaration_id, self.output_dir))
-        self._set_status(f"已生成{self.hooks.print_label.removeprefix('打印')}：{path}", "ok")
+        target = inside(
+            self.output_dir,
+            safe_component(f"{self.printed_form.title}_{self.declaration_id}") + ".pdf",
+        )
+        path = print_form(self.ws, self.declaration_id, target, self.printed_form)
+        label = self.widget_layout.print_label.removeprefix("打印")
+        self._set_status(f"已生成{label}：{path}", "ok")
         return path
 
     def finish(self) -> None:

@@ -26,9 +26,10 @@ def test_the_month_of_enrolment_and_departure(tmp_path: Path) -> None:
     assert "共4人，审核成功 4 人" in lines["批量减员申报"]
     assert lines["减员原因变更"].endswith("单位减员原因变更成功")
     written = {path.name for path in tmp_path.iterdir()}
-    assert {"增员_报盘.xlsx", "增员_审核结果.xlsx", "减员_审核结果.xlsx"} <= written
+    assert {"增员_报盘.xlsx", "增员申报_审核结果.xlsx", "减员申报_审核结果.xlsx"} <= written
+    assert {"增员申报_重报_审核结果.xlsx", "减员原因变更_审核结果.xlsx"} <= written
     assert sum(name.endswith(".pdf") for name in written) == 3
-    sheet = openpyxl.load_workbook(tmp_path / "增员_审核结果.xlsx").active
+    sheet = openpyxl.load_workbook(tmp_path / "增员申报_审核结果.xlsx").active
     assert list(sheet.iter_rows(values_only=True))[-1][0] == "共30人"
     statuses = ws.sql(
         "SELECT status, count(*) AS n FROM declarations GROUP BY status ORDER BY status"

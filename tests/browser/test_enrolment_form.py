@@ -29,6 +29,7 @@ import polars as pl
 import pytest
 
 from sbbatch import ids, sample
+from sbbatch._mask import mask_id
 from sbbatch.store import Workspace
 
 pytestmark = pytest.mark.browser
@@ -136,7 +137,7 @@ class Server:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     path = tmp_path / "workspace.duckdb"
-    with Workspace(path, today=TODAY) as ws:
+    with Workspace(path, today=TODAY, create=True) as ws:
         sample.generate(n_units=2, n_persons=40).load_into(ws)
         unit_id = str(ws.table("units")["unit_id"].sort()[0])
     yield path, unit_id
@@ -196,7 +197,7 @@ def test_enrolment_form_in_browser(workspace: tuple[Path, str], tmp_path: Path) 
                 status = page.get_by_role("status")
                 expect(status).to_contain_text("审核成功")
                 # the result panel masks the ID number and the phone
-                expect(page.get_by_text(ids.mask(person_id))).to_be_visible()
+                expect(page.get_by_text(mask_id(person_id))).to_be_visible()
                 expect(page.get_by_text(person_id)).to_have_count(0)
                 expect(page.get_by_role("button", name="设为已读")).to_be_enabled()
                 page.screenshot(path=str(ARTEFACTS / "enrolment_form.png"), full_page=True)

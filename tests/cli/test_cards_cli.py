@@ -105,7 +105,7 @@ def test_unusable_sources_exit_2_with_one_chinese_line(
 
 def test_unit_check_and_card_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "ws.duckdb"
-    with Workspace(db, today=TODAY) as ws:
+    with Workspace(db, today=TODAY, create=True) as ws:
         generate(n_units=1, n_persons=20).load_into(ws)
         unit = ws.table("units")["unit_id"][0]
         persons = card_status(ws, unit)

@@ -37,7 +37,7 @@ def _with_declare_commands(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     path = tmp_path / "ws.duckdb"
-    with Workspace(path, today=dt.date(2026, 11, 26)) as ws:
+    with Workspace(path, today=dt.date(2026, 11, 26), create=True) as ws:
         ws.load(
             units=pl.DataFrame(
                 {
@@ -159,3 +159,47 @@ def test_errors_are_one_chinese_line(db: str, capsys: pytest.CaptureFixture[str]
     assert code == 2 and "经办日期「2026-13-01」无效" in err
     code, _, err = _run(capsys, "submit", "ZY20261100001")
     assert code == 2 and "--db" in err
+
+
+def test_every_business_has_a_result_review_never_fails_after_saving(
+    db: str, batch_file: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """工资申报 had no result table: review saved, then exited 2 (issue 13 item 3)."""
+    _run(capsys, "--db", db, "declare", batch_file, "--unit", UNIT, "--kind", "enrolment", *TODAY)
+    _run(capsys, "--db", db, "submit", "ZY20261100001", *TODAY)
+    _run(capsys, "--db", db, "review", "ZY20261100001", *TODAY)
+    wages = tmp_path / "工资.csv"
+    pl.DataFrame(
+        {"社会保障号码": [GOOD, EARLY], "姓名": ["张三", "李四"], "缴费工资": ["5000.00"] * 2}
+    ).write_csv(wages)
+    code, out, err = _run(
+        capsys, "--db", db, "declare", str(wages), "--unit", UNIT, "--kind", "wage_base",
+        "--month", "2026-12", *TODAY,
+    )  # fmt: skip
+    assert code == 0, err
+    did = out.split("已录入工资申报 ", 1)[1].split("，", 1)[0]
+    _run(capsys, "--db", db, "submit", did, *TODAY)
+    code, out, err = _run(capsys, "--db", db, "review", did, *TODAY)
+    assert code == 1 and err == ""  # a row was rejected (李四 is not insured): not a failure
+    assert "共2人，审核成功 1 人，不通过 1 人" in out and "李四" in out
+    with Workspace(db, read_only=True) as ws:
+        assert ws.declaration(did)["status"] == "reviewed"
+
+    code, out, err = _run(capsys, "--db", db, "result", did, "-o", str(tmp_path), *TODAY)
+    assert code == 0, err
+    assert "序号" in out and "缴费工资" in out and "5000.00" in out and "500000" not in out
+    assert GOOD not in out and "370102********" in out  # masked on the screen
+    sheet = openpyxl.load_workbook(tmp_path / "工资申报_审核结果.xlsx").active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[1] == (
+        "序号",
+        "审核结果",
+        "审核说明",
+        "社会保障号码",
+        "姓名",
+        "缴费工资",
+        "申报年月",
+    )
+    assert values[2][1] == "审核成功" and values[2][3] == GOOD  # in full: the user's own file
+    assert values[2][5:] == ("5000.00", "2026-12")
+    assert values[3][1] == "不通过"

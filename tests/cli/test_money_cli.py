@@ -38,7 +38,7 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "ws.duckdb"
     insurances = ["1", "2", "3", "4", "10"]
     people = [(UNIT, person(1), 5000_55), (UNIT, person(2), 30000_00), (BANK, person(3), 6000_00)]
-    with Workspace(path, today=dt.date(2026, 11, 26)) as ws:
+    with Workspace(path, today=dt.date(2026, 11, 26), create=True) as ws:
         ws.load(
             units=pl.DataFrame(
                 {
@@ -253,7 +253,7 @@ def test_backpay_command(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     source = tmp_path / "补缴.csv"
     source.write_text(
         "社会保障号码,姓名,补缴年月,补缴终止年月,缴费基数,补缴原因\n"
-        f"{person(1)},甲,2026-04,2026-09,5000,入职时未及时增员\n",
+        f"{person(1)},甲,2026-04,2026-09,5000,稽核补缴\n",
         encoding="utf-8",
     )
     result = tmp_path / "result.xlsx"

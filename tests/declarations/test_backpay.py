@@ -82,7 +82,7 @@ def _submit(ws: Workspace, **fields: str) -> str:
 def test_six_month_back_payment_with_late_fee_by_hand(bp_ws: Workspace) -> None:
     ws = bp_ws
     declaration_id = _submit(
-        ws, 补缴年月="2026-03", 补缴终止年月="2026-08", 缴费基数="5000", 补缴原因="入职时未及时增员"
+        ws, 补缴年月="2026-03", 补缴终止年月="2026-08", 缴费基数="5000", 补缴原因="稽核补缴"
     )
     preview = backpay.row_totals(ws, declaration_id)
     result = review(ws, declaration_id)
@@ -131,12 +131,30 @@ def test_six_month_back_payment_with_late_fee_by_hand(bp_ws: Workspace) -> None:
     assert payments.pay(ws, again).success
 
 
-def test_months_outside_the_periods_need_a_reason(bp_ws: Workspace) -> None:
+def test_months_outside_the_periods_need_the_audit_exception(bp_ws: Workspace) -> None:
+    expected = [
+        "2026-07、2026-08 不在本单位的参保期间内，不能补缴。按 sbbatch 的假设：参保期间以外的"
+        "月份只能按经办机构的稽核结论补缴，补缴原因须填写“稽核补缴”。"
+    ]
     declaration_id = _submit(bp_ws, 补缴年月="2026-07", 补缴终止年月="2026-08", 缴费基数="5000")
     failures = review_failures(bp_ws, declaration_id)
-    assert failures["message"].to_list() == [
-        "2026-07、2026-08 不在本单位的参保期间内。提示：如确需补缴，请填写补缴原因。"
-    ]
+    assert failures["message"].to_list() == expected
+    # any other reason is not the exception (issue 12: 入职时未及时增员 used to pass)
+    declaration_id = _submit(
+        bp_ws,
+        补缴年月="2026-07",
+        补缴终止年月="2026-08",
+        缴费基数="5000",
+        补缴原因="入职时未及时增员",
+    )
+    failures = review_failures(bp_ws, declaration_id)
+    assert failures.select("rule", "level").rows() == [("covered_or_reason", "reject")]
+    assert review(bp_ws, declaration_id)["review_result"].to_list() == ["不通过"]
+    # the twin: the audit exception passes
+    declaration_id = _submit(
+        bp_ws, 补缴年月="2026-07", 补缴终止年月="2026-08", 缴费基数="5000", 补缴原因="稽核补缴"
+    )
+    assert review(bp_ws, declaration_id)["review_result"].to_list() == ["审核成功"]
 
 
 def test_months_inside_the_period_use_the_approved_base(bp_ws: Workspace) -> None:
@@ -167,7 +185,7 @@ def test_rejections_name_the_months(bp_ws: Workspace) -> None:
             "补缴年月": "2026-05",
             "补缴终止年月": "2026-07",
             "缴费基数": "5000",
-            "补缴原因": "x",
+            "补缴原因": "稽核补缴",
         },
         UNIT,
         kind="backpay",
@@ -189,14 +207,18 @@ def test_rejections_name_the_months(bp_ws: Workspace) -> None:
 
 def test_policy_coverage_and_pending_back_payments(bp_ws: Workspace) -> None:
     ws = bp_ws
-    old = _submit(ws, 补缴年月="2017-11", 补缴终止年月="2018-01", 缴费基数="5000", 补缴原因="x")
+    old = _submit(
+        ws, 补缴年月="2017-11", 补缴终止年月="2018-01", 缴费基数="5000", 补缴原因="稽核补缴"
+    )
     rules = review_failures(ws, old)
     assert "2017-11、2017-12、2018-01 没有适用的缴费基数上下限或费率参数" in " ".join(
         rules["message"]
     )
-    first = _submit(ws, 补缴年月="2026-08", 缴费基数="5000", 补缴原因="x")
+    first = _submit(ws, 补缴年月="2026-08", 缴费基数="5000", 补缴原因="稽核补缴")
     review(ws, first)
-    second = _submit(ws, 补缴年月="2026-07", 补缴终止年月="2026-08", 缴费基数="5000", 补缴原因="x")
+    second = _submit(
+        ws, 补缴年月="2026-07", 补缴终止年月="2026-08", 缴费基数="5000", 补缴原因="稽核补缴"
+    )
     messages = review_failures(ws, second)["message"].to_list()
     assert messages == [
         f"2026-08 已在补缴申报 {first} 中审核成功。提示：请在社会保险费补缴缴费中缴费，不要重复申报。"
@@ -210,7 +232,7 @@ def test_overlapping_rows_and_clamped_bases(bp_ws: Workspace) -> None:
             "补缴年月": ["2026-06", "2026-07"],
             "补缴终止年月": ["2026-07", "2026-08"],
             "缴费基数": ["3000", "50000"],
-            "补缴原因": ["x", "x"],
+            "补缴原因": ["稽核补缴", "稽核补缴"],
         }
     )
     declaration_id = declare(bp_ws, frame, UNIT, kind="backpay")
@@ -237,7 +259,7 @@ def test_batch_file_goes_through_the_same_pipeline(bp_ws: Workspace, tmp_path: P
     path = tmp_path / "补缴.csv"
     path.write_text(
         "社会保障号码,姓名,补缴年月,补缴终止年月,缴费基数,补缴原因\n"
-        f"{LATE},晚入职,2026-07,2026-08,5000,入职时未及时增员\n"
+        f"{LATE},晚入职,2026-07,2026-08,5000,稽核补缴\n"
         f"{LATE},晚入职,2026-06,2026-05,5000,x\n",
         encoding="utf-8",
     )

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from sbbatch.declarations import get
 from sbbatch.declarations.medical_account_subsidy import cap_fen, prefill, set_amount
-from sbbatch.forms.other_forms import medical_subsidy_form
-from sbbatch.review import declare, review
+from sbbatch.forms.printer import print_form
+from sbbatch.review import declare, result, review
 from sbbatch.store import Workspace
 
 Submit = Callable[..., str]
@@ -87,11 +87,34 @@ def test_rules(
     }
 
 
-def test_old_unit_is_a_warning(
-    submitted: Submit, outcomes: Outcomes, facts: SimpleNamespace
+def test_old_unit_is_rejected(
+    registry: Workspace, submitted: Submit, outcomes: Outcomes, facts: SimpleNamespace
 ) -> None:
     did = submitted("medical_account_subsidy", _row(facts.ZHANG, "张三", 100000))
-    assert outcomes(did) == {1: {"new_unit": "warn"}}  # insured here since 2020
+    assert outcomes(did) == {1: {"new_unit": "reject"}}  # insured here since 2020
+    assert review(registry, did)["review_result"].to_list() == ["不通过"]
+    opinion = result(registry, did)["review_opinion"][0]
+    assert "不属于新开户单位" in opinion
+    assert "按 sbbatch 的假设" in opinion
+
+
+def test_a_unit_in_its_twelfth_month_is_new(
+    registry: Workspace, submitted: Submit, outcomes: Outcomes, facts: SimpleNamespace
+) -> None:
+    # first insured month 2025-12: 2026-11 is 11 months later, still new; 2025-11 is not
+    registry.execute(
+        "DELETE FROM insured_periods WHERE unit_id = ? AND until_month IS NOT NULL", [facts.UNIT]
+    )
+    registry.execute(
+        "UPDATE insured_periods SET from_month = DATE '2025-12-01' WHERE unit_id = ?", [facts.UNIT]
+    )
+    did = submitted("medical_account_subsidy", _row(facts.ZHANG, "张三", 100000))
+    assert outcomes(did) == {}
+    registry.execute(
+        "UPDATE insured_periods SET from_month = DATE '2025-11-01' WHERE unit_id = ?", [facts.UNIT]
+    )
+    did = submitted("medical_account_subsidy", _row(facts.ZHANG, "张三", 100000))
+    assert outcomes(did) == {1: {"new_unit": "reject"}}
 
 
 def test_end_to_end_effect_and_form(
@@ -123,7 +146,7 @@ def test_end_to_end_effect_and_form(
     again = declare(new_unit, rows.drop("wage"), facts.UNIT, kind="medical_account_subsidy")
     new_unit.submit(again)
     assert review(new_unit, again)["review_opinion"][0].endswith("已申报过医疗账户补助金。")
-    pdf = medical_subsidy_form(new_unit, did, tmp_path / "申报表.pdf")
+    pdf = print_form(new_unit, did, tmp_path / "申报表.pdf")
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     for expected in (
         "社会保险费申报表",

@@ -16,6 +16,7 @@ from sbbatch.store import Workspace
 
 Submit = Callable[..., str]
 Outcomes = Callable[[str], dict[int, dict[str, str]]]
+Messages = Callable[[str], dict[tuple[int, str], str]]
 
 
 def _row(person_id: str, name: str, **fields: Any) -> dict[str, Any]:
@@ -55,6 +56,21 @@ def test_enlisted_before_transfer(
         "military_cadre", _row(facts.ZHANG, "张三", enlistment_date=dt.date(2018, 3, 1))
     )
     assert outcomes(did)[1] == {"enlisted_before_transfer": "reject"}
+
+
+def test_enlisted_at_working_age(
+    submitted: Submit, outcomes: Outcomes, messages: Messages, facts: SimpleNamespace
+) -> None:
+    # 张三 was born 1990-01-01: 16 on 2006-01-01
+    did = submitted(
+        "military_cadre",
+        _row(facts.ZHANG, "张三", enlistment_date=dt.date(2005, 12, 31)),
+        _row(facts.LI, "李四", enlistment_date=dt.date(2001, 5, 5)),  # born 1985-05-05
+    )
+    assert outcomes(did) == {1: {"enlisted_at_working_age": "reject"}}
+    assert messages(did)[(1, "enlisted_at_working_age")] == (
+        "入伍时间「2005-12-31」时未满 16 周岁（出生日期 1990-01-01），请核对入伍时间。"
+    )
 
 
 def test_early_retirement_needs_a_date() -> None:

@@ -11,7 +11,8 @@ import polars as pl
 from pypdf import PdfReader
 
 from sbbatch.declarations import get
-from sbbatch.forms.outpatient_forms import print_outpatient_form, print_outpatient_roster
+from sbbatch.declarations.outpatient_disease import ROSTER
+from sbbatch.forms.printer import print_form
 from sbbatch.review import declare, review
 from sbbatch.store import Workspace
 
@@ -118,7 +119,7 @@ def test_effect_then_repeat_and_certificate(
         registry.events(did)["note"].to_list()[-1] == "门诊规定病种申请审核通过 1 人、病种 2 项。"
     )
 
-    pdf = print_outpatient_form(registry, did, tmp_path / "确认表.pdf")
+    pdf = print_form(registry, did, tmp_path / "确认表.pdf")
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     for expected in (
         "门诊规定病种申请确认表",
@@ -129,7 +130,7 @@ def test_effect_then_repeat_and_certificate(
         number,
     ):
         assert expected in text
-    roster = print_outpatient_roster(registry, did, tmp_path / "花名册.pdf")
+    roster = print_form(registry, did, tmp_path / "花名册.pdf", ROSTER)
     text = "".join(page.extract_text() for page in PdfReader(roster).pages)
     for expected in ("花名册（门规大病）", "张三", facts.ZHANG, "尿毒症透析"):
         assert expected in text

@@ -184,3 +184,16 @@ def test_printing_refuses_persons_without_payments(paid_ws: Workspace, tmp_path:
 
 def test_month_ranges() -> None:
     assert certificates.month_ranges([OCT, SEP, NOV]) == "2026-09至2026-11"
+
+
+def test_a_name_with_path_separators_stays_inside_the_folder(
+    paid_ws: Workspace, tmp_path: Path
+) -> None:
+    # a registry name that never went through check (loaded by hand, or an older file)
+    paid_ws.execute("UPDATE persons SET name = ? WHERE person_id = ?", ["甲/../../../../x", STAFF])
+    out = tmp_path / "out" / "certs"
+    written = certificates.print_certificates(paid_ws, UNIT, [STAFF], OCT, OCT, "购房", out)
+    assert [p.parent for p in written] == [out]
+    assert sorted(p.name for p in out.iterdir()) == [p.name for p in written]
+    assert "/" not in written[0].name and not written[0].name.startswith(".")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing escaped

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from sbbatch.batch import check_frame
 from sbbatch.declarations import get
-from sbbatch.forms.medical_forms import print_medical_form
+from sbbatch.forms.printer import print_form
 from sbbatch.review import declare, review
 from sbbatch.store import Workspace
 
@@ -147,17 +147,40 @@ def test_name_matches_registry(
     assert outcomes(did)[1] == {"name_matches_registry": "reject"}
 
 
-def test_medical_type_for_an_employee_warns(
+def test_relocation_for_an_employee_is_rejected(
     submitted: Submit, outcomes: Outcomes, messages: Messages, facts: SimpleNamespace
 ) -> None:
     did = submitted("remote_filing", _filing(facts.ZHANG, medical_type="1"))  # 异地安置
-    assert outcomes(did)[1] == {"medical_type_matches_status": "warn"}
-    assert "该人员是在职人员" in messages(did)[(1, "medical_type_matches_status")]
+    assert outcomes(did)[1] == {"medical_type_matches_status": "reject"}
+    assert messages(did)[(1, "medical_type_matches_status")].startswith(
+        "该人员是在职人员，就医类别「异地安置」只适用于退休人员"
+    )
+
+
+def test_posting_for_a_retiree_is_rejected(
+    submitted: Submit, outcomes: Outcomes, messages: Messages, retiree: str
+) -> None:
+    did = submitted("remote_filing", _filing(retiree, "孙七", medical_type="2"))  # 常驻外地
+    assert outcomes(did)[1] == {"medical_type_matches_status": "reject"}
+    assert messages(did)[(1, "medical_type_matches_status")].startswith(
+        "该人员是退休人员，就医类别「常驻外地」只适用于在职人员"
+    )
 
 
 def test_a_retiree_files_as_relocated(
-    registry: Workspace, submitted: Submit, outcomes: Outcomes, facts: SimpleNamespace
+    submitted: Submit, outcomes: Outcomes, facts: SimpleNamespace, retiree: str
 ) -> None:
+    did = submitted(
+        "remote_filing",
+        _filing(retiree, "孙七", medical_type="1"),
+        _filing(facts.ZHANG, medical_type="2"),
+    )
+    assert outcomes(did) == {}
+
+
+@pytest.fixture
+def retiree(registry: Workspace, facts: SimpleNamespace) -> str:
+    """孙七, who retired from the unit in 2020-02 (在职转退休)."""
     retiree = facts.make_id("370102", "19600101", "013")
     registry.load(
         persons=pl.DataFrame(
@@ -180,12 +203,7 @@ def test_a_retiree_files_as_relocated(
             }
         ),
     )
-    did = submitted(
-        "remote_filing",
-        _filing(retiree, "孙七", medical_type="1"),
-        _filing(facts.ZHANG, medical_type="2"),
-    )
-    assert outcomes(did) == {}
+    return retiree
 
 
 def test_remote_code_matches_level_in_review(
@@ -273,7 +291,7 @@ def test_end_to_end_filing_and_form(
     assert registry.events(did)["note"].to_list()[-1] == (
         "异地人员备案审核通过 1 人：登记异地备案 1 条。"
     )
-    pdf = print_medical_form(registry, did, tmp_path / "备案表.pdf")
+    pdf = print_form(registry, did, tmp_path / "备案表.pdf")
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "异地人员备案表" in text
     assert facts.ZHANG in text and "张三" in text and "江苏省泰州市" in text
@@ -309,6 +327,6 @@ def test_end_to_end_revocation_and_form(
         "revoked",
         registry.today,
     )
-    pdf = print_medical_form(registry, did, tmp_path / "注销表.pdf")
+    pdf = print_form(registry, did, tmp_path / "注销表.pdf")
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "异地人员备案注销表" in text and facts.ZHANG in text and "张三" in text

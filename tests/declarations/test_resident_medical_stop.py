@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import polars as pl
 
 from sbbatch.declarations import get
-from sbbatch.review import declare, review
+from sbbatch.review import declare, review, review_failures
 from sbbatch.store import Workspace
 
 Submit = Callable[..., str]
@@ -30,6 +30,18 @@ def test_rules(submitted: Submit, outcomes: Outcomes, facts: SimpleNamespace) ->
     assert 1 not in found
     assert found[2] == {"employee_medical_here": "warn"}
     assert found[3] == {"name_matches_registry": "reject", "once_in_declaration": "reject"}
+
+
+def test_a_person_unknown_to_the_registry_is_rejected(
+    registry: Workspace, facts: SimpleNamespace
+) -> None:
+    unknown = facts.make_id("370101", "19910101", "001")
+    rows = pl.DataFrame({"身份证号码": [unknown, facts.ZHANG], "姓名": ["钱七", "张三"]})
+    did = declare(registry, rows, facts.UNIT, kind="resident_medical_stop")
+    registry.submit(did)
+    failures = review_failures(registry, did)
+    assert failures.select("row", "rule", "level").rows() == [(1, "known_person", "reject")]
+    assert review(registry, did)["review_result"].to_list() == ["不通过", "审核成功"]
 
 
 def test_end_to_end_and_not_twice(registry: Workspace, facts: SimpleNamespace) -> None:

@@ -246,11 +246,11 @@ def test_the_printed_form_holds_the_names_and_ids(
     from pypdf import PdfReader
 
     from sbbatch.exceptions import UnusableInputError
-    from sbbatch.forms.retirement_forms import print_retirement_form
+    from sbbatch.forms.printer import print_form
 
     did = submitted("retirement", _row(people.ZHOU, "周钢"), _row(people.SHORT, "钱七"))
     review(registry, did)
-    path = print_retirement_form(registry, did, tmp_path / "退休申报表.pdf")
+    path = print_form(registry, did, tmp_path / "退休申报表.pdf")
     reader = PdfReader(path)
     assert len(reader.pages) == 1  # 钱七 was not approved
     text = reader.pages[0].extract_text()
@@ -260,4 +260,4 @@ def test_the_printed_form_holds_the_names_and_ids(
     other = submitted("retirement", _row(people.SHORT, "钱七"))
     review(registry, other)
     with pytest.raises(UnusableInputError, match="没有审核通过的人员"):
-        print_retirement_form(registry, other, tmp_path / "x.pdf")
+        print_form(registry, other, tmp_path / "x.pdf")

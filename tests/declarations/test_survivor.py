@@ -82,6 +82,10 @@ def _row(person_id: str, **fields: Any) -> dict[str, Any]:
     return row
 
 
+#: A second survivor of the same deceased is not 孤身 (at most one is: 孤寡一人者).
+_NOT_LONE: dict[str, Any] = {"lone_flag": "否", "lone_fen": 0, "total_fen": 46000}
+
+
 def test_the_columns_are_the_manuals() -> None:
     declaration = get("遗属申报")
     assert len(declaration.columns) == 32
@@ -118,11 +122,138 @@ def test_wrong_amounts_say_the_right_figure(
     assert "应为 46.00" in messages(did)[(2, "lone_supplement")]
 
 
-def test_both_supplements(submitted: Submit, outcomes: Outcomes, deceased: str) -> None:
-    did = submitted(
-        "survivor", _row(deceased, pre1949_flag="是", pre1949_fen=9200, total_fen=59800)
+@pytest.fixture
+def veteran(registry: Workspace, facts: SimpleNamespace, deceased: str) -> str:
+    """A man born 1930 who started work in 1948 and retired from the unit in 1990-06."""
+    person = facts.make_id("370104", "19300510", "151")
+    registry.load(
+        persons=pl.DataFrame(
+            {
+                "person_id": [person],
+                "name": ["周钢"],
+                "gender": ["1"],
+                "birth_date": [dt.date(1930, 5, 10)],
+            }
+        ),
+        insured_periods=pl.DataFrame(
+            {
+                "unit_id": [facts.UNIT],
+                "person_id": [person],
+                "insurance": ["1"],
+                "person_category": ["11"],
+                "from_month": [dt.date(1980, 1, 1)],
+                "until_month": [dt.date(1990, 6, 1)],
+                "add_reason": ["111"],
+                "leave_reason": ["251"],
+            }
+        ),
     )
+    return person
+
+
+def _pre1949(person_id: str, started: dt.date) -> dict[str, Any]:
+    return _row(
+        person_id,
+        retirement_date=dt.date(1990, 6, 1),
+        work_start_date=started,
+        pre1949_flag="是",
+        pre1949_fen=9200,
+        total_fen=59800,
+    )
+
+
+def test_both_supplements(submitted: Submit, outcomes: Outcomes, veteran: str) -> None:
+    did = submitted("survivor", _pre1949(veteran, dt.date(1948, 3, 1)))
     assert outcomes(did) == {}
+
+
+def test_pre1949_needs_work_before_1949_10(
+    submitted: Submit, outcomes: Outcomes, messages: Messages, veteran: str, deceased: str
+) -> None:
+    did = submitted(
+        "survivor",
+        _pre1949(veteran, dt.date(1949, 10, 1)),
+        {**_pre1949(deceased, dt.date(1979, 7, 1)), "retirement_date": dt.date(2011, 3, 1)},
+        {
+            **_pre1949(deceased, dt.date(1979, 7, 1)),
+            "work_start_date": None,
+            "lone_flag": "否",
+            "lone_fen": 0,
+            "total_fen": 55200,
+            "survivor_id": "370102198202021239",
+            "survivor_birth_date": dt.date(1982, 2, 2),
+        },
+    )
+    found = outcomes(did)
+    assert found == {n: {"pre1949_needs_early_work": "reject"} for n in (1, 2, 3)}
+    assert messages(did)[(1, "pre1949_needs_early_work")].startswith(
+        "建国前标志为是，但参加工作日期「1949-10-01」不早于 1949-10-01"
+    )
+
+
+def test_survivor_is_not_the_deceased(submitted: Submit, outcomes: Outcomes, deceased: str) -> None:
+    did = submitted(
+        "survivor", _row(deceased, survivor_id=deceased, survivor_birth_date=dt.date(1951, 2, 10))
+    )
+    assert outcomes(did)[1] == {"survivor_is_not_deceased": "reject"}
+
+
+def test_at_most_one_lone_survivor(
+    registry: Workspace, submitted: Submit, outcomes: Outcomes, messages: Messages, deceased: str
+) -> None:
+    second = {"survivor_id": "370102198202021239", "survivor_birth_date": dt.date(1982, 2, 2)}
+    did = submitted("survivor", _row(deceased), _row(deceased, **second))
+    assert outcomes(did) == {2: {"lone_at_most": "reject"}}
+    assert messages(did)[(2, "lone_at_most")].startswith("孤身标志为是的遗属已有 2 人")
+    # the twin: a second survivor who is not lone passes
+    not_lone = {"lone_flag": "否", "lone_fen": 0, "total_fen": 46000}
+    did = submitted("survivor", _row(deceased), _row(deceased, **second, **not_lone))
+    assert outcomes(did) == {}
+    # a lone survivor already granted counts
+    review(registry, did)
+    third = {"survivor_id": "370102198303031233", "survivor_birth_date": dt.date(1983, 3, 3)}
+    did = submitted("survivor", _row(deceased, **third))
+    assert outcomes(did) == {1: {"lone_at_most": "reject"}}
+
+
+def test_regular_amount_within_the_class_bounds(
+    submitted: Submit, outcomes: Outcomes, messages: Messages, deceased: str
+) -> None:
+    did = submitted(
+        "survivor",
+        _row(deceased, regular_fen=9_999_900, lone_fen=999_990, total_fen=10_999_890),
+        _row(
+            deceased,
+            lone_flag="否",
+            regular_fen=17_999,
+            lone_fen=0,
+            total_fen=17_999,
+            survivor_id="370102198202021239",
+            survivor_birth_date=dt.date(1982, 2, 2),
+        ),
+        _row(
+            deceased,
+            lone_flag="否",
+            regular_fen=18_000,
+            lone_fen=0,
+            total_fen=18_000,
+            survivor_id="370102198303031233",
+            survivor_birth_date=dt.date(1983, 3, 3),
+        ),
+        _row(
+            deceased,
+            lone_flag="否",
+            regular_fen=100_000,
+            lone_fen=0,
+            total_fen=100_000,
+            survivor_id="370102198404041235",
+            survivor_birth_date=dt.date(1984, 4, 4),
+        ),
+    )
+    found = outcomes(did)
+    assert found == {1: {"regular_below_ceiling": "reject"}, 2: {"regular_above_floor": "reject"}}
+    assert "按 sbbatch 的假设" in messages(did)[(1, "regular_below_ceiling")]
+    assert "180.00" in messages(did)[(2, "regular_above_floor")]
 
 
 def test_deceased_is_a_retiree_of_the_unit(
@@ -149,12 +280,14 @@ def test_death_dates(
             survivor_birth_date=dt.date(1982, 2, 2),
             death_date=dt.date(2026, 12, 20),
             start_month=dt.date(2027, 1, 1),
+            **_NOT_LONE,
         ),
         _row(
             deceased,
             survivor_id="370102198303031233",
             survivor_birth_date=dt.date(1983, 3, 3),
             start_month=dt.date(2016, 7, 1),
+            **_NOT_LONE,
         ),
     )
     found = outcomes(did)

@@ -162,6 +162,7 @@ def test_bill_forms(form_ws: Workspace, tmp_path: Path) -> None:
     from sbbatch.contributions import yuan
 
     assert yuan(header["total_fen"]) in text
+    assert "补缴明细" not in text  # a wage bill has no back-payment detail
     # the 申报表 of the bill shows the same total
     form = text_of(
         declaration_form(ws, UNIT, tmp_path / "form.pdf", bill_id=bill_id, with_persons=False)
@@ -177,7 +178,7 @@ def test_back_payment_bill_lists_late_fees(form_ws: Workspace, tmp_path: Path) -
         "补缴年月": "2025-11",
         "补缴终止年月": "2025-12",
         "缴费基数": "5000",
-        "补缴原因": "补录",
+        "补缴原因": "稽核补缴",
     }
     declaration_id = declare(ws, case, UNIT, kind="backpay")
     ws.submit(declaration_id)

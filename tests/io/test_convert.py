@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import openpyxl
 import polars as pl
 import pytest
 import python_calamine
+import xlsxwriter
 
 from sbbatch.declarations import get
 from sbbatch.exceptions import UnusableInputError
@@ -288,12 +290,28 @@ def test_id_stored_as_number_is_reported(tmp_path: Path) -> None:
     assert "请核对" in str(result)
 
 
-@pytest.mark.xfail(
-    reason="sbbatch.io.read tidies every xlsx cell, text cells too: '10.0' → '10', "
-    "'2019-04-01 00:00:00' → '2019-04-01' (reported to the lead)",
-    strict=True,
-)
 def test_text_that_looks_like_a_number_cell_survives(tmp_path: Path) -> None:
     texts = {"a": ["10.0", "2019-04-01 00:00:00"]}
     convert(source_xlsx(tmp_path, texts), tmp_path / "x.parquet")
     assert pl.read_parquet(tmp_path / "x.parquet").to_dict(as_series=False) == texts
+
+
+def test_date_and_number_cells_are_tidied_and_the_report_says_so(tmp_path: Path) -> None:
+    """Only cells stored as dates or numbers change, and the result lists them."""
+    path = tmp_path / "typed.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "出生日期", "备注"])
+    sheet.write_string(1, 0, "张三")
+    sheet.write_datetime(
+        1, 1, dt.datetime(1983, 10, 13), workbook.add_format({"num_format": "yyyy-mm-dd"})
+    )
+    sheet.write_string(1, 2, "2019-04-01 00:00:00")
+    workbook.close()
+    result = convert(path, tmp_path / "x.csv")
+    text = (tmp_path / "x.csv").read_text(encoding="utf-8-sig")
+    assert "1983-10-13," in text and "2019-04-01 00:00:00" in text
+    assert "1983-10-13 00:00:00" not in text
+    assert any(
+        "「出生日期」1 个" in note and "文本单元格一律原样写出" in note for note in result.notes
+    )

@@ -518,7 +518,7 @@ def test_zip_bomb_by_declared_size_is_refused(tmp_path: Path) -> None:
         entry = data.index(b"PK\x01\x02", entry + 4)
     struct.pack_into("<I", data, entry + 24, 3 * 1024**3)
     path.write_bytes(bytes(data))
-    with pytest.raises(UnusableInputError, match=r"解压后有 3.0 GB，超过上限 2 GB"):
+    with pytest.raises(UnusableInputError, match=r"解压后有 3.0 GB，超过上限 2.0 GB"):
         read_table(path)
 
 
@@ -527,7 +527,7 @@ def test_zip_bomb_by_compression_ratio_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b" " * read.RATIO_CHECK_MIN_BYTES)
-    with pytest.raises(UnusableInputError, match=r"压缩比为 \d+ 倍"):
+    with pytest.raises(UnusableInputError, match=r"解压到 \d+ MB 时压缩比已超过 200 倍"):
         read_table(path)
 
 
@@ -551,3 +551,73 @@ def test_zip_bomb_by_compression_ratio_is_refused(tmp_path: Path) -> None:
 )
 def test_header_key(text: str, key: str) -> None:
     assert header_key(text) == key
+
+
+@pytest.mark.parametrize("id_check", ["peek", "calamine"], indirect=True)
+def test_text_cells_are_never_tidied_number_and_date_cells_are(
+    tmp_path: Path, id_check: str
+) -> None:
+    """Issue 13 item 12: a text cell '10.0' stays '10.0'; a number cell 5000.0 is '5000'."""
+    path = write_xlsx(
+        tmp_path / "a.xlsx",
+        [
+            ["姓名", "文本", "日期", "混合"],
+            ["张三", "10.0", dt.date(2019, 4, 1), "2019-04-01 00:00:00"],
+            ["李四", "2019-04-01 00:00:00", dt.datetime(2020, 1, 2), dt.date(2019, 4, 1)],
+            ["王五", "4523.4000000000005", None, 10.0],
+            ["赵六", "-3.0", dt.date(1983, 10, 13), "10.0"],
+        ],
+    )
+    table = read_table(path, known_headers=["姓名", "文本"])
+    assert as_dict(table) == {
+        "姓名": ["张三", "李四", "王五", "赵六"],
+        "文本": ["10.0", "2019-04-01 00:00:00", "4523.4000000000005", "-3.0"],  # all text
+        "日期": ["2019-04-01", "2020-01-02", None, "1983-10-13"],  # all dates
+        "混合": ["2019-04-01 00:00:00", "2019-04-01", "10", "10.0"],  # cell by cell
+        "_row": [2, 3, 4, 5],
+    }
+    assert dict(table.tidied_cells) == {"日期": 3, "混合": 1}
+
+
+def test_parquet_text_columns_are_kept_byte_for_byte(tmp_path: Path) -> None:
+    pl.DataFrame({"姓名": ["张三"], "文本": ["10.0"], "数": [5000.0]}).write_parquet(
+        tmp_path / "a.parquet"
+    )
+    table = read_table(tmp_path / "a.parquet")
+    assert table.frame.row(0) == ("张三", "10.0", "5000", 2)
+
+
+def test_data_on_a_later_sheet_is_found(tmp_path: Path) -> None:
+    """Issue 13 item 11: an empty first sheet, or one without the header, is passed over."""
+    path = tmp_path / "a.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    workbook.add_worksheet("空白")
+    notes = workbook.add_worksheet("填写说明")
+    notes.write_string(0, 0, "请在第三个工作表填写")
+    data = workbook.add_worksheet("人员")
+    data.write_row(0, 0, ["姓名", "社会保障号码"])
+    data.write_row(1, 0, ["张三", ID_TEXT])
+    workbook.close()
+    table = read_table(path, known_headers=KNOWN)
+    assert table.sheet == "人员" and table.frame["姓名"].to_list() == ["张三"]
+    with pytest.raises(UnusableInputError, match=r"工作表「空白」是空的"):
+        read_table(path, known_headers=KNOWN, sheet=0)  # a chosen sheet is not passed over
+    with pytest.raises(
+        UnusableInputError,
+        match=r"没有找到表头.*（已查看工作表 「空白」、「填写说明」、「人员」。）",
+    ):
+        read_table(path, known_headers=["不存在的列"])
+
+
+def test_hidden_rows_are_listed(tmp_path: Path) -> None:
+    path = tmp_path / "a.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet("人员")
+    sheet.write_row(0, 0, ["姓名", "社会保障号码"])
+    for r in range(1, 5):
+        sheet.write_row(r, 0, [f"张{r}", ID_TEXT])
+    sheet.set_row(2, None, None, {"hidden": True})
+    sheet.set_row(6, None, None, {"hidden": True})  # a hidden blank row: not a data row
+    workbook.close()
+    table = read_table(path, known_headers=KNOWN)
+    assert table.hidden_rows == (3,)

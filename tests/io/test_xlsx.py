@@ -587,8 +587,9 @@ def test_result_table(tmp_path: Path) -> None:
     rows = values(ws)
     assert rows[0][0] == "增员申报审核结果"
     assert rows[1] == ["序号", "身份证号码", "审核结果", "审核说明", "缴费工资"]
-    assert rows[2] == [1, "370103198310135678", "审核成功", None, 5000]
-    assert rows[3][4] == pytest.approx(4500.69)
+    # money as yuan text, exactly as the presenter writes it everywhere (issue 10)
+    assert rows[2] == [1, "370103198310135678", "审核成功", None, "5000.00"]
+    assert rows[3][4] == "4500.69"
     assert rows[4][0] == "共2人"
     assert ws.freeze_panes == "A3"
     assert ws["B3"].number_format == "@"

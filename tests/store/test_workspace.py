@@ -6,6 +6,7 @@ import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -72,7 +73,7 @@ def _bring_to(ws: Workspace, status: str, kind: str = "wage_base", failures: boo
 
 def test_migration_from_an_empty_file(tmp_path: Path, today: dt.date) -> None:
     path = tmp_path / "ws.duckdb"
-    with Workspace(path, today=today) as ws:
+    with Workspace(path, today=today, create=True) as ws:
         assert ws.schema_version == max(n for n, _ in migrations())
         assert {
             "units",
@@ -89,7 +90,7 @@ def test_migration_from_an_empty_file(tmp_path: Path, today: dt.date) -> None:
 
 def test_a_newer_workspace_is_refused(tmp_path: Path, today: dt.date) -> None:
     path = tmp_path / "ws.duckdb"
-    with Workspace(path, today=today) as ws:
+    with Workspace(path, today=today, create=True) as ws:
         ws.execute("INSERT INTO schema_version VALUES (999, '999_future.sql', ?)", [ws.now()])
     with pytest.raises(WorkspaceVersionError, match="版本为 999"):
         Workspace(path, today=today)
@@ -263,7 +264,7 @@ def test_a_second_writer_gets_a_clear_error(tmp_path: Path, today: dt.date) -> N
         "except WorkspaceLockedError as e:\n"
         "    print(e.text); sys.exit(3)\n"
     )
-    with Workspace(path, today=today):
+    with Workspace(path, today=today, create=True):
         result = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
         )
@@ -276,7 +277,7 @@ def test_a_second_writer_gets_a_clear_error(tmp_path: Path, today: dt.date) -> N
 def test_the_lock_error_in_process(tmp_path: Path, today: dt.date) -> None:
     # DuckDB lets one process open a file twice; the cross-process case is above.
     path = tmp_path / "ws.duckdb"
-    with Workspace(path, today=today) as first:
+    with Workspace(path, today=today, create=True) as first:
         second = Workspace(path, today=today)
         assert second.schema_version == first.schema_version
         second.close()
@@ -331,3 +332,81 @@ def test_a_migration_added_below_the_last_one_still_runs(tmp_path: Path, today: 
             "version"
         ].to_list()
     assert versions == numbers
+
+
+@pytest.mark.parametrize("code", ["7", "0", "", "审核成功"])
+def test_record_review_accepts_only_the_codes_of_the_code_table(ws: Workspace, code: str) -> None:
+    declaration_id = _declare(ws)
+    ws.submit(declaration_id)
+    before = (ws.table("declaration_rows"), ws.table("declarations"), ws.events())
+    with pytest.raises(UnusableInputError, match=f"审核结果代码 {code} 无效.*1 审核成功、2 不通过"):
+        ws.record_review(declaration_id, _results("1", code))
+    after = (ws.table("declaration_rows"), ws.table("declarations"), ws.events())
+    assert all(a.equals(b) for a, b in zip(after, before, strict=True))
+    ws.record_review(declaration_id, _results("1", "2"))
+    assert ws.declaration(declaration_id)["status"] == "reviewed"
+
+
+def test_opening_a_missing_file_creates_nothing(tmp_path: Path, today: dt.date) -> None:
+    path = tmp_path / "typo.duckdb"
+    for read_only in (False, True):
+        with pytest.raises(UnusableInputError, match="不存在。提示：请先用 sbbatch init"):
+            Workspace(path, today=today, read_only=read_only)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_create_builds_the_whole_file_or_nothing(tmp_path: Path, today: dt.date) -> None:
+    path = tmp_path / "new.duckdb"
+    unit = {"unit_id": UNIT, "name": "济南测试", "risk_class": 2, "payment_method": "2"}
+    with Workspace.create(path, today=today, unit=unit) as ws:
+        assert ws.table("units").select("unit_id", "risk_class").rows() == [(UNIT, 2)]
+        assert ws.schema_version == max(n for n, _ in migrations())
+    assert [p.name for p in tmp_path.iterdir()] == ["new.duckdb"]  # no temporary file left
+    before = path.read_bytes()
+    with pytest.raises(UnusableInputError, match="已存在，不会覆盖"):
+        Workspace.create(path, today=today, unit=unit)
+    assert path.read_bytes() == before
+    # a failure while building (a unit row the table refuses) leaves no file at all
+    other = tmp_path / "other.duckdb"
+    with pytest.raises(UnusableInputError, match="没有这些字段：colour"):
+        Workspace.create(other, today=today, unit={**unit, "colour": "红"})
+    assert [p.name for p in tmp_path.iterdir()] == ["new.duckdb"]
+
+
+def _half_made(path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+        "applied_at TIMESTAMP NOT NULL)"
+    )
+    for number, migration in migrations():
+        con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [number, migration.name])
+    con.close()
+
+
+def _foreign(path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE persons (person_id VARCHAR)")
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [(_half_made, "缺少表"), (_foreign, "没有 sbbatch 的版本记录")],
+    ids=["half_made", "foreign"],
+)
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_file_that_is_not_a_whole_workspace_is_refused_unchanged(
+    tmp_path: Path, today: dt.date, make: Any, reason: str, read_only: bool
+) -> None:
+    path = tmp_path / "ws.duckdb"
+    make(path)
+    before = path.read_bytes()
+    with pytest.raises(UnusableInputError, match=f"不是 sbbatch 工作区（{reason}"):
+        Workspace(path, today=today, read_only=read_only, create=True)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["ws.duckdb"]

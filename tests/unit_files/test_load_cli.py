@@ -39,6 +39,9 @@ def test_load_unit_then_persons(tmp_path: Path, capsys: pytest.CaptureFixture[st
             ["370102199001011232", "坏号", "城镇制", "2019-04"],
         ],
     )
+    # only init makes a workspace (issue 13); load fills it
+    assert main(["init", db, "--unit", "0010118873", "--name", "济南示例"]) == 0
+    capsys.readouterr()
     assert main(["--db", db, "load", "unit", str(unit)]) == 0
     assert "新增 1" in capsys.readouterr().out
     report = tmp_path / "report.xlsx"

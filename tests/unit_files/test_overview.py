@@ -20,7 +20,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "my_unit"
 
 
 def _workspace(path: Path | None = None) -> Workspace:
-    ws = Workspace(path, today=dt.date(2026, 11, 20))
+    ws = Workspace(path, today=dt.date(2026, 11, 20), create=True)
     for kind, name in (
         ("unit", "单位信息.xlsx"),
         ("persons", "单位人员信息.xls"),

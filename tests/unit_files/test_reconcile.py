@@ -21,7 +21,7 @@ MONTH = dt.date(2026, 10, 1)
 
 
 def _workspace(path: Path | None = None) -> Workspace:
-    ws = Workspace(path, today=dt.date(2026, 11, 20))
+    ws = Workspace(path, today=dt.date(2026, 11, 20), create=True)
     for kind, name in (
         ("unit", "单位信息.xlsx"),
         ("persons", "单位人员信息.xls"),

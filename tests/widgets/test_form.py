@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,13 +10,16 @@ from pathlib import Path
 import ipywidgets as widgets
 import polars as pl
 import pytest
+from pypdf import PdfReader
 
 from sbbatch import ids, sample
-from sbbatch.declarations import registry
+from sbbatch._mask import mask_id
+from sbbatch.declarations import get, registry
 from sbbatch.declarations.departure import insured_persons
 from sbbatch.store import Workspace
-from sbbatch.widgets import DeclarationForm, register_printer
-from sbbatch.widgets import hooks as hooks_module
+from sbbatch.widgets import DeclarationForm
+from sbbatch.widgets import form as form_module
+from sbbatch.widgets.photo import PhotoUpload
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -80,7 +84,7 @@ def test_every_business_builds_a_form_labelled_by_its_headers(
         "修改",
         "作废",
         "设为已读",
-        form.hooks.print_label,
+        form.widget_layout.print_label,
     ]
 
 
@@ -131,7 +135,7 @@ def test_a_wrong_id_says_why_masked(world: tuple[Workspace, str]) -> None:
     form.fields["person_id"].value = wrong
     [message] = form.message_texts["person_id"]
     assert "校验位错误" in message
-    assert ids.mask(wrong) in message
+    assert mask_id(wrong) in message
     assert wrong not in form.messages["person_id"].value
     assert form.fields["gender"].value == ""
 
@@ -185,7 +189,7 @@ def test_enrolment_goes_through_declare_submit_review_and_read(
     assert form.status_text == "审核成功"
     assert enabled(form) == ["mark_read", "print"]
     panel = form.result_panel.value
-    assert "审核成功" in panel and ids.mask(NEW_ID) in panel and "138****5678" in panel
+    assert "审核成功" in panel and mask_id(NEW_ID) in panel and "138****5678" in panel
     assert NEW_ID not in panel and "13812345678" not in panel
 
     form.buttons["mark_read"].click()
@@ -372,8 +376,14 @@ def test_card_issuing_info_messages_go_to_the_right_row(world: tuple[Workspace, 
     assert form.slot_message_texts[2]["phone"]  # the second collector's phone
 
 
+def _photo(form: DeclarationForm) -> PhotoUpload:
+    part = form.extra_parts["photo"]
+    assert isinstance(part, PhotoUpload)
+    return part
+
+
 def _upload(form: DeclarationForm, name: str, data: bytes) -> None:
-    form.photo_upload.value = (
+    _photo(form).upload.value = (
         {
             "name": name,
             "type": "image/jpeg",
@@ -394,7 +404,7 @@ def test_card_application_with_a_photo(world: tuple[Workspace, str]) -> None:
     person = insured_persons(ws, unit_id, dt.date(2026, 11, 1)).row(1, named=True)
 
     form = DeclarationForm(ws, "card_application", unit_id)
-    assert isinstance(form.photo_upload, widgets.FileUpload)
+    assert isinstance(_photo(form).upload, widgets.FileUpload)
     form.fields["person_id"].value = person["person_id"]
     assert form.fields["name"].value == person["name"]
     form.fields["phone"].value = "13912345678"
@@ -404,13 +414,13 @@ def test_card_application_with_a_photo(world: tuple[Workspace, str]) -> None:
         f"{person['person_id']}{person['name']}.jpg",
         synthetic_photo(background=(90, 140, 220)),
     )
-    assert "背景" in form.photo_messages.value
+    assert "背景" in _photo(form).messages.value
     form.buttons["next"].click()
     assert form.declaration_id is None
     assert any("背景" in item for item in form.status_text.split()) or "背景" in form.status.value
 
     _upload(form, f"{person['person_id']}{person['name']}.jpg", synthetic_photo())
-    assert "照片检查通过" in form.photo_messages.value
+    assert "照片检查通过" in _photo(form).messages.value
     form.buttons["next"].click()
     assert form.declaration_id is not None, form.status.value
     form.buttons["submit"].click()
@@ -454,33 +464,29 @@ def test_print_writes_the_enrolment_form(world: tuple[Workspace, str], tmp_path:
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
-def test_a_registered_printer_wins(
+def test_the_print_button_prints_the_declarations_own_form(
     world: tuple[Workspace, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ws, unit_id = world
-    printed: list[str] = []
-
-    def printer(workspace: Workspace, declaration_id: str, folder: Path) -> Path:
-        printed.append(declaration_id)
-        target = folder / f"{declaration_id}.pdf"
-        target.write_bytes(b"%PDF-1.4")
-        return target
-
-    monkeypatch.setitem(hooks_module._PRINTERS, "enrolment", printer)
+    enrolment = get("enrolment")
+    assert enrolment.form is not None
+    own = dataclasses.replace(enrolment, form=dataclasses.replace(enrolment.form, title="测试表"))
+    monkeypatch.setattr(form_module, "get", lambda kind: own)
     form = DeclarationForm(ws, "enrolment", unit_id, output_dir=tmp_path)
     fill_enrolment(form)
     form.buttons["next"].click()
     form.buttons["submit"].click()
     form.buttons["print"].click()
-    assert printed == [form.declaration_id]
-    assert (tmp_path / f"{form.declaration_id}.pdf").exists()
+    path = tmp_path / f"测试表_{form.declaration_id}.pdf"
+    assert path.exists()
+    assert "测试表" in PdfReader(path).pages[0].extract_text()
 
 
-def test_register_printer_is_the_public_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hooks_module, "_PRINTERS", {})
-
-    def printer(workspace: Workspace, declaration_id: str, folder: Path) -> Path:
-        return folder
-
-    register_printer("wage_base", printer)
-    assert hooks_module.printer_for("wage_base") is printer
+@pytest.mark.parametrize("kind", sorted(registry()))
+def test_the_print_button_shows_only_for_a_business_with_a_form(
+    world: tuple[Workspace, str], kind: str
+) -> None:
+    ws, unit_id = world
+    form = DeclarationForm(ws, kind, unit_id)
+    shown = form.buttons["print"].layout.display != "none"
+    assert shown == (form.declaration.form is not None)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from PIL import Image
 
+from sbbatch._files import atomic_path, inside
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.photos import synthetic_photo
 
@@ -91,7 +92,10 @@ def _photos(rows: pl.DataFrame) -> tuple[dict[str, bytes], dict[str, str]]:
 
 
 def _zip(files: dict[str, bytes], path: Path) -> Path:
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+    with (
+        atomic_path(path) as part,
+        zipfile.ZipFile(part, "w", compression=zipfile.ZIP_STORED) as archive,
+    ):
         for name, data in files.items():
             archive.writestr(name, data)
     return path
@@ -157,7 +161,8 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     photo_dir = out_dir / "社保卡照片"
     photo_dir.mkdir(exist_ok=True)
     for name, data in photo_files.items():
-        (photo_dir / name).write_bytes(data)
+        with atomic_path(inside(photo_dir, name)) as part:
+            part.write_bytes(data)
     archive = _zip(photo_files, out_dir / "社保卡照片.zip")
     photo_check = kit.collect_photos(ws, unit_id, archive, persons=batch)
     kit.write_photo_check(photo_check, out_dir / "社保卡照片检查结果.xlsx")
@@ -197,7 +202,8 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     if single is not None:
         police_dir = out_dir / "公安照片"
         police_dir.mkdir(exist_ok=True)
-        (police_dir / f"{single['person_id']}.jpg").write_bytes(synthetic_photo(seed=99))
+        with atomic_path(police_dir / f"{single['person_id']}.jpg") as part:
+            part.write_bytes(synthetic_photo(seed=99))
         provider = kit.FolderPhotoProvider(police_dir)
         kit.fetch_police_photo(ws, single["person_id"], provider)
         single_id = kit.apply(

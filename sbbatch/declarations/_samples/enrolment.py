@@ -133,7 +133,7 @@ def _cycle(
     declaration_id = kit.declare(ws, batch, unit_id)
     ws.submit(declaration_id)
     result = kit.review(ws, declaration_id)
-    kit.write_review_result(ws, declaration_id, out_dir / f"{stem}_审核结果.xlsx")
+    kit.write_review_result(ws, declaration_id, out_dir)  # <业务>_审核结果.xlsx
     if (result["review_result"] == "审核成功").any():
         kit.print_form(ws, declaration_id, out_dir / f"{stem}_{declaration_id}.pdf")
     redraft = ws.mark_read(declaration_id)
@@ -176,7 +176,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             ws.modify_declaration(redraft, corrected, note="改为本期受理年月；其余人员不再申报")
             ws.submit(redraft)
             again = kit.review(ws, redraft)
-            kit.write_review_result(ws, redraft, out_dir / "增员_重报_审核结果.xlsx")
+            kit.write_review_result(ws, redraft, out_dir / "增员申报_重报_审核结果.xlsx")
             kit.print_form(ws, redraft, out_dir / f"增员_重报_{redraft}.pdf")
             ws.mark_read(redraft)
             lines.append(("增员重报（修改增员年月）", f"{redraft}：{_counts(again)}"))
@@ -209,7 +209,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     change_id = kit.declare(ws, change, unit_id, kind="leave_reason_change")
     ws.submit(change_id)
     result = kit.review(ws, change_id)
-    kit.write_review_result(ws, change_id, out_dir / "减员原因变更_审核结果.xlsx")
+    kit.write_review_result(ws, change_id, out_dir)
     ws.mark_read(change_id)
     lines.append(
         (

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch import ids
+from sbbatch._mask import mask_id
 
 if TYPE_CHECKING:
     from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
-__all__ = ["run", "write_review_result"]
+__all__ = ["run"]
 
 #: When the revoked filing was registered (older than half a year on the demo's date).
 OLD_FILING = dt.date(2025, 3, 18)
@@ -43,28 +43,6 @@ def _employees(ws: Workspace) -> tuple[str, pl.DataFrame]:
         {"unit": unit_id},
     )
     return unit_id, persons
-
-
-def write_review_result(kit: DemoKit, ws: Workspace, declaration_id: str, path: Path) -> Path:
-    """Write a reviewed declaration's rows with 审核结果 and 审核意见 to an xlsx file."""
-    header = ws.declaration(declaration_id)
-    declaration = kit.get(header["kind"])
-    table = kit.result(ws, declaration_id).select(
-        "row_no", "review_result", "review_opinion", *declaration.headers
-    )
-    headers = {
-        "row_no": "No.",
-        "review_result": "审核结果",
-        "review_opinion": "审核意见",
-        **declaration.headers,
-    }
-    return kit.write_frame(
-        table,
-        path,
-        sheet=declaration.title,
-        headers=headers,
-        text_columns=["person_id"],
-    )
 
 
 def _summary(result: pl.DataFrame) -> str:
@@ -98,13 +76,13 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     filing_id = kit.declare(ws, case, unit_id, kind="remote_filing")
     ws.submit(filing_id)
     outcome = kit.review(ws, filing_id)
-    write_review_result(kit, ws, filing_id, out_dir / "异地人员备案_审核结果.xlsx")
-    kit.print_medical_form(ws, filing_id, out_dir / f"异地人员备案表_{filing_id}.pdf")
+    kit.write_review_result(ws, filing_id, out_dir)
+    kit.print_form(ws, filing_id, out_dir / f"异地人员备案表_{filing_id}.pdf")
     ws.mark_read(filing_id)
     lines.append(
         (
             "异地人员备案",
-            f"{filing_id}：{ids.mask(posted['person_id'])} 备案江苏省泰州市，{_summary(outcome)}",
+            f"{filing_id}：{mask_id(posted['person_id'])} 备案江苏省泰州市，{_summary(outcome)}",
         )
     )
 
@@ -135,13 +113,13 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     revocation_id = kit.declare(ws, rows, unit_id, kind="remote_filing_revocation")
     ws.submit(revocation_id)
     outcome = kit.review(ws, revocation_id)
-    write_review_result(kit, ws, revocation_id, out_dir / "撤销异地人员备案_审核结果.xlsx")
-    kit.print_medical_form(ws, revocation_id, out_dir / f"异地人员备案注销表_{revocation_id}.pdf")
+    kit.write_review_result(ws, revocation_id, out_dir)
+    kit.print_form(ws, revocation_id, out_dir / f"异地人员备案注销表_{revocation_id}.pdf")
     ws.mark_read(revocation_id)
     lines.append(
         (
             "撤销异地人员备案",
-            f"{revocation_id}：{ids.mask(returned['person_id'])} 注销 {OLD_FILING} 的备案，"
+            f"{revocation_id}：{mask_id(returned['person_id'])} 注销 {OLD_FILING} 的备案，"
             f"{_summary(outcome)}",
         )
     )

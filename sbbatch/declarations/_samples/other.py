@@ -2,8 +2,9 @@
 
 1. 医疗账户补助金申报: the unit that joined last writes the 含数据报盘 (every person
    insured for medical, 0.00), sets 300.00 for all (批设置), checks, declares, submits,
-   is reviewed (a unit insured for more than a year gets a 提示: not a new unit), writes
-   the result and prints the 社会保险费申报表.
+   is reviewed and writes the result. The sample's units have all been insured for
+   years, so the review rejects every row on purpose (不通过: not a 新开户单位, the
+   subsidy is for new units only); the 社会保险费申报表 is printed only when a row passes.
 2. 自助终端专管员维护: the largest unit paying by 网银 names one of its staff.
 3. 打印单位参保人员缴费证明: that unit pays its 2026-10 bill, queries the persons with
    payments in 2026-01…2026-11, imports two of them and prints their 社保缴费证明
@@ -31,21 +32,6 @@ __all__ = ["run"]
 def _outcome(table: pl.DataFrame) -> str:
     approved = int((table["review_result"] == "审核成功").sum())
     return f"共{table.height}人，审核成功 {approved} 人，不通过 {table.height - approved} 人"
-
-
-def _write_result(kit: DemoKit, ws: Workspace, declaration_id: str, path: Path) -> Path:
-    """Write the 审核结果 of a declaration: 审核结果, 审核说明 and the business's columns."""
-    declaration = kit.get(ws.declaration(declaration_id)["kind"])
-    columns = {"review_result": "审核结果", "review_opinion": "审核说明", **declaration.headers}
-    money = [c.field for c in declaration.columns if c.type == "money"]
-    frame = kit.result(ws, declaration_id)
-    return kit.write_result(
-        frame.select(list(columns)),
-        path,
-        f"{declaration.title}审核结果",
-        columns,
-        money_columns=money,
-    )
 
 
 def _newest_unit(ws: Workspace) -> str:
@@ -84,11 +70,16 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     subsidy_id = kit.declare(ws, batch, unit)
     ws.submit(subsidy_id)
     outcome = kit.review(ws, subsidy_id)
-    _write_result(kit, ws, subsidy_id, out_dir / "医疗账户补助金_审核结果.xlsx")
-    kit.medical_subsidy_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
+    kit.write_review_result(ws, subsidy_id, out_dir)
+    if (outcome["review_result"] == "审核成功").any():
+        kit.print_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
     ws.mark_read(subsidy_id)
     lines.append(("医疗账户补助金申报", f"{subsidy_id}：{_outcome(outcome)}"))
-    lines.extend(("　提示", t) for t in outcome["review_opinion"].drop_nulls().unique().to_list())
+    for result_text, opinion in (
+        outcome.select("review_result", "review_opinion").unique(maintain_order=True).rows()
+    ):
+        if opinion:
+            lines.append(("　不通过" if result_text == "不通过" else "　提示", opinion))
 
     # 2. 自助终端专管员维护
     payer = _paying_unit(ws)
@@ -134,7 +125,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     certificate_id = kit.declare(ws, chosen, payer, kind="payment_certificate")
     ws.submit(certificate_id)
     outcome = kit.review(ws, certificate_id)
-    _write_result(kit, ws, certificate_id, out_dir / "缴费证明_审核结果.xlsx")
+    kit.write_review_result(ws, certificate_id, out_dir)
     printed = kit.print_declaration(ws, certificate_id, "子女入学", out_dir, note="子女入学材料")
     ws.mark_read(certificate_id)
     lines.append(

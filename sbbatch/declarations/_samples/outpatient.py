@@ -7,7 +7,9 @@ On the sample workspace's largest unit:
 2. A new employee's resident medical insurance is stopped (居民医疗停保).
 3. A person of the unit is declared as 离休 (the sample holds no real 离休 person, so
    the age checks answer with 提示).
-4. October's pension is deducted for a person on a base under the floor (clamped).
+4. October's pension is deducted (灵活就业人员补扣养老费) by a 特殊单位 (a 个体工商户 of
+   the sample) for a person who left it and pays no employee pension that month, on a
+   base under the floor (clamped).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch import ids
-from sbbatch.declarations._samples.medical import write_review_result
+from sbbatch._mask import mask_id
+from sbbatch._money import yuan
+from sbbatch.declarations.flexible_pension_deduction import special_unit_types
 
 if TYPE_CHECKING:
     from sbbatch._demo.kit import DemoKit
+    from sbbatch.spec import PrintedForm
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
@@ -44,6 +48,21 @@ def _unit_and_persons(ws: Workspace) -> tuple[str, pl.DataFrame]:
     return unit_id, persons
 
 
+def _flexible_case(ws: Workspace, month: dt.date) -> dict[str, str] | None:
+    """A 特殊单位 and a person who left it and has no pension period covering ``month``."""
+    found = ws.sql(
+        "SELECT p.unit_id, s.person_id, s.name FROM insured_periods p "
+        "JOIN units u USING (unit_id) JOIN persons s USING (person_id) "
+        "WHERE u.unit_type IN (SELECT unnest($types::VARCHAR[])) AND p.insurance = '1' "
+        "AND p.until_month <= $month AND NOT EXISTS (SELECT 1 FROM insured_periods q "
+        "  WHERE q.person_id = p.person_id AND q.insurance = '1' AND q.from_month <= $month "
+        "  AND (q.until_month IS NULL OR q.until_month > $month)) "
+        "ORDER BY p.until_month DESC, s.person_id LIMIT 1",
+        {"types": special_unit_types(), "month": month},
+    )
+    return found.row(0, named=True) if found.height else None
+
+
 def _summary(outcome: pl.DataFrame) -> str:
     opinion = outcome["review_opinion"][0]
     return f"{outcome['review_result'][0]}{'（' + opinion + '）' if opinion else ''}"
@@ -60,20 +79,28 @@ def _run_one(
     declaration_id = kit.declare(ws, rows, unit_id, kind=kind)
     ws.submit(declaration_id)
     outcome = kit.review(ws, declaration_id)
-    title = ws.declaration(declaration_id)["kind"]
-    write_review_result(kit, ws, declaration_id, out_dir / f"{title}_审核结果.xlsx")
+    kit.write_review_result(ws, declaration_id, out_dir)
     return declaration_id, outcome
 
 
-def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(
+    kit: DemoKit, ws: Workspace, out_dir: Path, *, roster: PrintedForm
+) -> list[tuple[str, str]]:
     """Run one case of each of the four businesses.
+
+    Args:
+        kit: The engines' functions.
+        ws: The sample workspace.
+        out_dir: Where the results and forms are written.
+        roster: The 花名册 form of 门诊规定病种申请, handed in by that business's module
+            (which declares this step; importing it from here would be a cycle).
 
     Returns:
         (item, value) lines for the demo's closing summary.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     unit_id, persons = _unit_and_persons(ws)
-    sick, new, old, flexible = (persons.row(i, named=True) for i in range(4))
+    sick, new, old = (persons.row(i, named=True) for i in range(3))
     lines: list[tuple[str, str]] = []
 
     case = pl.DataFrame(
@@ -89,13 +116,13 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         }
     )
     did, outcome = _run_one(kit, ws, "outpatient_disease", case, unit_id, out_dir)
-    kit.print_outpatient_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
-    kit.print_outpatient_roster(ws, did, out_dir / f"花名册_门规大病_{did}.pdf")
+    kit.print_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
+    kit.print_form(ws, did, out_dir / f"花名册_门规大病_{did}.pdf", roster)
     ws.mark_read(did)
     lines.append(
         (
             "门诊规定病种申请",
-            f"{did}：{ids.mask(sick['person_id'])} 恶性肿瘤的治疗，{_summary(outcome)}",
+            f"{did}：{mask_id(sick['person_id'])} 恶性肿瘤的治疗，{_summary(outcome)}",
         )
     )
 
@@ -108,7 +135,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         out_dir,
     )
     ws.mark_read(did)
-    lines.append(("居民医疗停保", f"{did}：{ids.mask(new['person_id'])}，{_summary(outcome)}"))
+    lines.append(("居民医疗停保", f"{did}：{mask_id(new['person_id'])}，{_summary(outcome)}"))
 
     did, outcome = _run_one(
         kit,
@@ -124,9 +151,13 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         out_dir,
     )
     ws.mark_read(did)
-    lines.append(("离休人员医疗申报", f"{did}：{ids.mask(old['person_id'])}，{_summary(outcome)}"))
+    lines.append(("离休人员医疗申报", f"{did}：{mask_id(old['person_id'])}，{_summary(outcome)}"))
 
     month = (ws.today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    flexible = _flexible_case(ws, month)
+    if flexible is None:
+        lines.append(("灵活就业人员补扣养老费", "示例中没有特殊单位的离职人员，未演示"))
+        return lines
     did, outcome = _run_one(
         kit,
         ws,
@@ -137,18 +168,18 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             "补扣年月": f"{month:%Y-%m}",
             "缴费基数": "3000.00",
         },
-        unit_id,
+        flexible["unit_id"],
         out_dir,
     )
     ws.mark_read(did)
     amount = ws.sql(
         "SELECT amount_fen FROM flexible_pension_deductions WHERE declaration_id = ?", [did]
     )["amount_fen"]
-    paid = f"补扣 {amount[0] / 100:.2f} 元，" if amount.len() else ""
+    paid = f"补扣 {yuan(amount[0])} 元，" if amount.len() else ""
     lines.append(
         (
             "灵活就业人员补扣养老费",
-            f"{did}：{ids.mask(flexible['person_id'])} {month:%Y-%m}，{paid}{_summary(outcome)}",
+            f"{did}：{mask_id(flexible['person_id'])} {month:%Y-%m}，{paid}{_summary(outcome)}",
         )
     )
     return lines

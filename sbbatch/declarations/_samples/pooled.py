@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch.declarations._other import mask_id
+from sbbatch import codes
+from sbbatch._mask import mask_id
 from sbbatch.declarations._pooled import mark_pooled, pooled_of_unit
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 
@@ -36,15 +37,6 @@ _SCHEME = "电力"
 def _outcome(table: pl.DataFrame) -> str:
     approved = int((table["review_result"] == "审核成功").sum())
     return f"共{table.height}人，审核成功 {approved} 人，不通过 {table.height - approved} 人"
-
-
-def _write_result(kit: DemoKit, ws: Workspace, declaration_id: str, path: Path) -> Path:
-    declaration = kit.get(ws.declaration(declaration_id)["kind"])
-    columns = {"review_result": "审核结果", "review_opinion": "审核意见", **declaration.headers}
-    frame = kit.result(ws, declaration_id)
-    return kit.write_result(
-        frame.select(list(columns)), path, f"{declaration.title}审核结果", columns
-    )
 
 
 def _settleable(ws: Workspace) -> tuple[str, str, str]:
@@ -90,7 +82,7 @@ def _declare_rows(kit: DemoKit, ws: Workspace, kind: str, unit: str, rows: pl.Da
     frame = rows.select(
         pl.col("person_id").alias("身份证号码"),
         pl.col("name").alias("姓名"),
-        pl.col("gender").replace_strict({"1": "男", "2": "女"}, default=None).alias("性别"),
+        codes.to_label(pl.col("gender"), "gender").alias("性别"),
     )
     declaration_id = kit.declare(ws, frame, unit, kind=declaration.kind)
     ws.submit(declaration_id)
@@ -110,7 +102,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     )
     ws.submit(settlement_id)
     outcome = kit.review(ws, settlement_id)
-    _write_result(kit, ws, settlement_id, out_dir / "退休结清_审核结果.xlsx")
+    kit.write_review_result(ws, settlement_id, out_dir)
     kit.pension_basic_info_form(ws, person, out_dir / f"养老缴费基本信息表_{settlement_id}.pdf")
     ws.mark_read(settlement_id)
     lines.append(("退休结清", f"{settlement_id}（{mask_id(person)}）：{_outcome(outcome)}"))
@@ -122,12 +114,12 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     listed = mark_pooled(ws, pooled_unit, persons, _SCHEME, month)
     lines.append(("行业统筹人员", f"单位 {pooled_unit} 列入行业统筹人员 {listed} 人（{_SCHEME}）"))
     steps = (
-        ("pooled_person_check", None, "行业统筹基本信息核对"),
-        ("pooled_pension_check", None, "行业统筹养老金核对"),
-        ("pooled_pension_revocation", 1, "撤销行业统筹养老金认定"),
-        ("pooled_person_revocation", 1, "撤销行业统筹基本信息认定"),
+        ("pooled_person_check", None),
+        ("pooled_pension_check", None),
+        ("pooled_pension_revocation", 1),
+        ("pooled_person_revocation", 1),
     )
-    for kind, limit, file_title in steps:
+    for kind, limit in steps:
         declaration = kit.get(kind)
         assert declaration.prefill is not None
         rows = declaration.prefill(ws, pooled_unit, month)
@@ -135,7 +127,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             rows = rows.head(limit)
         declaration_id = _declare_rows(kit, ws, kind, pooled_unit, rows)
         outcome = kit.review(ws, declaration_id)
-        _write_result(kit, ws, declaration_id, out_dir / f"{file_title}_审核结果.xlsx")
+        kit.write_review_result(ws, declaration_id, out_dir)
         ws.mark_read(declaration_id)
         lines.append((declaration.title, f"{declaration_id}：{_outcome(outcome)}"))
     still = pooled_of_unit(ws, pooled_unit, check="-person").height

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import ids
+from sbbatch._mask import mask_id
+from sbbatch._money import yuan
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 from sbbatch.declarations._retirement import UNEMPLOYMENT, contribution_months
 from sbbatch.declarations.unemployment_benefit import benefit_result
@@ -31,8 +33,6 @@ if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
-
-_RESULT = {"review_result": "审核结果", "review_opinion": "审核意见", "person_id": "身份证号码"}
 
 
 def _run(
@@ -52,15 +52,7 @@ def _add_months(month: dt.date, months: int) -> dt.date:
 def _line(declaration_id: str, table: pl.DataFrame) -> str:
     row = table.row(0, named=True)
     opinion = row["review_opinion"] or ""
-    return (
-        f"{declaration_id}：{ids.mask(row['person_id'])} {row['review_result']} {opinion}".strip()
-    )
-
-
-def _write(
-    kit: DemoKit, table: pl.DataFrame, path: Path, title: str, extra: dict[str, str]
-) -> None:
-    kit.write_result(table, path, title, {**_RESULT, **extra})
+    return f"{declaration_id}：{mask_id(row['person_id'])} {row['review_result']} {opinion}".strip()
 
 
 def _retiree(ws: Workspace) -> dict[str, Any]:
@@ -165,7 +157,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     retiree = _retiree(ws)
     unit = retiree["unit_id"]
     months = _load_earlier_history(ws, retiree)
-    lines.append(("历史参保记录", f"{ids.mask(retiree['person_id'])} 养老保险累计 {months} 个月"))
+    lines.append(("历史参保记录", f"{mask_id(retiree['person_id'])} 养老保险累计 {months} 个月"))
     approver_id, approver = _run(
         kit, ws, {"审定人姓名": "王芳", "联系电话": "0531-86995566"}, unit, "approver_info"
     )
@@ -184,14 +176,8 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "军转干标志": "否",
     }
     retirement_id, table = _run(kit, ws, retirement_case, unit, "retirement")
-    _write(
-        kit,
-        table,
-        out_dir / "退休申报_审核结果.xlsx",
-        f"退休申报审核结果 {retirement_id}",
-        {"name": "姓名"},
-    )
-    kit.print_retirement_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
+    kit.write_review_result(ws, retirement_id, out_dir)
+    kit.print_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
     lines.append(("退休申报", _line(retirement_id, table)))
 
     death = ws.today.replace(day=3)
@@ -218,17 +204,11 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "待遇总额": "506.00",
     }
     survivor_id, table = _run(kit, ws, survivor_case, unit, "survivor")
-    _write(
-        kit,
-        table,
-        out_dir / "遗属申报_审核结果.xlsx",
-        f"遗属申报审核结果 {survivor_id}",
-        {"survivor_name": "遗属姓名"},
-    )
+    kit.write_review_result(ws, survivor_id, out_dir)
     total = ws.sql(
         "SELECT total_fen FROM survivor_benefits WHERE declaration_id = ?", [survivor_id]
     )["total_fen"]
-    amount = f"，待遇总额 {total[0] / 100:.2f} 元" if total.len() else ""
+    amount = f"，待遇总额 {yuan(total[0])} 元" if total.len() else ""
     lines.append(("遗属申报", _line(survivor_id, table) + amount))
 
     worker = _insured_now(ws)
@@ -244,13 +224,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "单位名称": worker["unit_name"],
     }
     special_id, table = _run(kit, ws, special_case, worker["unit_id"], "special_job")
-    _write(
-        kit,
-        table,
-        out_dir / "特殊工种认定_审核结果.xlsx",
-        f"特殊工种认定申报审核结果 {special_id}",
-        {},
-    )
+    kit.write_review_result(ws, special_id, out_dir)
     lines.append(("特殊工种认定申报", _line(special_id, table)))
 
     cadre_case = {
@@ -265,7 +239,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "是否军转提前退休": "否",
     }
     cadre_id, table = _run(kit, ws, cadre_case, worker["unit_id"], "military_cadre")
-    _write(kit, table, out_dir / "军转干_审核结果.xlsx", f"军转干申报审核结果 {cadre_id}", {})
+    kit.write_review_result(ws, cadre_id, out_dir)
     lines.append(("军转干申报", _line(cadre_id, table)))
 
     dismissed = _dismissed(ws)
@@ -274,19 +248,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         dismissed["unit_id"], "unemployment_benefit",
     )  # fmt: skip
     benefit = benefit_result(ws, benefit_id, kit.result(ws, benefit_id))
-    _write(
-        kit,
-        benefit,
-        out_dir / "失业待遇申报_审核结果.xlsx",
-        f"失业待遇申报审核结果 {benefit_id}",
-        {
-            "paid_months": "缴费月数",
-            "benefit_months": "领取期限（月）",
-            "monthly_yuan": "月失业保险金（元）",
-            "total_yuan": "合计（元）",
-            "history": "缴费历史",
-        },
-    )
+    kit.write_review_result(ws, benefit_id, out_dir)
     row = benefit.row(0, named=True)
     lines.append(
         (
