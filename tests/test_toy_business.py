@@ -3,8 +3,9 @@
 The module below is written into a temporary package, imported from there and
 registered (:func:`sbbatch.declarations.register`) with its row of the state machine
 (:func:`sbbatch.store.workflow.add_kind`). No file of sbbatch changes, yet the
-business goes through check → declare → submit → review → result xlsx → widget and
-takes part in the monthly demo.
+business goes through check → declare → submit → review → result xlsx → printed
+form (PDF) → widget (its sections and its print button) and takes part in the monthly
+demo. Its result table, form and widget layout are data of its ``Declaration``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import ipywidgets as widgets
 import openpyxl
 import polars as pl
 import pytest
+from pypdf import PdfReader
 
 from sbbatch import declarations
 from sbbatch.batch import check
 from sbbatch.demo import run_step, steps
+from sbbatch.forms.printer import print_form
 from sbbatch.io.results import write_review_result
 from sbbatch.io.xlsx import write_template
 from sbbatch.review import declare, review
@@ -39,7 +43,19 @@ TOY_MODULE = textwrap.dedent(
 
     import polars as pl
 
-    from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
+    from sbbatch.declarations._common import registry_form
+    from sbbatch.declarations._registry import PERSON_FACTS, with_person_facts
+    from sbbatch.spec import (
+        Column,
+        Declaration,
+        DemoStep,
+        FormColumn,
+        ResultTable,
+        Review,
+        Rule,
+        Section,
+        WidgetLayout,
+    )
 
     COLUMNS = (
         Column("person_id", "身份证号码", "id", required=True, example="370102199001011231"),
@@ -83,10 +99,31 @@ TOY_MODULE = textwrap.dedent(
         outcome = kit.review(ws, declaration_id)
         kit.write_review_result(ws, declaration_id, out_dir / "示例补贴_审核结果.xlsx")
         approved = int((outcome["review_result"] == "审核成功").sum())
+        if approved:
+            kit.print_form(ws, declaration_id, out_dir / f"示例补贴表_{declaration_id}.pdf")
         return [("示例补贴申报", f"{declaration_id}：审核成功 {approved} 人")]
 
 
     DEMO = DemoStep(order=95, title="示例补贴申报", run=_demo)
+
+    #: The result shows 性别 and 出生日期 from the registry, like a 增员's.
+    RESULT = ResultTable(extra=PERSON_FACTS, facts=with_person_facts)
+
+    #: The printed 示例补贴表 of the approved persons.
+    FORM = registry_form(
+        "示例补贴表",
+        FormColumn("month", "补贴年月", 11, "C"),
+        FormColumn("amount_fen", "补贴金额", 14, "R"),
+    )
+
+    #: The single-case form: who, then the allowance.
+    WIDGET = WidgetLayout(
+        sections=(
+            Section("补贴人员", ("person_id", "name")),
+            Section("补贴信息", ("month", "amount_fen")),
+        ),
+        print_label="打印补贴表",
+    )
 
     DECLARATION = Declaration(
         kind="toy_allowance",
@@ -95,6 +132,9 @@ TOY_MODULE = textwrap.dedent(
         rules=RULES,
         key_fields=("person_id", "month"),
         review=Review(REVIEW_RULES, _context, _effects),
+        result=RESULT,
+        form=FORM,
+        widget=WIDGET,
         demo=DEMO,
     )
     '''
@@ -202,16 +242,47 @@ def test_the_toy_business_goes_through_every_engine(
     assert "2026-11" in cells
     assert "300.00" in cells or 300 in {cell for row in body for cell in row}
 
-    # TODO(h10c1, issue 10): print the toy's form (PDF) through its ``Declaration.form``
-    # (PrintedForm) with the generic PDF engine, and assert the file's text names the
-    # business and its persons. Today forms/registry_forms.py prints only the kinds of
-    # its own FORMS table.
+    assert {"性别", "出生日期"} <= set(header_row)  # the toy's ResultTable facts
+    assert {"男", "1990-01-01"} <= cells
 
-    # widget: the single-case form (单笔申报) built from the columns alone
+    # printed form: the one printer draws the toy's ``Declaration.form``
+    pdf = print_form(ws, declaration_id, tmp_path / "示例补贴表.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    for shown in (
+        "示例补贴表",
+        "示例单位",
+        UNIT,
+        declaration_id,
+        "补贴年月",
+        "补贴金额",
+        KNOWN,
+        "张三",
+        "男",
+        "1990-01-01",
+        "2026-11",
+        "300.00",
+        "共1人",
+    ):
+        assert shown in text, shown
+    assert STRANGER not in text  # only the approved persons are printed
+    assert "李四" not in text
+
+    # widget: the single-case form (单笔申报) built from the columns and the layout
     from sbbatch.widgets import DeclarationForm
 
-    form = DeclarationForm(ws, KIND, UNIT, auto_review=True, output_dir=tmp_path)
+    form = DeclarationForm(ws, KIND, UNIT, auto_review=True, output_dir=tmp_path / "widget")
     assert set(form.fields) == {"person_id", "name", "month", "amount_fen"}
+    # the toy's ``Declaration.widget``: its sections in order, its print button
+    headings = [
+        child.value
+        for child in form.children
+        if isinstance(child, widgets.HTML) and 'class="sb-section"' in child.value
+    ]
+    assert headings == [f'<div class="sb-section">{t}</div>' for t in ("补贴人员", "补贴信息")]
+    printing = form.buttons["print"]
+    assert printing.description == "打印补贴表"
+    assert printing.layout.display != "none"
+    assert printing.disabled
     form.set_values(
         {"person_id": KNOWN, "name": "张三", "month": "2026-12", "amount_fen": "250.00"}
     )
@@ -220,8 +291,13 @@ def test_the_toy_business_goes_through_every_engine(
     form.buttons["submit"].click()
     assert ws.declaration(form.declaration_id)["status"] == "reviewed"
     assert "审核成功" in form.result_panel.value
-    # TODO(h10c1, issue 10): the widget's layout as ``Declaration.widget`` (WidgetLayout):
-    # assert the toy's sections and its print button (打印) writing the form's PDF.
+    assert not printing.disabled
+    printing.click()
+    assert form.status_text.startswith("已生成补贴表："), form.status_text
+    [printed] = (tmp_path / "widget").glob("*.pdf")
+    assert printed.name == f"示例补贴表_{form.declaration_id}.pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(printed).pages)
+    assert all(shown in text for shown in ("示例补贴表", KNOWN, "张三", "2026-12", "250.00"))
 
 
 def test_the_toy_business_takes_part_in_the_demo(
@@ -234,3 +310,5 @@ def test_the_toy_business_takes_part_in_the_demo(
     assert lines[0][0] == "示例补贴申报"
     assert lines[0][1].endswith("审核成功 1 人")
     assert (tmp_path / "示例补贴_审核结果.xlsx").exists()
+    [printed] = tmp_path.glob("示例补贴表_*.pdf")
+    assert KNOWN in PdfReader(printed).pages[0].extract_text()
