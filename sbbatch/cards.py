@@ -39,7 +39,6 @@ from sbbatch import codes, ids
 from sbbatch._mask import mask_id, mask_phone
 from sbbatch._rules import evaluate, join_messages
 from sbbatch.batch import FAILURE_SCHEMA, Batch, check_frame
-from sbbatch.declarations import get
 from sbbatch.declarations.card_application import (
     CARD_STATE_LABELS,
     change_card_states,
@@ -47,6 +46,7 @@ from sbbatch.declarations.card_application import (
     insured_in_unit_sql,
     unapplied_persons,
 )
+from sbbatch.declarations.card_application import DECLARATION as CARD_APPLICATION
 from sbbatch.declarations.card_issuing_info import (
     BANK_CONFIRMED_MESSAGE,
     BANK_FIELDS,
@@ -54,6 +54,8 @@ from sbbatch.declarations.card_issuing_info import (
     COLLECTOR_PART,
     MAX_COLLECTORS,
 )
+from sbbatch.declarations.card_issuing_info import DECLARATION as CARD_ISSUING_INFO
+from sbbatch.declarations.card_revocation import DECLARATION as CARD_REVOCATION
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.xlsx import write_frame, write_result, write_template
 from sbbatch.photos import PhotoLimits, check_photos, iter_photo_files
@@ -354,7 +356,7 @@ def maintain_issuing_info(
         [{name: row.get(name) for name in columns} for row in rows],
         schema=dict.fromkeys(columns, pl.String),
     )
-    batch = check_frame(frame, "card_issuing_info", today=ws.today)
+    batch = check_frame(frame, CARD_ISSUING_INFO.kind, today=ws.today)
     _refuse(batch, "申领信息")
     return declare(ws, batch, unit_id)
 
@@ -362,7 +364,7 @@ def maintain_issuing_info(
 def issuing_info_result(ws: Workspace, declaration_id: str) -> IssuingInfoResult:
     """Return the outcome of a 申领信息维护: 审核结果 (bank) and 领卡人审核结果 (collectors)."""
     header = ws.declaration(declaration_id)
-    if header["kind"] != "card_issuing_info":
+    if header["kind"] != CARD_ISSUING_INFO.kind:
         msg = f"申报「{declaration_id}」不是申领信息维护。"
         raise UnusableInputError(msg)
     rows = ws.declaration_rows(declaration_id)
@@ -662,7 +664,7 @@ def apply(
         },
         schema=dict.fromkeys(["person_id", "name", "phone", "department", "note"], pl.String),
     )
-    batch = check_frame(frame, "card_application", today=ws.today)
+    batch = check_frame(frame, CARD_APPLICATION.kind, today=ws.today)
     _refuse(batch, "社保卡申领信息")
     return declare(ws, batch, unit_id)
 
@@ -686,7 +688,7 @@ def export_unapplied(ws: Workspace, unit_id: str, path: str | Path | None = None
     """
     rows = unapplied_persons(ws, unit_id, ws.today)
     if path is not None:
-        write_template(get("card_application"), path, rows)
+        write_template(CARD_APPLICATION, path, rows)
     return rows
 
 
@@ -702,7 +704,7 @@ def check_batch(ws: Workspace, unit_id: str, batch: Batch) -> pl.DataFrame:
         ``department``, ``photo_file`` (the person's collected photo), ``result``
         (通过 / 提示 / 不通过) and ``messages`` (every problem, 不通过 first).
     """
-    declaration = get("card_application")
+    declaration = CARD_APPLICATION
     assert declaration.review is not None
     rows = batch.rows.with_columns(pl.col("source_row").alias("row_no"))
     context = declaration.review.context(ws, rows, {"unit_id": unit_id, "declaration_id": None})
@@ -840,7 +842,7 @@ def declare_applications(
     if rows.height == 0:
         msg = "没有可以申报的人员：每个人都有未解决的问题。提示：请按检查结果修正照片或报盘后重试。"
         raise UnusableInputError(msg)
-    return declare(ws, rows, unit_id, kind="card_application")
+    return declare(ws, rows, unit_id, kind=CARD_APPLICATION.kind)
 
 
 def _with_gender(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
@@ -862,7 +864,7 @@ def application_result(ws: Workspace, declaration_id: str) -> pl.DataFrame:
     ``review_status`` is 成功 / 不通过 (null before the review).
     """
     header = ws.declaration(declaration_id)
-    if header["kind"] != "card_application":
+    if header["kind"] != CARD_APPLICATION.kind:
         msg = f"申报「{declaration_id}」不是社保卡申领。"
         raise UnusableInputError(msg)
     rows = ws.declaration_rows(declaration_id)
@@ -916,7 +918,7 @@ def revoke_applications(ws: Workspace, unit_id: str, person_ids: Sequence[str]) 
         {"person_id": normalised, "name": [names.get(p) for p in normalised]},
         schema={"person_id": pl.String, "name": pl.String},
     )
-    batch = check_frame(frame, "card_revocation", today=ws.today)
+    batch = check_frame(frame, CARD_REVOCATION.kind, today=ws.today)
     _refuse(batch, "撤销社保卡申领")
     return declare(ws, batch, unit_id)
 

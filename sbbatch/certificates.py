@@ -28,6 +28,8 @@ import polars as pl
 from sbbatch import codes
 from sbbatch._files import inside, safe_component
 from sbbatch.contributions import insurance_label_expr, yuan
+from sbbatch.declarations.payment_certificate import DECLARATION as PAYMENT_CERTIFICATE
+from sbbatch.declarations.payment_certificate import period_of
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.forms.pdf import FormPDF
 from sbbatch.forms.rmb import fen_in_words
@@ -427,10 +429,8 @@ def print_declaration(
     note: str | None = None,
 ) -> list[Path]:
     """Print the 社保缴费证明 of the approved rows of a reviewed ``payment_certificate``."""
-    from sbbatch.declarations.payment_certificate import period_of
-
     header = ws.declaration(declaration_id)
-    if header["kind"] != "payment_certificate":
+    if header["kind"] != PAYMENT_CERTIFICATE.kind:
         msg = f"申报 {declaration_id} 不是打印单位参保人员缴费证明。"
         raise UnusableInputError(msg)
     rows = ws.declaration_rows(declaration_id)

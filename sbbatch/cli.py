@@ -2,44 +2,25 @@
 
 Every command prints Chinese; an unusable input gives a one-line reason and exit code
 2, never a traceback. Commands live in the modules of :mod:`sbbatch._cli`, each with
-a ``register(commands)`` function, listed in :data:`COMMAND_MODULES`.
+a ``register(commands)`` function, listed (imported explicitly) in :data:`COMMAND_MODULES`.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import re
 import sys
 from collections.abc import Callable, Sequence
+from types import ModuleType
 
+from sbbatch._cli import Parser, batchfiles, cards, core, declare, money, unit_files
 from sbbatch.exceptions import SbbatchError
 
 __all__ = ["COMMAND_MODULES", "main"]
 
 #: The modules that add commands, in the order ``sbbatch --help`` lists them.
-COMMAND_MODULES = (
-    "sbbatch._cli.core",
-    "sbbatch._cli.batchfiles",
-    "sbbatch._cli.unit_files",
-    "sbbatch._cli.declare",
-    "sbbatch._cli.money",
-    "sbbatch._cli.cards",
-)
-
-#: argparse's English prefix of a bad argument's message, shown as ``--today：``.
-_ARGUMENT = re.compile(r"^argument ([^:]+): ")
+COMMAND_MODULES: tuple[ModuleType, ...] = (core, batchfiles, unit_files, declare, money, cards)
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors exit 2 with a Chinese line."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        message = _ARGUMENT.sub(r"\1：", message)
-        self.exit(2, f"sbbatch：参数有误：{message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser._optionals.title = "选项"
     parser.add_argument("--db", help="工作区文件（DuckDB）", default=None)
     commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=Parser)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(commands)
+    for module in COMMAND_MODULES:
+        module.register(commands)
     return parser
 
 

@@ -1,14 +1,18 @@
 """The main job: a month of work on a fresh sample workspace (``sbbatch demo``).
 
 It builds the synthetic Jinan world of :mod:`sbbatch.sample` into a workspace file and
-prints, in Chinese, what the workspace holds. Later stages of the monthly cycle add
-their steps here, writing results and forms into the output folder.
+prints, in Chinese, what the workspace holds. Then it runs the steps of the month
+(:func:`steps`): its own, which span businesses (:data:`OWN_STEPS`: the batch files,
+the money), and the ``demo`` (:class:`sbbatch.spec.DemoStep`) of every business of the
+registry that declares one, in their order, each writing its results and forms into
+the output folder. It never names a business: a business added to the registry with a
+``demo`` takes part. The business steps get the engines through a
+:class:`sbbatch._demo.kit.DemoKit` (the businesses sit below the engines).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import tempfile
 import time
 from collections.abc import Sequence
@@ -16,26 +20,42 @@ from pathlib import Path
 
 import polars as pl
 
+from sbbatch._demo import batchfiles, money
+from sbbatch._demo.kit import DemoKit
+from sbbatch.declarations import registry
 from sbbatch.present import present
+from sbbatch.spec import DemoStep
 from sbbatch.store import Workspace
 
-__all__ = ["DEMO_TODAY", "print_frame", "print_summary", "run_demo"]
+__all__ = [
+    "DEMO_TODAY",
+    "OWN_STEPS",
+    "print_frame",
+    "print_summary",
+    "run_demo",
+    "run_step",
+    "steps",
+]
 
 #: The agency's date of the demo month.
 DEMO_TODAY = dt.date(2026, 11, 26)
 
-#: The steps of the month, in order: (module under sbbatch._demo, Chinese title).
-STEPS = (
-    ("batchfiles", "报盘：模板、检查与错误报告"),
-    ("enrolment", "增员与减员：申报、审核、结果、增员表与减员表"),
-    ("money", "工资申报、缴费计算、单据与支付、补缴与滞纳金、申报表"),
-    ("cards", "社保卡：申领信息、照片检查、批量申领、撤销"),
-    ("medical", "异地人员备案与撤销"),
-    ("other", "医疗账户补助金、自助终端专管员、缴费证明"),
-    ("outpatient", "门诊规定病种、居民医疗停保、离休人员医疗、灵活就业补扣"),
-    ("pooled", "退休结清、行业统筹人员核对与撤销"),
-    ("retirement", "审定人、退休申报、遗属、特殊工种、军转干、失业待遇"),
+#: The demo's own steps, which span businesses (the batch files, the month's money).
+OWN_STEPS = (
+    DemoStep(order=10, title="报盘：模板、检查与错误报告", run=batchfiles.run),
+    DemoStep(order=30, title="工资申报、缴费计算、单据与支付、补缴与滞纳金、申报表", run=money.run),
 )
+
+
+def steps() -> list[DemoStep]:
+    """The steps of the month, in order: the demo's own and every business's ``demo``."""
+    declared = [d.demo for d in registry().values() if d.demo is not None]
+    return sorted([*OWN_STEPS, *declared], key=lambda step: step.order)
+
+
+def run_step(step: DemoStep, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+    """Run one step of the month on ``ws``, writing into ``out_dir``; return its summary lines."""
+    return step.run(DemoKit(), ws, out_dir)
 
 
 def print_frame(
@@ -103,11 +123,11 @@ def run_demo(db: str | Path | None = None, out: str | Path = "out/demo") -> Path
         counts = world.load_into(ws)
         print("已装入示例数据：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
         print_summary(ws)
-        for number, (module, title) in enumerate(STEPS, start=1):
-            print(f"\n【{number}/{len(STEPS)}】{title} ……")
+        month = steps()
+        for number, step in enumerate(month, start=1):
+            print(f"\n【{number}/{len(month)}】{step.title} ……")
             started = time.perf_counter()
-            step = importlib.import_module(f"sbbatch._demo.{module}")
-            lines.extend(step.run(ws, out_dir))
+            lines.extend(run_step(step, ws, out_dir))
             print(f"    完成，用时 {time.perf_counter() - started:.1f} 秒")
     summary = pl.DataFrame(lines, schema=["项目", "结果"], orient="row")
     print_frame(present(summary, mask=True), "本月汇总", max_rows=200, width=70)

@@ -34,8 +34,6 @@ Examples:
 from __future__ import annotations
 
 import html
-import importlib
-import pkgutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,12 +42,16 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from sbbatch import cards, photos
 from sbbatch._files import atomic_path
 from sbbatch._mask import mask_text
 from sbbatch._money import half_up
 from sbbatch.declarations import Declaration, get
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.present import COMMON_HEADERS, Shown, describe, present
+from sbbatch.queries import cards as card_queries
+from sbbatch.queries import money as money_queries
+from sbbatch.queries import registry as registry_queries
 
 if TYPE_CHECKING:
     from sbbatch.batch import Batch
@@ -90,24 +92,17 @@ _CSS = """<style>
 # -- headers ------------------------------------------------------------------------------
 
 
+#: The modules whose ``ZH_HEADERS`` name the columns of their frames (imported explicitly).
+HEADER_MODULES = (cards, photos, card_queries, money_queries, registry_queries)
+
+
 def query_headers() -> dict[str, str]:
     """Return the ``ZH_HEADERS`` of every query and money module that has one, merged.
 
-    Modules are looked up when called (``sbbatch.queries.*``, ``sbbatch.contributions``,
-    ``sbbatch.payments``, ``sbbatch.cards``), so a module added later is found.
+    The modules are those of :data:`HEADER_MODULES`; a module added later is added there.
     """
-    names = ["sbbatch.contributions", "sbbatch.payments", "sbbatch.cards", "sbbatch.photos"]
-    try:
-        package = importlib.import_module("sbbatch.queries")
-        names += [f"sbbatch.queries.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
-    except ImportError:  # pragma: no cover - the package exists
-        pass
     merged: dict[str, str] = {}
-    for name in names:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
+    for module in HEADER_MODULES:
         headers = getattr(module, "ZH_HEADERS", None)
         if isinstance(headers, Mapping):
             for key, value in headers.items():

@@ -83,7 +83,11 @@ BILL_STATUS_LABELS: dict[str, str] = {
     "abandoned": "已放弃",
 }
 
-BILL_KIND_LABELS: dict[str, str] = {"wage": "工资申报缴费", "backpay": "社会保险费补缴缴费"}
+#: The kinds of bill (单据) in ``bills.kind`` (``schemas/ddl/002_money.sql``): a month's
+#: contributions from the 工资申报, or the lines of a 补缴 declaration.
+WAGE_BILL, BACKPAY_BILL = "wage", "backpay"
+
+BILL_KIND_LABELS: dict[str, str] = {WAGE_BILL: "工资申报缴费", BACKPAY_BILL: "社会保险费补缴缴费"}
 
 _BANK_DEDUCTION = "1"
 _KEY = ["unit_id", "person_id", "month", "insurance", "payer"]
@@ -390,7 +394,7 @@ def create_bill(
         first_due: dt.date = lines["due_date"].min()  # type: ignore[assignment]
         until = ws.today if counted else first_due
         return _insert_bill(
-            ws, "wage", unit_id, lines, fee_month=month, late_fee_until=until, note=note
+            ws, WAGE_BILL, unit_id, lines, fee_month=month, late_fee_until=until, note=note
         )
 
 
@@ -439,7 +443,7 @@ def create_backpay_bill(
             {"declaration_id": "backpay_id"}
         )
         return _insert_bill(
-            ws, "backpay", unit_id, lines, fee_month=None, late_fee_until=ws.today, note=note
+            ws, BACKPAY_BILL, unit_id, lines, fee_month=None, late_fee_until=ws.today, note=note
         )
 
 

@@ -1337,7 +1337,7 @@ class Policy:
         return pl.coalesce(branches).alias("unemployment_months")
 
     # ------------------------------------------------------------------ windows, backpay
-    def declaration_month(self, declared_on: pl.Expr, business: str = "enrolment") -> pl.Expr:
+    def declaration_month(self, declared_on: pl.Expr, business: str) -> pl.Expr:
         """Month a 增员 (``enrolment``) or 减员 (``departure``) takes effect, by declaration date.
 
         On or before the cut-off day the current month is taken, after it the next.
@@ -1348,7 +1348,7 @@ class Policy:
         Examples:
             >>> from datetime import date
             >>> frame = pl.DataFrame({"on": [date(2025, 7, 25), date(2025, 7, 26)]})
-            >>> frame.select(Policy.load().declaration_month(pl.col("on"))).to_series().to_list()
+            >>> frame.select(Policy.load().declaration_month(pl.col("on"), "enrolment")).to_series().to_list()
             [datetime.date(2025, 7, 1), datetime.date(2025, 8, 1)]
         """
         rules = self.enrolment_window.filter(pl.col("business") == business)

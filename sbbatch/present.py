@@ -34,14 +34,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
 import polars as pl
 
 from sbbatch import codes
 from sbbatch._mask import mask_id_expr, mask_phone_expr, mask_text
-from sbbatch._money import yuan_expr
+from sbbatch._money import half_up, yuan_expr
 from sbbatch.spec import LEVEL_LABELS, Column, Declaration
 from sbbatch.store.workflow import kinds
 
@@ -277,7 +277,7 @@ def _grouped(text: pl.Expr) -> pl.Expr:
 def _decimal_yuan(value: Decimal | None) -> str | None:
     if value is None:
         return None
-    return f"{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"
+    return f"{half_up(Decimal(value), 2):.2f}"
 
 
 def present_expr(shown: Shown, *, mask: bool = False, thousands: bool = False) -> pl.Expr:

@@ -528,9 +528,9 @@ def _wage_rows(people: pl.DataFrame, month: dt.date) -> pl.DataFrame:
 
 #: The file names :func:`write_roster` writes, by part.
 FILE_NAMES: Final = {
-    "enrolment": "增员报盘.xlsx",
-    "departure": "减员报盘.xlsx",
-    "wage_base": "工资申报报盘.xlsx",
+    enrolment.DECLARATION.kind: "增员报盘.xlsx",
+    departure.DECLARATION.kind: "减员报盘.xlsx",
+    wage_base.DECLARATION.kind: "工资申报报盘.xlsx",
     "summary": "花名册比对.xlsx",
     "errors": "花名册错误报告.xlsx",
 }
@@ -555,14 +555,18 @@ def write_roster(
         raise UnusableInputError(msg)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    batches = (
+        (enrolment.DECLARATION, result.enrolment),
+        (departure.DECLARATION, result.departure),
+        (wage_base.DECLARATION, result.wage_base),
+    )
 
     def name(part: str) -> Path:
         return folder / Path(FILE_NAMES[part]).with_suffix("." + batch_format)
 
     written = {
-        "enrolment": write_template(enrolment.DECLARATION, name("enrolment"), result.enrolment),
-        "departure": write_template(departure.DECLARATION, name("departure"), result.departure),
-        "wage_base": write_template(wage_base.DECLARATION, name("wage_base"), result.wage_base),
+        declaration.kind: write_template(declaration, name(declaration.kind), rows)
+        for declaration, rows in batches
     }
     shown = result.compared.select(
         pl.col("source_row").cast(pl.String).alias("花名册行号"),

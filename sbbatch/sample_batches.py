@@ -16,12 +16,13 @@ from pathlib import Path
 import polars as pl
 
 from sbbatch._files import atomic_path
-from sbbatch.declarations import get
+from sbbatch.declarations import departure, enrolment, wage_base
 from sbbatch.io.xlsx import open_workbook, write_template
 from sbbatch.sample import SampleWorld, generate
 
 __all__ = [
     "MESSY_ENROLMENT_EXPECTED",
+    "SAMPLE_DECLARATIONS",
     "SAMPLE_MONTH",
     "SAMPLE_UNIT",
     "newcomers",
@@ -30,6 +31,8 @@ __all__ = [
 
 #: The month the sample files declare (the agency's window on 2026-11-26, after the cut-off).
 SAMPLE_MONTH = dt.date(2026, 12, 1)
+#: The businesses of the clean sample files, in the order they are written.
+SAMPLE_DECLARATIONS = (enrolment.DECLARATION, departure.DECLARATION, wage_base.DECLARATION)
 #: The unit whose files they are (the first unit of the default world).
 SAMPLE_UNIT_INDEX = 0
 SAMPLE_UNIT = generate().units["unit_id"][SAMPLE_UNIT_INDEX]
@@ -119,7 +122,7 @@ def _wages(world: SampleWorld, unit_id: str) -> pl.DataFrame:
 
 def _write_messy_enrolment(path: Path, rows: pl.DataFrame) -> None:
     """Write an enrolment file the way HR sends it: every trap the reader must survive."""
-    headers = list(get("enrolment").headers.values())
+    headers = list(enrolment.DECLARATION.headers.values())
     texts = rows.head(12)
 
     def line(row: dict[str, object], **changes: object) -> list[object]:
@@ -200,9 +203,11 @@ def write_batch_samples(directory: Path) -> list[Path]:
     unit_id = world.units["unit_id"][SAMPLE_UNIT_INDEX]
     joining = newcomers()
     paths = [
-        write_template(get("enrolment"), directory / "enrolment.xlsx", joining),
-        write_template(get("departure"), directory / "departure.xlsx", _departures(world, unit_id)),
-        write_template(get("wage_base"), directory / "wage_base.xlsx", _wages(world, unit_id)),
+        write_template(enrolment.DECLARATION, directory / "enrolment.xlsx", joining),
+        write_template(
+            departure.DECLARATION, directory / "departure.xlsx", _departures(world, unit_id)
+        ),
+        write_template(wage_base.DECLARATION, directory / "wage_base.xlsx", _wages(world, unit_id)),
     ]
     messy = directory / "enrolment_messy.xlsx"
     _write_messy_enrolment(messy, newcomers(n=12, seed=20261202))

@@ -42,8 +42,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandera.polars as pa
 
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 #: Fills a batch file from the workspace (含数据报盘): (workspace, unit, month) → rows.
@@ -60,6 +63,10 @@ ReviewEffects = Callable[["Workspace", pl.DataFrame, dict[str, Any]], None]
 #: (workspace, rows as declared with ``row_no``, declaration header) → rows + facts.
 ResultFacts = Callable[["Workspace", pl.DataFrame, dict[str, Any]], pl.DataFrame]
 
+#: Runs a business's part of the monthly demo: (the engines' functions, workspace, output
+#: folder) → (item, result) lines for the demo's closing summary (本月汇总).
+DemoRun = Callable[["DemoKit", "Workspace", "Path"], list[tuple[str, str]]]
+
 __all__ = [
     "COLUMN_DTYPES",
     "FAILURE_SCHEMA",
@@ -68,6 +75,8 @@ __all__ = [
     "Column",
     "ColumnType",
     "Declaration",
+    "DemoRun",
+    "DemoStep",
     "FieldGrid",
     "FormColumn",
     "FormField",
@@ -379,6 +388,28 @@ class ResultTable:
 
 
 @dataclass(frozen=True)
+class DemoStep:
+    """A business's part of the monthly demo (``sbbatch demo``), as the demo needs it.
+
+    The demo runs, in ``order``, the steps of every business that declares one, with
+    its own steps that span businesses (batch files, money). A step may cover
+    neighbouring businesses of the manual (增员 with 减员 and 减员原因变更): the first
+    of them declares it.
+
+    Attributes:
+        order: Where in the month the step runs (smaller first; the demo's own steps
+            are 10 for the batch files and 30 for the money).
+        title: The step's Chinese heading, as printed.
+        run: Does the step; it gets the engines' functions from the demo (a business
+            never imports an engine) and returns the summary lines.
+    """
+
+    order: int
+    title: str
+    run: DemoRun = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Declaration:
     """A business of the manual, as the generic machinery needs it."""
 
@@ -395,6 +426,7 @@ class Declaration:
     result: ResultTable = field(default=ResultTable(), compare=False)
     form: PrintedForm | None = field(default=None, compare=False)
     widget: WidgetLayout = field(default_factory=WidgetLayout, compare=False)
+    demo: DemoStep | None = field(default=None, compare=False)
 
     def column(self, name: str) -> Column:
         """Return the column with English ``name``."""

@@ -524,11 +524,15 @@ def test_reprs_mask_personal_data() -> None:
 
 
 def test_the_demo_step(tmp_path: Path) -> None:
-    from sbbatch._demo import cards as demo
+    from sbbatch.declarations import get
+    from sbbatch.declarations._samples import cards as demo
+    from sbbatch.demo import run_step
 
+    step = get("card_issuing_info").demo
+    assert step is not None and step.run is demo.run
     ws = Workspace(today=TODAY)
     generate().load_into(ws)
-    lines = dict(demo.run(ws, tmp_path))
+    lines = dict(run_step(step, ws, tmp_path))
     assert (
         lines["　改制卡银行"]
         == "银行及网点信息已确定，不能修改。提示：如需修改请联系社保经办机构。"

@@ -14,6 +14,8 @@ from typing import Any
 
 import polars as pl
 
+from sbbatch._cli import Parser
+
 __all__ = ["register"]
 
 
@@ -145,8 +147,6 @@ def _cards_result(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     """Add the ``photos`` and ``cards`` commands to the parser."""
-    from sbbatch.cli import Parser
-
     photos = commands.add_parser("photos", help="社保卡照片：检查照片文件")
     photo_commands = photos.add_subparsers(
         dest="photos_command", metavar="命令", parser_class=Parser

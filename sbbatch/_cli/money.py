@@ -201,10 +201,11 @@ def _backpay(args: argparse.Namespace) -> int:
     from sbbatch._mask import mask_id as mask
     from sbbatch.batch import check
     from sbbatch.contributions import yuan
+    from sbbatch.declarations.backpay import DECLARATION as BACKPAY
     from sbbatch.declarations.backpay import row_totals
     from sbbatch.review import declare, review
 
-    batch = check(args.file, "backpay")
+    batch = check(args.file, BACKPAY.kind)
     print(batch.summary_zh())
     if batch.rejected.height:
         for row in batch.failures.head(20).iter_rows(named=True):

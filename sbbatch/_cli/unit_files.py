@@ -48,6 +48,7 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _roster(args: argparse.Namespace) -> int:
+    from sbbatch.declarations import departure, enrolment, wage_base
     from sbbatch.display import mask_text
     from sbbatch.roster import compare_roster, declare_roster, write_roster
     from sbbatch.store import Workspace
@@ -71,9 +72,9 @@ def _roster(args: argparse.Namespace) -> int:
             "roster_rows": result.batch.rows_read,
             "counts": result.counts(),
             "batches": {
-                "enrolment": result.enrolment.height,
-                "departure": result.departure.height,
-                "wage_base": result.wage_base.height,
+                enrolment.DECLARATION.kind: result.enrolment.height,
+                departure.DECLARATION.kind: result.departure.height,
+                wage_base.DECLARATION.kind: result.wage_base.height,
             },
             "files": {part: str(path) for part, path in files.items()},
             "declared": numbers,

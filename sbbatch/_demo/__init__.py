@@ -1,6 +1,7 @@
-"""Steps of the monthly demo (``sbbatch demo``), one module per area.
+"""The demo's own steps (``sbbatch demo``): those that span businesses.
 
-Each module has ``run(ws, out_dir) -> list[tuple[str, str]]``: it does its part of
-the month on the workspace, writes its results and forms into ``out_dir`` and
-returns lines (item, value) for the closing summary table.
+The batch files and the month's money; each module has ``run(kit, ws, out_dir) ->
+list[tuple[str, str]]`` like a business's :class:`sbbatch.spec.DemoStep`. The steps of
+single businesses live with the businesses (:mod:`sbbatch.declarations._samples`);
+:mod:`sbbatch._demo.kit` holds the engines' functions the demo hands them.
 """

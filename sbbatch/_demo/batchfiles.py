@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sbbatch.batch import check
-from sbbatch.declarations import get
 from sbbatch.io.xlsx import write_error_report, write_template
-from sbbatch.sample_batches import write_batch_samples
+from sbbatch.sample_batches import SAMPLE_DECLARATIONS, write_batch_samples
 from sbbatch.store import Workspace
+
+if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
 
 __all__ = ["run"]
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(_kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Write the templates and the sample files, check every file, report the messy ones."""
     folder = out_dir / "报盘"
     folder.mkdir(parents=True, exist_ok=True)
-    for kind in ("enrolment", "departure", "wage_base"):
-        write_template(get(kind), folder / f"{get(kind).title}_模板.xlsx")
+    for declaration in SAMPLE_DECLARATIONS:
+        write_template(declaration, folder / f"{declaration.title}_模板.xlsx")
     lines: list[tuple[str, str]] = []
     for path in write_batch_samples(folder / "示例"):
         batch = check(path, today=ws.today)

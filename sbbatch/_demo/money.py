@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -33,6 +34,10 @@ from sbbatch.payments import SimulatedGateway, bill, create_backpay_bill, create
 from sbbatch.queries.money import ZH_HEADERS, unit_payments
 from sbbatch.review import declare, review
 from sbbatch.store import Workspace
+from sbbatch.wages import draft_from_last
+
+if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
 
 __all__ = ["run"]
 
@@ -81,7 +86,7 @@ def _months_before(month: dt.date, count: int) -> tuple[dt.date, dt.date]:
     return dt.date(start // 12, start % 12 + 1, 1), dt.date(end // 12, end % 12 + 1, 1)
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(_kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Run the money step of the demo; return (item, value) lines for the summary."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,9 +103,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         people[1]: Decimal("3000.00"),
         people[2]: Decimal("30000.00"),
     }
-    wage_id = wage_base.draft_from_last(
-        ws, unit_id, month, changes, note="演示：取上次申报工资并调整 3 人"
-    )
+    wage_id = draft_from_last(ws, unit_id, month, changes, note="演示：取上次申报工资并调整 3 人")
     ws.submit(wage_id)
     review(ws, wage_id)
     write_review_result(ws, wage_id, out_dir)
@@ -185,7 +188,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             "缴费基数": yuan(int(wages[0])) if wages.len() else "5000.00",
             "补缴原因": "稽核补缴",
         }
-        backpay_id = declare(ws, case, unit_id, kind="backpay")
+        backpay_id = declare(ws, case, unit_id, kind=backpay.DECLARATION.kind)
         ws.submit(backpay_id)
         outcome = review(ws, backpay_id)
         ws.mark_read(backpay_id, failed_rows="void")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.declarations._samples import retirement as _samples
+from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -85,6 +86,13 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     ws.log_effect(declaration_id, f"单位审定人已更新为 {row['approver_name']}")
 
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.retirement`).
+DEMO = DemoStep(
+    order=90,
+    title="审定人、退休申报、遗属、特殊工种、军转干、失业待遇",
+    run=_samples.run,
+)
+
 DECLARATION = Declaration(
     kind="approver_info",
     title="单位审定人信息维护",
@@ -94,4 +102,5 @@ DECLARATION = Declaration(
     description="维护单位申报审定人（审定人姓名、联系电话），退休申报和遗属申报需要。一行。",
     review=Review(RULES, _context, _effects, success="保存成功"),
     detectable=False,
+    demo=DEMO,
 )

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
+from sbbatch.declarations._samples import cards as _samples
 from sbbatch.declarations.card_application import PHONE_PATTERN, insured_in_unit_sql
-from sbbatch.spec import Column, Declaration, Review, Rule, Slot, WidgetLayout
+from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule, Slot, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -298,6 +299,13 @@ WIDGET = WidgetLayout(
 )
 
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.cards`).
+DEMO = DemoStep(
+    order=40,
+    title="社保卡：申领信息、照片检查、批量申领、撤销",
+    run=_samples.run,
+)
+
 DECLARATION = Declaration(
     kind="card_issuing_info",
     title="申领信息维护",
@@ -307,4 +315,5 @@ DECLARATION = Declaration(
     description="维护单位的制卡银行及网点（确定后不能修改）和领卡人（最多 2 人，可修改）。",
     review=Review(rules=REVIEW_RULES, context=_context, effects=_effects),
     widget=WIDGET,
+    demo=DEMO,
 )

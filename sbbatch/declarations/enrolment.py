@@ -40,8 +40,18 @@ from sbbatch.declarations._registry import (
     with_other_declarations,
     with_registry_person,
 )
+from sbbatch.declarations._samples import enrolment as _samples
 from sbbatch.policy import INSURANCES
-from sbbatch.spec import Column, Declaration, FormColumn, Review, Rule, Section, WidgetLayout
+from sbbatch.spec import (
+    Column,
+    Declaration,
+    DemoStep,
+    FormColumn,
+    Review,
+    Rule,
+    Section,
+    WidgetLayout,
+)
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -463,6 +473,13 @@ WIDGET = WidgetLayout(
 )
 
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.enrolment`).
+DEMO = DemoStep(
+    order=20,
+    title="增员与减员：申报、审核、结果、增员表与减员表",
+    run=_samples.run,
+)
+
 DECLARATION = Declaration(
     kind="enrolment",
     title="增员申报",
@@ -473,4 +490,5 @@ DECLARATION = Declaration(
     result=RESULT,
     form=FORM,
     widget=WIDGET,
+    demo=DEMO,
 )

@@ -18,7 +18,7 @@ person is refused; a given 原门规证号 must be the person's. Approval issues
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -42,9 +42,11 @@ from sbbatch.declarations._registry import (
     with_all_columns,
     with_code_labels,
 )
+from sbbatch.declarations._samples import outpatient as _samples
 from sbbatch.spec import (
     Column,
     Declaration,
+    DemoStep,
     FieldGrid,
     FormColumn,
     FormField,
@@ -451,6 +453,13 @@ ROSTER = PrintedForm(
 #: The single-case form (门诊规定病种申请).
 WIDGET = WidgetLayout(print_label="打印确认表")
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.outpatient`).
+DEMO = DemoStep(
+    order=70,
+    title="门诊规定病种、居民医疗停保、离休人员医疗、灵活就业补扣",
+    run=partial(_samples.run, roster=ROSTER),
+)
+
 DECLARATION = Declaration(
     kind="outpatient_disease",
     title="门诊规定病种申请",
@@ -463,4 +472,5 @@ DECLARATION = Declaration(
     result=RESULT,
     form=FORM,
     widget=WIDGET,
+    demo=DEMO,
 )

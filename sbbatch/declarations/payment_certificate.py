@@ -28,7 +28,8 @@ from sbbatch.declarations._registry import (
     rows_source,
     with_all_columns,
 )
-from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.declarations._samples import other as _samples
+from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -185,6 +186,13 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.other`).
+DEMO = DemoStep(
+    order=60,
+    title="医疗账户补助金、自助终端专管员、缴费证明",
+    run=_samples.run,
+)
+
 DECLARATION = Declaration(
     kind="payment_certificate",
     title="打印单位参保人员缴费证明",
@@ -193,4 +201,5 @@ DECLARATION = Declaration(
     description="导入要打印社保缴费证明的人员（社会保障号码、姓名）。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects),
     detectable=False,
+    demo=DEMO,
 )

@@ -43,7 +43,8 @@ from sbbatch.declarations._registry import (
     with_all_columns,
     with_code_labels,
 )
-from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
+from sbbatch.declarations._samples import medical as _samples
+from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule, WidgetLayout
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -302,6 +303,13 @@ FORM = filing_form("异地人员备案表", ended=False)
 #: The single-case form.
 WIDGET = WidgetLayout(print_label="打印备案表")
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.medical`).
+DEMO = DemoStep(
+    order=50,
+    title="异地人员备案与撤销",
+    run=_samples.run,
+)
+
 DECLARATION = Declaration(
     kind="remote_filing",
     title="异地人员备案",
@@ -312,4 +320,5 @@ DECLARATION = Declaration(
     detectable=False,
     form=FORM,
     widget=WIDGET,
+    demo=DEMO,
 )

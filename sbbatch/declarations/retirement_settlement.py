@@ -53,8 +53,9 @@ from sbbatch.declarations._retirement import (
     yes_no_column,
     yes_no_rule,
 )
+from sbbatch.declarations._samples import pooled as _samples
 from sbbatch.policy import Policy
-from sbbatch.spec import Declaration, Review, Rule
+from sbbatch.spec import Declaration, DemoStep, Review, Rule
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -264,6 +265,13 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
+#: This business's part of the monthly demo (its sample cases: :mod:`sbbatch.declarations._samples.pooled`).
+DEMO = DemoStep(
+    order=80,
+    title="退休结清、行业统筹人员核对与撤销",
+    run=_samples.run,
+)
+
 DECLARATION = Declaration(
     kind="retirement_settlement",
     title="退休结清",
@@ -271,4 +279,5 @@ DECLARATION = Declaration(
     description="未退休职工结清养老账户（在职转退休减员或达到法定退休年龄）。一行一人。",
     review=Review(REVIEW_RULES, _context, _effects),
     detectable=False,
+    demo=DEMO,
 )

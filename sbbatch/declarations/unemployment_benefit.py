@@ -325,15 +325,16 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
-def benefit_result(ws: Workspace, declaration_id: str) -> pl.DataFrame:
+def benefit_result(ws: Workspace, declaration_id: str, reviewed: pl.DataFrame) -> pl.DataFrame:
     """Return the review result with each approved person's benefit and 缴费历史.
 
-    Columns: those of :func:`sbbatch.review.result` plus ``paid_months``,
+    ``reviewed`` is the declaration's :func:`sbbatch.review.result` (the review engine
+    sits above the businesses, so the caller passes it in).
+
+    Columns: those of ``reviewed`` plus ``paid_months``,
     ``benefit_months``, ``monthly_yuan``, ``total_yuan``, ``start_month`` and ``history``
     (null for rows not approved).
     """
-    from sbbatch.review import result  # review imports the businesses: import when used
-
     records = ws.sql(
         "SELECT person_id, paid_months, benefit_months, monthly_fen, total_fen, start_month, "
         "history FROM unemployment_benefits WHERE declaration_id = ?",
@@ -347,7 +348,7 @@ def benefit_result(ws: Workspace, declaration_id: str) -> pl.DataFrame:
         "start_month",
         "history",
     )
-    return result(ws, declaration_id).join(records, on="person_id", how="left")
+    return reviewed.join(records, on="person_id", how="left")
 
 
 def _benefit_facts(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:

@@ -2,7 +2,7 @@
 
 Manual §1.5. The 报盘 holds 社会保障号码, 姓名 and 缴费工资; the 申报年月 is chosen for
 the whole declaration (it may also be given as a column). Start from 取上次申报工资
-(:func:`last_declared_wages`, or :func:`draft_from_last` for a ready draft) or from an
+(:func:`last_declared_wages`, or :func:`sbbatch.wages.draft_from_last` for a ready draft) or from an
 imported file; submit, review (:func:`sbbatch.review.review`) and mark read.
 
 Review (审核), against the workspace:
@@ -26,15 +26,12 @@ the same month, which applies again if the declaration is revoked.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from sbbatch.contributions import limits_for, month_list, yuan, yuan_expr
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.exceptions import UnusableInputError
 from sbbatch.policy import Policy
 from sbbatch.spec import Column, Declaration, Review, Rule
 
@@ -45,7 +42,6 @@ __all__ = [
     "DECLARATION",
     "approved_bases",
     "district_group",
-    "draft_from_last",
     "last_declared_wages",
     "totals",
 ]
@@ -99,77 +95,6 @@ def last_declared_wages(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataF
         """,
         {"unit": unit_id, "month": month},
     )
-
-
-def draft_from_last(
-    ws: Workspace,
-    unit_id: str,
-    month: dt.date,
-    changes: Mapping[str, str | Decimal | int] | None = None,
-    *,
-    note: str | None = None,
-) -> str:
-    """Start a 工资申报 draft (录入) from 取上次申报工资, with some wages changed.
-
-    The rows go through the same check as an imported file.
-
-    Args:
-        ws: The workspace.
-        unit_id: The unit (单位编号).
-        month: The 申报年月.
-        changes: 社会保障号码 → new 缴费工资 **in yuan**, as typed in the 报盘
-            (``"5200.00"``, ``Decimal("5200")`` or ``5200``).
-        note: Recorded with the declaration.
-
-    Returns:
-        The new draft's number.
-
-    Raises:
-        UnusableInputError: a person in ``changes`` is not insured in the unit that
-            month, or someone has never declared a wage and is not in ``changes``.
-    """
-    from sbbatch.review import declare
-
-    month = month.replace(day=1)
-    rows = last_declared_wages(ws, unit_id, month).with_columns(
-        pl.when(pl.col("wage_fen").is_not_null()).then(yuan_expr(pl.col("wage_fen"))).alias("wage")
-    )
-    if changes:
-        given = pl.DataFrame(
-            {"person_id": list(changes), "new": [str(v) for v in changes.values()]},
-            schema={"person_id": pl.String, "new": pl.String},
-        )
-        unknown = given.join(rows, on="person_id", how="anti")["person_id"].to_list()
-        if unknown:
-            from sbbatch._mask import mask_id as mask
-
-            msg = (
-                f"{'、'.join(mask(p) for p in unknown[:5])} {month:%Y-%m} 不在本单位参保，不能申报工资。"
-                "提示：请先办理增员申报。"
-            )
-            raise UnusableInputError(msg)
-        rows = rows.join(given, on="person_id", how="left").with_columns(
-            pl.coalesce("new", "wage").alias("wage")
-        )
-    never = rows.filter(pl.col("wage").is_null())
-    if never.height:
-        from sbbatch._mask import mask_id as mask
-
-        shown = "、".join(
-            f"{n}（{mask(p)}）" for p, n in never.select("person_id", "name").head(5).rows()
-        )
-        msg = (
-            f"{never.height} 人从未申报过工资：{shown}。"
-            "提示：请在 changes 中给出他们的缴费工资，或导出含数据报盘填写后导入。"
-        )
-        raise UnusableInputError(msg)
-    frame = rows.select(
-        pl.col("person_id").alias("社会保障号码"),
-        pl.col("name").alias("姓名"),
-        pl.col("wage").alias("缴费工资"),
-        pl.col("month").dt.strftime("%Y-%m").alias("申报年月"),
-    )
-    return declare(ws, frame, unit_id, kind="wage_base", business_month=month, note=note)
 
 
 def district_group(ws: Workspace, unit_id: str, policy: Policy | None = None) -> str:

@@ -13,7 +13,7 @@ abandoned (放弃支付) first. Approval marks the named declaration 已撤销 (
 ``revoke`` transition, logged) and sets ``wage_bases.revoked_by``; the wage loaded from
 outside for the same month, if any, applies again.
 
-:func:`revoke_wage_declaration` does the whole round (declare, submit, review, 完成).
+:func:`sbbatch.wages.revoke_wage_declaration` does the whole round (declare, submit, review, 完成).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sbbatch.store.workflow import STATUS_LABELS
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
-__all__ = ["DECLARATION", "revoke_wage_declaration"]
+__all__ = ["DECLARATION"]
 
 COLUMNS = (
     Column(
@@ -167,32 +167,6 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
             [revocation, target],
         )
         ws.log_effect(revocation, f"撤销工资申报 {target}：{count} 人的缴费工资不再适用")
-
-
-def revoke_wage_declaration(
-    ws: Workspace, target_id: str, reason: str | None = None
-) -> tuple[str, pl.DataFrame]:
-    """Revoke an approved 工资申报: declare, submit, review and mark read (完成).
-
-    Args:
-        ws: The workspace.
-        target_id: The number of the 工资申报 to revoke.
-        reason: 撤销原因.
-
-    Returns:
-        The revocation's number and its 审核结果 (one row, 审核成功 or 不通过 with the
-        reason in 审核意见).
-    """
-    from sbbatch.review import declare, review
-
-    unit_id = ws.declaration(target_id)["unit_id"]
-    revocation = declare(
-        ws, {"target_id": target_id, "reason": reason or ""}, unit_id, kind="wage_revocation"
-    )
-    ws.submit(revocation)
-    outcome = review(ws, revocation)
-    ws.mark_read(revocation, failed_rows="void")
-    return revocation, outcome
 
 
 DECLARATION = Declaration(

@@ -18,6 +18,7 @@ from sbbatch.exceptions import InvalidTransitionError
 __all__ = [
     "STATUS_LABELS",
     "Transition",
+    "add_kind",
     "find_transition",
     "kind_prefix",
     "kind_revocable",
@@ -79,10 +80,60 @@ def find_transition(action: str, from_status: str) -> Transition:
 
 
 @cache
-def kinds() -> dict[str, dict[str, str]]:
-    """Return every business of the manual by English key: title, manual section, prefix."""
+def _manual_kinds() -> dict[str, dict[str, str]]:
     frame, _ = read_commented_csv(schemas_dir() / "workflow" / "kinds.csv")
     return {row["kind"]: row for row in frame.iter_rows(named=True)}
+
+
+#: Businesses added by :func:`add_kind` (extensions), by English key.
+_ADDED_KINDS: dict[str, dict[str, str]] = {}
+
+
+def kinds() -> dict[str, dict[str, str]]:
+    """Return every business of the manual by English key: title, manual section, prefix.
+
+    The rows of ``schemas/workflow/kinds.csv`` come first, in the manual's order, then
+    those added by :func:`add_kind`.
+    """
+    return _manual_kinds() | _ADDED_KINDS
+
+
+def add_kind(
+    kind: str,
+    title: str,
+    prefix: str,
+    *,
+    revocable: bool = False,
+    manual: str = "",
+    aliases: tuple[str, ...] = (),
+) -> None:
+    """Add a business's row of the state machine (what ``kinds.csv`` holds) for an extension.
+
+    A business that is not part of sbbatch needs this row before
+    :func:`sbbatch.declarations.register`: its Chinese title and the two-letter prefix of
+    its declaration numbers. Adding the same kind again replaces its row; a kind of the
+    manual cannot be replaced.
+
+    Raises:
+        InvalidTransitionError: ``kind`` is a business of the manual.
+
+    Examples:
+        >>> add_kind("toy_example", "示例业务", "ZZ")
+        >>> kind_title("toy_example"), kind_prefix("toy_example"), kind_revocable("toy_example")
+        ('示例业务', 'ZZ', False)
+        >>> _ = _ADDED_KINDS.pop("toy_example")
+    """
+    if kind in _manual_kinds():
+        msg = f"业务「{kind}」已在手册的业务中，不能重复登记。提示：请换一个英文业务代码。"
+        raise InvalidTransitionError(msg)
+    _ADDED_KINDS[kind] = {
+        "kind": kind,
+        "title": title,
+        "manual": manual,
+        "prefix": prefix,
+        "revocable": "true" if revocable else "false",
+        "aliases": "|".join(aliases),
+    }
 
 
 def _kind(kind: str) -> dict[str, str]:

@@ -8,15 +8,18 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from sbbatch._demo import enrolment
+from sbbatch.declarations import get
+from sbbatch.declarations._samples import enrolment
+from sbbatch.demo import run_step
 from sbbatch.sample import generate
+from sbbatch.spec import DemoStep
 from sbbatch.store import Workspace
 
 
 def test_the_month_of_enrolment_and_departure(tmp_path: Path) -> None:
     ws = Workspace(today=dt.date(2026, 11, 26))
     generate().load_into(ws)
-    lines = dict(enrolment.run(ws, tmp_path))
+    lines = dict(run_step(_step(), ws, tmp_path))
     assert lines["增减员受理年月"].startswith("2026-12")
     assert "共30人，审核成功 27 人，不通过 3 人" in lines["批量增员申报"]
     assert "共1人，审核成功 1 人" in lines["增员重报（修改增员年月）"]
@@ -33,3 +36,10 @@ def test_the_month_of_enrolment_and_departure(tmp_path: Path) -> None:
     )
     assert statuses.rows() == [("read", 4)]
     assert ws.events().filter(pl.col("action") == "effect").height == 4
+
+
+def _step() -> DemoStep:
+    step = get("enrolment").demo
+    assert step is not None
+    assert step.run is enrolment.run
+    return step

@@ -7,15 +7,18 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from sbbatch._demo import medical
+from sbbatch.declarations import get
+from sbbatch.declarations._samples import medical
+from sbbatch.demo import run_step
 from sbbatch.sample import generate
+from sbbatch.spec import DemoStep
 from sbbatch.store import Workspace
 
 
 def test_remote_filing_and_its_revocation(tmp_path: Path) -> None:
     ws = Workspace(today=dt.date(2026, 11, 26))
     generate().load_into(ws)
-    lines = dict(medical.run(ws, tmp_path))
+    lines = dict(run_step(_step(), ws, tmp_path))
     assert lines["异地人员备案"].endswith("审核成功")
     assert "江苏省泰州市" in lines["异地人员备案"]
     assert lines["撤销异地人员备案"].endswith("审核成功")
@@ -28,3 +31,10 @@ def test_remote_filing_and_its_revocation(tmp_path: Path) -> None:
     assert any("异地人员备案注销表" in text and "镇江市丹阳市" in text for text in texts)
     statuses = ws.sql("SELECT DISTINCT status FROM declarations")["status"].to_list()
     assert statuses == ["read"]
+
+
+def _step() -> DemoStep:
+    step = get("remote_filing").demo
+    assert step is not None
+    assert step.run is medical.run
+    return step

@@ -7,15 +7,18 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from sbbatch._demo import other
+from sbbatch.declarations import get
+from sbbatch.declarations._samples import other
+from sbbatch.demo import run_step
 from sbbatch.sample import generate
+from sbbatch.spec import DemoStep
 from sbbatch.store import Workspace
 
 
 def test_the_other_filings(tmp_path: Path) -> None:
     ws = Workspace(today=dt.date(2026, 11, 26))
     generate().load_into(ws)
-    lines = other.run(ws, tmp_path)
+    lines = run_step(_step(), ws, tmp_path)
     summary = dict(lines)
     # the sample's units are years old: not 新开户单位, rejected on purpose (issue 12)
     assert summary["医疗账户补助金申报"].endswith("审核成功 0 人，不通过 3 人")
@@ -33,3 +36,10 @@ def test_the_other_filings(tmp_path: Path) -> None:
     assert not any(name.startswith("医疗账户补助金_申报表_") for name in written)
     assert ws.table("medical_account_subsidies").height == 0
     assert ws.table("payment_certificates").height == 2
+
+
+def _step() -> DemoStep:
+    step = get("payment_certificate").demo
+    assert step is not None
+    assert step.run is other.run
+    return step

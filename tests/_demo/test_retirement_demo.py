@@ -9,15 +9,18 @@ import openpyxl
 import polars as pl
 from pypdf import PdfReader
 
-from sbbatch._demo import retirement
+from sbbatch.declarations import get
+from sbbatch.declarations._samples import retirement
+from sbbatch.demo import run_step
 from sbbatch.sample import generate
+from sbbatch.spec import DemoStep
 from sbbatch.store import Workspace
 
 
 def test_one_case_per_business(tmp_path: Path) -> None:
     ws = Workspace(today=dt.date(2026, 11, 26))
     generate().load_into(ws)
-    lines = dict(retirement.run(ws, tmp_path))
+    lines = dict(run_step(_step(), ws, tmp_path))
     assert lines["单位审定人信息维护"].endswith("审核成功")
     for label in ("退休申报", "遗属申报", "特殊工种认定申报", "军转干申报", "失业待遇申报"):
         assert "审核成功" in lines[label], lines[label]
@@ -39,3 +42,10 @@ def test_one_case_per_business(tmp_path: Path) -> None:
     assert "缴费历史" in rows[1] and rows[-1][0] == "共1人"
     # 退休结清 first (退休申报 is for 已减员结清人员, issue 12), then the six businesses
     assert ws.events().filter(pl.col("action") == "effect").height == 7
+
+
+def _step() -> DemoStep:
+    step = get("approver_info").demo
+    assert step is not None
+    assert step.run is retirement.run
+    return step

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from sbbatch import cards, cli, ids
+from sbbatch._cli import cards as _cards_commands
 from sbbatch.photos import synthetic_photo
 from sbbatch.queries.cards import card_status
 from sbbatch.review import review
@@ -32,8 +33,8 @@ LI = make_id("19851203", "456")
 @pytest.fixture(autouse=True)
 def with_card_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make sure the card commands are registered (the lead adds them to the list)."""
-    if "sbbatch._cli.cards" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "sbbatch._cli.cards"))
+    if _cards_commands not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, _cards_commands))
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -11,6 +11,7 @@ import pytest
 from stdnum.cn import ric
 
 from sbbatch import cli
+from sbbatch._cli import declare as _declare_commands
 from sbbatch.store import Workspace
 
 UNIT = "0010118873"
@@ -29,8 +30,8 @@ EARLY = _id("19910101", "121")
 @pytest.fixture(autouse=True)
 def _with_declare_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make sure the commands of this module are part of the CLI under test."""
-    if "sbbatch._cli.declare" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "sbbatch._cli.declare"))
+    if _declare_commands not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, _declare_commands))
 
 
 @pytest.fixture

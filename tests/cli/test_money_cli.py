@@ -12,6 +12,7 @@ import pytest
 from stdnum.cn import ric
 
 from sbbatch import cli
+from sbbatch._cli import money as _money_commands
 from sbbatch.contributions import contributions
 from sbbatch.store import Workspace
 
@@ -27,8 +28,8 @@ def person(n: int) -> str:
 @pytest.fixture(autouse=True)
 def with_money_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make sure the money commands are registered (the lead adds them to the list)."""
-    if "sbbatch._cli.money" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "sbbatch._cli.money"))
+    if _money_commands not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, _money_commands))
 
 
 @pytest.fixture

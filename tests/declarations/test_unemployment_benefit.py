@@ -11,7 +11,7 @@ import pytest
 
 from sbbatch.declarations import get
 from sbbatch.declarations.unemployment_benefit import benefit_result
-from sbbatch.review import declare, review
+from sbbatch.review import declare, result, review
 from sbbatch.store import Workspace
 
 Submit = Callable[..., str]
@@ -119,7 +119,7 @@ def test_effect_and_result_with_history(
     )
     registry.submit(did)
     review(registry, did)
-    table = benefit_result(registry, did)
+    table = benefit_result(registry, did, result(registry, did))
     row = table.row(0, named=True)
     assert row["review_result"] == "审核成功"
     assert row["review_opinion"] == "符合失业待遇申领条件"

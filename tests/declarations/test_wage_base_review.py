@@ -12,10 +12,10 @@ from stdnum.cn import ric
 from sbbatch import payments
 from sbbatch.contributions import contributions
 from sbbatch.declarations import get, wage_base
-from sbbatch.declarations.wage_revocation import revoke_wage_declaration
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.review import declare, review, review_failures
 from sbbatch.store import Workspace
+from sbbatch.wages import draft_from_last, revoke_wage_declaration
 
 UNIT = "0010118873"
 OTHER = "0010999999"
@@ -175,10 +175,10 @@ def test_paid_and_billed_months_are_rejected(wages_ws: Workspace) -> None:
 def test_draft_from_last_with_changes(wages_ws: Workspace) -> None:
     ws = wages_ws
     with pytest.raises(UnusableInputError, match="2 人从未申报过工资"):
-        wage_base.draft_from_last(ws, UNIT, NOV)
+        draft_from_last(ws, UNIT, NOV)
     with pytest.raises(UnusableInputError, match="不在本单位参保"):
-        wage_base.draft_from_last(ws, UNIT, NOV, {OUT: "5000"})
-    draft = wage_base.draft_from_last(ws, UNIT, NOV, {B: "6000.50", C: 7000})
+        draft_from_last(ws, UNIT, NOV, {OUT: "5000"})
+    draft = draft_from_last(ws, UNIT, NOV, {B: "6000.50", C: 7000})
     rows = ws.declaration_rows(draft)
     assert rows.select("person_id", "wage_fen", "month").rows() == [
         (A, 500000, NOV),

@@ -26,17 +26,12 @@ from typing import TYPE_CHECKING
 import polars as pl
 from PIL import Image
 
-from sbbatch import cards
 from sbbatch._files import atomic_path, inside
-from sbbatch.batch import check
-from sbbatch.declarations import get
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.io.xlsx import write_template
 from sbbatch.photos import synthetic_photo
-from sbbatch.queries.cards import card_state_counts, card_status
-from sbbatch.review import review
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["BATCH_SIZE", "run"]
@@ -44,14 +39,15 @@ __all__ = ["BATCH_SIZE", "run"]
 #: Persons in the batch application.
 BATCH_SIZE = 24
 _DEPARTMENTS = ("财务部", "人力资源部", "生产部", "销售部", "技术部", "综合办公室")
-_BANK = cards.CardBank(
-    bank="中国银行",
-    branch_code="10712",
-    branch_name="中国银行股份有限公司济南分行营业部",
-    address="济南市历下区泺源大街22号",
-    phone="0531-86995566",
-    contact="李慧、孙娜",
-)
+#: The unit's card bank (制卡银行), as ``CardBank`` fields.
+_BANK = {
+    "bank": "中国银行",
+    "branch_code": "10712",
+    "branch_name": "中国银行股份有限公司济南分行营业部",
+    "address": "济南市历下区泺源大街22号",
+    "phone": "0531-86995566",
+    "contact": "李慧、孙娜",
+}
 
 
 def _unit(ws: Workspace) -> str:
@@ -105,11 +101,11 @@ def _zip(files: dict[str, bytes], path: Path) -> Path:
     return path
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Run the card businesses of §4 on the sample workspace; return summary lines."""
     out_dir.mkdir(parents=True, exist_ok=True)
     unit_id = _unit(ws)
-    persons = card_status(ws, unit_id)
+    persons = kit.card_status(ws, unit_id)
     lines: list[tuple[str, str]] = []
 
     # 1. 申领信息维护
@@ -118,13 +114,15 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         {"ids": persons["person_id"].head(2).to_list()},
     )
     collectors = [
-        cards.Collector(person_id, phone or "13105310000") for person_id, phone in registry.rows()
+        kit.Collector(person_id, phone or "13105310000") for person_id, phone in registry.rows()
     ]
-    issuing_id = cards.maintain_issuing_info(ws, unit_id, bank=_BANK, collectors=collectors)
+    issuing_id = kit.maintain_issuing_info(
+        ws, unit_id, bank=kit.CardBank(**_BANK), collectors=collectors
+    )
     ws.submit(issuing_id)
-    review(ws, issuing_id)
+    kit.review(ws, issuing_id)
     ws.mark_read(issuing_id)
-    issuing = cards.issuing_info_result(ws, issuing_id)
+    issuing = kit.issuing_info_result(ws, issuing_id)
     print(f"\n【申领信息维护】\n{issuing.to_text()}")
     lines.append(
         (
@@ -133,23 +131,23 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         )
     )
     try:
-        cards.maintain_issuing_info(
-            ws, unit_id, bank=cards.CardBank("中国工商银行", "20001", "中国工商银行济南分行")
+        kit.maintain_issuing_info(
+            ws, unit_id, bank=kit.CardBank("中国工商银行", "20001", "中国工商银行济南分行")
         )
     except UnusableInputError as exc:
         lines.append(("　改制卡银行", exc.text))
     try:
-        cards.maintain_issuing_info(ws, unit_id, collectors=[*collectors, collectors[0]])
+        kit.maintain_issuing_info(ws, unit_id, collectors=[*collectors, collectors[0]])
     except UnusableInputError as exc:
         lines.append(("　第 3 位领卡人", exc.text))
 
     # 2. cards made before the workspace: every fourth person after the collectors
     made = persons.slice(2).gather_every(4).select("person_id", pl.lit(unit_id).alias("unit_id"))
-    cards.load_cards(ws, made)
+    kit.load_cards(ws, made)
 
     # 3. 批量社保卡申领
     export_path = out_dir / "未制卡申请人员.xlsx"
-    unapplied = cards.export_unapplied(ws, unit_id, export_path)
+    unapplied = kit.export_unapplied(ws, unit_id, export_path)
     chosen = unapplied.head(BATCH_SIZE).with_columns(
         pl.coalesce("phone", pl.lit("13105310000")).alias("phone"),
         pl.Series("department", [_DEPARTMENTS[i % len(_DEPARTMENTS)] for i in range(BATCH_SIZE)])
@@ -157,8 +155,8 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         .alias("department"),
     )
     filled_path = out_dir / "批量社保卡申领.xlsx"
-    write_template(get("card_application"), filled_path, chosen)
-    batch = check(filled_path, "card_application", today=ws.today)
+    kit.write_template(kit.get("card_application"), filled_path, chosen)
+    batch = kit.check(filled_path, "card_application", today=ws.today)
     photo_files, bad = _photos(chosen)
     photo_dir = out_dir / "社保卡照片"
     photo_dir.mkdir(exist_ok=True)
@@ -166,10 +164,10 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         with atomic_path(inside(photo_dir, name)) as part:
             part.write_bytes(data)
     archive = _zip(photo_files, out_dir / "社保卡照片.zip")
-    photo_check = cards.collect_photos(ws, unit_id, archive, persons=batch)
-    cards.write_photo_check(photo_check, out_dir / "社保卡照片检查结果.xlsx")
-    person_check = cards.check_batch(ws, unit_id, batch)
-    cards.write_check(person_check, out_dir / "社保卡申领检查结果.xlsx")
+    photo_check = kit.collect_photos(ws, unit_id, archive, persons=batch)
+    kit.write_photo_check(photo_check, out_dir / "社保卡照片检查结果.xlsx")
+    person_check = kit.check_batch(ws, unit_id, batch)
+    kit.write_check(person_check, out_dir / "社保卡申领检查结果.xlsx")
     failing = person_check.filter(pl.col("result") == "不通过")
     lines.append(
         (
@@ -188,12 +186,12 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     for row in failing.iter_rows(named=True):
         first = (row["messages"] or "").split("；")[0]
         lines.append(("　不通过", f"{row['name']}：{first}"))
-    application_id = cards.declare_applications(ws, unit_id, batch)
+    application_id = kit.declare_applications(ws, unit_id, batch)
     ws.submit(application_id)
-    review(ws, application_id)
-    cards.write_application_result(ws, application_id, out_dir / "批量社保卡申领审批结果.xlsx")
+    kit.review(ws, application_id)
+    kit.write_application_result(ws, application_id, out_dir / "批量社保卡申领审批结果.xlsx")
     ws.mark_read(application_id, failed_rows="void")
-    result = cards.application_result(ws, application_id)
+    result = kit.application_result(ws, application_id)
     succeeded = result.filter(pl.col("review_status") == "成功").height
     lines.append(
         ("批量社保卡申领", f"{application_id}：申报 {result.height} 人，成功 {succeeded} 人")
@@ -206,9 +204,9 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         police_dir.mkdir(exist_ok=True)
         with atomic_path(police_dir / f"{single['person_id']}.jpg") as part:
             part.write_bytes(synthetic_photo(seed=99))
-        provider = cards.FolderPhotoProvider(police_dir)
-        cards.fetch_police_photo(ws, single["person_id"], provider)
-        single_id = cards.apply(
+        provider = kit.FolderPhotoProvider(police_dir)
+        kit.fetch_police_photo(ws, single["person_id"], provider)
+        single_id = kit.apply(
             ws,
             unit_id,
             single["person_id"],
@@ -216,9 +214,9 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             department="财务部",
         )
         ws.submit(single_id)
-        review(ws, single_id)
+        kit.review(ws, single_id)
         ws.mark_read(single_id, failed_rows="void")
-        outcome = cards.application_result(ws, single_id).row(0, named=True)
+        outcome = kit.application_result(ws, single_id).row(0, named=True)
         lines.append(
             (
                 "社保卡申领（单人，公安照片）",
@@ -227,22 +225,22 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         )
 
     # 5. 撤销社保卡申领, then the bank makes the other cards
-    pending = cards.pending_applications(ws, unit_id)
-    revocation_id = cards.revoke_applications(ws, unit_id, pending["person_id"].head(1).to_list())
+    pending = kit.pending_applications(ws, unit_id)
+    revocation_id = kit.revoke_applications(ws, unit_id, pending["person_id"].head(1).to_list())
     ws.submit(revocation_id)
-    review(ws, revocation_id)
+    kit.review(ws, revocation_id)
     ws.mark_read(revocation_id, failed_rows="void")
-    revoked = cards.revocation_result(ws, revocation_id).row(0, named=True)
+    revoked = kit.revocation_result(ws, revocation_id).row(0, named=True)
     lines.append(
         (
             "撤销社保卡申领",
             f"{revocation_id}：{revoked['review_status']} {revoked['review_opinion']}",
         )
     )
-    made_now = cards.complete_production(
-        ws, unit_id, cards.pending_applications(ws, unit_id)["person_id"].head(5).to_list()
+    made_now = kit.complete_production(
+        ws, unit_id, kit.pending_applications(ws, unit_id)["person_id"].head(5).to_list()
     )
     lines.append(("制卡完成（模拟银行）", f"{made_now} 人"))
-    counts = card_state_counts(ws, unit_id)
+    counts = kit.card_state_counts(ws, unit_id)
     lines.append(("社保卡状态", "，".join(f"{state} {n} 人" for state, n in counts.rows())))
     return lines

@@ -23,12 +23,10 @@ import polars as pl
 from sbbatch._mask import mask_id
 from sbbatch._money import yuan
 from sbbatch.declarations.flexible_pension_deduction import special_unit_types
-from sbbatch.declarations.outpatient_disease import ROSTER
-from sbbatch.forms.printer import print_form
-from sbbatch.io.results import write_review_result
-from sbbatch.review import declare, review
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
+    from sbbatch.spec import PrintedForm
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
@@ -71,17 +69,31 @@ def _summary(outcome: pl.DataFrame) -> str:
 
 
 def _run_one(
-    ws: Workspace, kind: str, rows: dict[str, str] | pl.DataFrame, unit_id: str, out_dir: Path
+    kit: DemoKit,
+    ws: Workspace,
+    kind: str,
+    rows: dict[str, str] | pl.DataFrame,
+    unit_id: str,
+    out_dir: Path,
 ) -> tuple[str, pl.DataFrame]:
-    declaration_id = declare(ws, rows, unit_id, kind=kind)
+    declaration_id = kit.declare(ws, rows, unit_id, kind=kind)
     ws.submit(declaration_id)
-    outcome = review(ws, declaration_id)
-    write_review_result(ws, declaration_id, out_dir)
+    outcome = kit.review(ws, declaration_id)
+    kit.write_review_result(ws, declaration_id, out_dir)
     return declaration_id, outcome
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(
+    kit: DemoKit, ws: Workspace, out_dir: Path, *, roster: PrintedForm
+) -> list[tuple[str, str]]:
     """Run one case of each of the four businesses.
+
+    Args:
+        kit: The engines' functions.
+        ws: The sample workspace.
+        out_dir: Where the results and forms are written.
+        roster: The 花名册 form of 门诊规定病种申请, handed in by that business's module
+            (which declares this step; importing it from here would be a cycle).
 
     Returns:
         (item, value) lines for the demo's closing summary.
@@ -103,9 +115,9 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             "医院编码": ["999993"],
         }
     )
-    did, outcome = _run_one(ws, "outpatient_disease", case, unit_id, out_dir)
-    print_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
-    print_form(ws, did, out_dir / f"花名册_门规大病_{did}.pdf", ROSTER)
+    did, outcome = _run_one(kit, ws, "outpatient_disease", case, unit_id, out_dir)
+    kit.print_form(ws, did, out_dir / f"门诊规定病种申请确认表_{did}.pdf")
+    kit.print_form(ws, did, out_dir / f"花名册_门规大病_{did}.pdf", roster)
     ws.mark_read(did)
     lines.append(
         (
@@ -115,6 +127,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     )
 
     did, outcome = _run_one(
+        kit,
         ws,
         "resident_medical_stop",
         {"身份证号码": new["person_id"], "姓名": new["name"]},
@@ -125,6 +138,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines.append(("居民医疗停保", f"{did}：{mask_id(new['person_id'])}，{_summary(outcome)}"))
 
     did, outcome = _run_one(
+        kit,
         ws,
         "retiree_medical",
         {
@@ -151,6 +165,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         lines.append(("灵活就业人员补扣养老费", "示例中没有特殊单位的离职人员，未演示"))
         return lines
     did, outcome = _run_one(
+        kit,
         ws,
         "flexible_pension_deduction",
         {

@@ -19,18 +19,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch import certificates
-from sbbatch.batch import check
-from sbbatch.declarations import get
 from sbbatch.declarations.medical_account_subsidy import set_amount
 from sbbatch.declarations.terminal_operator import operators
-from sbbatch.forms.printer import print_form
-from sbbatch.io.results import write_review_result
-from sbbatch.io.xlsx import write_template
-from sbbatch.payments import SimulatedGateway, create_bill, pay
-from sbbatch.review import declare, review
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
@@ -60,24 +53,26 @@ def _paying_unit(ws: Workspace) -> str:
     )
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Run one case of each 其他申报 on the sample workspace; return summary lines."""
     out_dir.mkdir(parents=True, exist_ok=True)
     lines: list[tuple[str, str]] = []
     month = ws.today.replace(day=1)
 
     # 1. 医疗账户补助金申报
-    subsidy = get("medical_account_subsidy")
+    subsidy = kit.get("medical_account_subsidy")
     unit = _newest_unit(ws)
     assert subsidy.prefill is not None
     rows = set_amount(subsidy.prefill(ws, unit, month), "300.00")
-    batch = check(write_template(subsidy, out_dir / "医疗账户补助金_报盘.xlsx", rows), subsidy.kind)
-    subsidy_id = declare(ws, batch, unit)
+    batch = kit.check(
+        kit.write_template(subsidy, out_dir / "医疗账户补助金_报盘.xlsx", rows), subsidy.kind
+    )
+    subsidy_id = kit.declare(ws, batch, unit)
     ws.submit(subsidy_id)
-    outcome = review(ws, subsidy_id)
-    write_review_result(ws, subsidy_id, out_dir)
+    outcome = kit.review(ws, subsidy_id)
+    kit.write_review_result(ws, subsidy_id, out_dir)
     if (outcome["review_result"] == "审核成功").any():
-        print_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
+        kit.print_form(ws, subsidy_id, out_dir / f"医疗账户补助金_申报表_{subsidy_id}.pdf")
     ws.mark_read(subsidy_id)
     lines.append(("医疗账户补助金申报", f"{subsidy_id}：{_outcome(outcome)}"))
     for result_text, opinion in (
@@ -93,14 +88,14 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "WHERE p.unit_id = ? AND p.until_month IS NULL ORDER BY s.person_id LIMIT 2",
         [payer],
     )
-    operator_id = declare(
+    operator_id = kit.declare(
         ws,
         {"身份证号码": staff["person_id"][0], "姓名": staff["name"][0]},
         payer,
         kind="terminal_operator",
     )
     ws.submit(operator_id)
-    outcome = review(ws, operator_id)
+    outcome = kit.review(ws, operator_id)
     ws.mark_read(operator_id)
     lines.append(
         (
@@ -111,10 +106,10 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
 
     # 3. 打印单位参保人员缴费证明
     paid_month = dt.date(2026, 10, 1)
-    bill_id = create_bill(ws, payer, paid_month, allow_missing=True)
-    pay(ws, bill_id, SimulatedGateway("success"))
+    bill_id = kit.create_bill(ws, payer, paid_month, allow_missing=True)
+    kit.pay(ws, bill_id, kit.SimulatedGateway("success"))
     first, last = dt.date(ws.today.year, 1, 1), month
-    found = certificates.payment_persons(ws, payer, first, last)
+    found = kit.payment_persons(ws, payer, first, last)
     lines.append(
         (
             "缴费证明查询",
@@ -127,13 +122,11 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         pl.lit(f"{first:%Y-%m}").alias("起始年月"),
         pl.lit(f"{last:%Y-%m}").alias("终止年月"),
     )
-    certificate_id = declare(ws, chosen, payer, kind="payment_certificate")
+    certificate_id = kit.declare(ws, chosen, payer, kind="payment_certificate")
     ws.submit(certificate_id)
-    outcome = review(ws, certificate_id)
-    write_review_result(ws, certificate_id, out_dir)
-    printed = certificates.print_declaration(
-        ws, certificate_id, "子女入学", out_dir, note="子女入学材料"
-    )
+    outcome = kit.review(ws, certificate_id)
+    kit.write_review_result(ws, certificate_id, out_dir)
+    printed = kit.print_declaration(ws, certificate_id, "子女入学", out_dir, note="子女入学材料")
     ws.mark_read(certificate_id)
     lines.append(
         (

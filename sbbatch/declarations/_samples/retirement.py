@@ -26,22 +26,22 @@ from sbbatch._money import yuan
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
 from sbbatch.declarations._retirement import UNEMPLOYMENT, contribution_months
 from sbbatch.declarations.unemployment_benefit import benefit_result
-from sbbatch.forms.printer import print_form
-from sbbatch.io.results import write_review_result
 from sbbatch.policy import Policy
-from sbbatch.review import declare, result, review
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
 
 
-def _run(ws: Workspace, case: dict[str, Any], unit: str, kind: str) -> tuple[str, pl.DataFrame]:
-    declaration_id = declare(ws, case, unit, kind=kind)
+def _run(
+    kit: DemoKit, ws: Workspace, case: dict[str, Any], unit: str, kind: str
+) -> tuple[str, pl.DataFrame]:
+    declaration_id = kit.declare(ws, case, unit, kind=kind)
     ws.submit(declaration_id)
-    review(ws, declaration_id)
-    return declaration_id, result(ws, declaration_id)
+    kit.review(ws, declaration_id)
+    return declaration_id, kit.result(ws, declaration_id)
 
 
 def _add_months(month: dt.date, months: int) -> dt.date:
@@ -148,7 +148,7 @@ def _dismissed(ws: Workspace) -> dict[str, Any]:
     ).row(0, named=True)
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Run one case of each business of 退休管理 and 失业支付; return (label, outcome) lines."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -159,7 +159,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     months = _load_earlier_history(ws, retiree)
     lines.append(("历史参保记录", f"{mask_id(retiree['person_id'])} 养老保险累计 {months} 个月"))
     approver_id, approver = _run(
-        ws, {"审定人姓名": "王芳", "联系电话": "0531-86995566"}, unit, "approver_info"
+        kit, ws, {"审定人姓名": "王芳", "联系电话": "0531-86995566"}, unit, "approver_info"
     )
     lines.append(("单位审定人信息维护", f"{approver_id}：{approver['review_result'][0]}"))
 
@@ -169,7 +169,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     )
     if settled.height == 0:
         settlement_id, settlement = _run(
-            ws, {"身份证号码": retiree["person_id"]}, unit, "retirement_settlement"
+            kit, ws, {"身份证号码": retiree["person_id"]}, unit, "retirement_settlement"
         )
         lines.append(("退休结清", _line(settlement_id, settlement)))
     retirement_case = {
@@ -184,9 +184,9 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "代发机构": "工商银行(市区)",
         "军转干标志": "否",
     }
-    retirement_id, table = _run(ws, retirement_case, unit, "retirement")
-    write_review_result(ws, retirement_id, out_dir)
-    print_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
+    retirement_id, table = _run(kit, ws, retirement_case, unit, "retirement")
+    kit.write_review_result(ws, retirement_id, out_dir)
+    kit.print_form(ws, retirement_id, out_dir / f"退休申报表_{retirement_id}.pdf")
     lines.append(("退休申报", _line(retirement_id, table)))
 
     death = ws.today.replace(day=3)
@@ -212,8 +212,8 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "定期支付金额": "460.00",
         "待遇总额": "506.00",
     }
-    survivor_id, table = _run(ws, survivor_case, unit, "survivor")
-    write_review_result(ws, survivor_id, out_dir)
+    survivor_id, table = _run(kit, ws, survivor_case, unit, "survivor")
+    kit.write_review_result(ws, survivor_id, out_dir)
     total = ws.sql(
         "SELECT total_fen FROM survivor_benefits WHERE declaration_id = ?", [survivor_id]
     )["total_fen"]
@@ -232,8 +232,8 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "单位编号": worker["unit_id"],
         "单位名称": worker["unit_name"],
     }
-    special_id, table = _run(ws, special_case, worker["unit_id"], "special_job")
-    write_review_result(ws, special_id, out_dir)
+    special_id, table = _run(kit, ws, special_case, worker["unit_id"], "special_job")
+    kit.write_review_result(ws, special_id, out_dir)
     lines.append(("特殊工种认定申报", _line(special_id, table)))
 
     cadre_case = {
@@ -247,17 +247,17 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "现工作情况": "在岗",
         "是否军转提前退休": "否",
     }
-    cadre_id, table = _run(ws, cadre_case, worker["unit_id"], "military_cadre")
-    write_review_result(ws, cadre_id, out_dir)
+    cadre_id, table = _run(kit, ws, cadre_case, worker["unit_id"], "military_cadre")
+    kit.write_review_result(ws, cadre_id, out_dir)
     lines.append(("军转干申报", _line(cadre_id, table)))
 
     dismissed = _dismissed(ws)
-    benefit_id, _ = _run(
+    benefit_id, _ = _run(kit,
         ws, {"身份证号码": dismissed["person_id"], "姓名": dismissed["name"]},
         dismissed["unit_id"], "unemployment_benefit",
     )  # fmt: skip
-    benefit = benefit_result(ws, benefit_id)
-    write_review_result(ws, benefit_id, out_dir)
+    benefit = benefit_result(ws, benefit_id, kit.result(ws, benefit_id))
+    kit.write_review_result(ws, benefit_id, out_dir)
     row = benefit.row(0, named=True)
     lines.append(
         (

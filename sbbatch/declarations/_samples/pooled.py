@@ -22,15 +22,12 @@ import polars as pl
 
 from sbbatch import codes
 from sbbatch._mask import mask_id
-from sbbatch.declarations import get
 from sbbatch.declarations._pooled import mark_pooled, pooled_of_unit
 from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
-from sbbatch.forms.settlement_forms import pension_basic_info_form
-from sbbatch.io.results import write_review_result
 from sbbatch.policy import Policy
-from sbbatch.review import declare, review
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
@@ -90,19 +87,19 @@ def _pooled_candidates(ws: Workspace) -> tuple[str, list[str]]:
     return unit, persons
 
 
-def _declare_rows(ws: Workspace, kind: str, unit: str, rows: pl.DataFrame) -> str:
-    declaration = get(kind)
+def _declare_rows(kit: DemoKit, ws: Workspace, kind: str, unit: str, rows: pl.DataFrame) -> str:
+    declaration = kit.get(kind)
     frame = rows.select(
         pl.col("person_id").alias("身份证号码"),
         pl.col("name").alias("姓名"),
         codes.to_label(pl.col("gender"), "gender").alias("性别"),
     )
-    declaration_id = declare(ws, frame, unit, kind=declaration.kind)
+    declaration_id = kit.declare(ws, frame, unit, kind=declaration.kind)
     ws.submit(declaration_id)
     return declaration_id
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Run one case of 退休结清 and of each 行业统筹 business; return summary lines."""
     out_dir.mkdir(parents=True, exist_ok=True)
     lines: list[tuple[str, str]] = []
@@ -110,13 +107,13 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
 
     # 1. 退休结清
     unit, person, name = _settleable(ws)
-    settlement_id = declare(
+    settlement_id = kit.declare(
         ws, {"身份证号码": person, "姓名": name}, unit, kind="retirement_settlement"
     )
     ws.submit(settlement_id)
-    outcome = review(ws, settlement_id)
-    write_review_result(ws, settlement_id, out_dir)
-    pension_basic_info_form(ws, person, out_dir / f"养老缴费基本信息表_{settlement_id}.pdf")
+    outcome = kit.review(ws, settlement_id)
+    kit.write_review_result(ws, settlement_id, out_dir)
+    kit.pension_basic_info_form(ws, person, out_dir / f"养老缴费基本信息表_{settlement_id}.pdf")
     ws.mark_read(settlement_id)
     lines.append(("退休结清", f"{settlement_id}（{mask_id(person)}）：{_outcome(outcome)}"))
     opinions = outcome["review_opinion"].drop_nulls().unique().to_list()
@@ -133,14 +130,14 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         ("pooled_person_revocation", 1),
     )
     for kind, limit in steps:
-        declaration = get(kind)
+        declaration = kit.get(kind)
         assert declaration.prefill is not None
         rows = declaration.prefill(ws, pooled_unit, month)
         if limit is not None:
             rows = rows.head(limit)
-        declaration_id = _declare_rows(ws, kind, pooled_unit, rows)
-        outcome = review(ws, declaration_id)
-        write_review_result(ws, declaration_id, out_dir)
+        declaration_id = _declare_rows(kit, ws, kind, pooled_unit, rows)
+        outcome = kit.review(ws, declaration_id)
+        kit.write_review_result(ws, declaration_id, out_dir)
         ws.mark_read(declaration_id)
         lines.append((declaration.title, f"{declaration_id}：{_outcome(outcome)}"))
     still = pooled_of_unit(ws, pooled_unit, check="-person").height

@@ -23,16 +23,10 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch import ids
-from sbbatch.batch import check
-from sbbatch.declarations import get
 from sbbatch.declarations._registry import PENSION, accepted_month
-from sbbatch.forms.printer import print_form
-from sbbatch.io.results import write_review_result
-from sbbatch.io.xlsx import write_template
-from sbbatch.review import declare, review
-from sbbatch.sample import generate
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["new_hires", "run"]
@@ -58,9 +52,9 @@ def _make_id(region: str, born: dt.date, sequence: str) -> str:
     return f"{first17}{check_char}"
 
 
-def new_hires(ws: Workspace, month: dt.date, count: int = HIRES) -> pl.DataFrame:
+def new_hires(kit: DemoKit, ws: Workspace, month: dt.date, count: int = HIRES) -> pl.DataFrame:
     """Return ``count`` persons of working age not yet in the workspace, as enrolment rows."""
-    persons = generate(seed=HIRES_SEED, n_units=1, n_persons=count * 3).persons
+    persons = kit.generate(seed=HIRES_SEED, n_units=1, n_persons=count * 3).persons
     known = ws.sql(
         "SELECT person_id FROM persons WHERE person_id IN (SELECT unnest($ids))",
         {"ids": persons["person_id"].to_list()},
@@ -90,8 +84,8 @@ def new_hires(ws: Workspace, month: dt.date, count: int = HIRES) -> pl.DataFrame
     )
 
 
-def _enrolment_rows(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
-    hires = new_hires(ws, month)
+def _enrolment_rows(kit: DemoKit, ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
+    hires = new_hires(kit, ws, month)
     elsewhere = ws.sql(
         "SELECT s.person_id, s.name, s.gender, s.birth_date FROM persons s "
         "JOIN insured_periods p USING (person_id) WHERE p.unit_id <> $unit "
@@ -124,6 +118,7 @@ def _enrolment_rows(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame
 
 
 def _cycle(
+    kit: DemoKit,
     ws: Workspace,
     kind: str,
     rows: pl.DataFrame,
@@ -132,15 +127,15 @@ def _cycle(
     stem: str,
 ) -> tuple[str, pl.DataFrame, str | None]:
     """Batch file → check → declare → submit → review → result xlsx → PDF → mark read."""
-    declaration = get(kind)
-    batch_file = write_template(declaration, out_dir / f"{stem}_报盘.xlsx", rows)
-    batch = check(batch_file, kind, today=ws.today)
-    declaration_id = declare(ws, batch, unit_id)
+    declaration = kit.get(kind)
+    batch_file = kit.write_template(declaration, out_dir / f"{stem}_报盘.xlsx", rows)
+    batch = kit.check(batch_file, kind, today=ws.today)
+    declaration_id = kit.declare(ws, batch, unit_id)
     ws.submit(declaration_id)
-    result = review(ws, declaration_id)
-    write_review_result(ws, declaration_id, out_dir)  # <业务>_审核结果.xlsx
+    result = kit.review(ws, declaration_id)
+    kit.write_review_result(ws, declaration_id, out_dir)  # <业务>_审核结果.xlsx
     if (result["review_result"] == "审核成功").any():
-        print_form(ws, declaration_id, out_dir / f"{stem}_{declaration_id}.pdf")
+        kit.print_form(ws, declaration_id, out_dir / f"{stem}_{declaration_id}.pdf")
     redraft = ws.mark_read(declaration_id)
     return declaration_id, result, redraft
 
@@ -150,7 +145,7 @@ def _counts(result: pl.DataFrame) -> str:
     return f"共{result.height}人，审核成功 {approved} 人，不通过 {result.height - approved} 人"
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """Run the month's 增员, 减员 and 减员原因变更 on the sample workspace.
 
     Returns:
@@ -162,8 +157,8 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = [("增减员受理年月", f"{month:%Y-%m}（经办日期 {ws.today}）")]
 
     # 增员: the batch, then the failed rows once more
-    rows = _enrolment_rows(ws, unit_id, month)
-    enrolment_id, result, redraft = _cycle(ws, "enrolment", rows, unit_id, out_dir, "增员")
+    rows = _enrolment_rows(kit, ws, unit_id, month)
+    enrolment_id, result, redraft = _cycle(kit, ws, "enrolment", rows, unit_id, out_dir, "增员")
     lines.append(("批量增员申报", f"{enrolment_id}：{_counts(result)}"))
     reasons = result.filter(pl.col("review_result") == "不通过")["review_opinion"].to_list()
     lines.extend(("　不通过", reason) for reason in reasons)
@@ -180,9 +175,9 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             )
             ws.modify_declaration(redraft, corrected, note="改为本期受理年月；其余人员不再申报")
             ws.submit(redraft)
-            again = review(ws, redraft)
-            write_review_result(ws, redraft, out_dir / "增员申报_重报_审核结果.xlsx")
-            print_form(ws, redraft, out_dir / f"增员_重报_{redraft}.pdf")
+            again = kit.review(ws, redraft)
+            kit.write_review_result(ws, redraft, out_dir / "增员申报_重报_审核结果.xlsx")
+            kit.print_form(ws, redraft, out_dir / f"增员_重报_{redraft}.pdf")
             ws.mark_read(redraft)
             lines.append(("增员重报（修改增员年月）", f"{redraft}：{_counts(again)}"))
         else:
@@ -198,7 +193,7 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         pl.lit(month).alias("month"),
         pl.Series("leave_reason", ["221", "222", "221", "251"]),
     )
-    departure_id, result, redraft = _cycle(ws, "departure", leavers, unit_id, out_dir, "减员")
+    departure_id, result, redraft = _cycle(kit, ws, "departure", leavers, unit_id, out_dir, "减员")
     lines.append(("批量减员申报", f"{departure_id}：{_counts(result)}"))
     warnings = result.filter(pl.col("review_opinion").str.contains("提示"))["review_opinion"]
     lines.extend(("　提示", text) for text in warnings.to_list())
@@ -211,10 +206,10 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "姓名": leavers["name"][0],
         "减员原因": "在职人员辞职",
     }
-    change_id = declare(ws, change, unit_id, kind="leave_reason_change")
+    change_id = kit.declare(ws, change, unit_id, kind="leave_reason_change")
     ws.submit(change_id)
-    result = review(ws, change_id)
-    write_review_result(ws, change_id, out_dir)
+    result = kit.review(ws, change_id)
+    kit.write_review_result(ws, change_id, out_dir)
     ws.mark_read(change_id)
     lines.append(
         (

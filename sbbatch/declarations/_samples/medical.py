@@ -17,12 +17,9 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch._mask import mask_id
-from sbbatch.declarations import get
-from sbbatch.forms.printer import print_form
-from sbbatch.io.results import write_review_result
-from sbbatch.review import declare, review
 
 if TYPE_CHECKING:
+    from sbbatch._demo.kit import DemoKit
     from sbbatch.store import Workspace
 
 __all__ = ["run"]
@@ -54,7 +51,7 @@ def _summary(result: pl.DataFrame) -> str:
     return f"{outcome}{'（' + opinion + '）' if opinion else ''}"
 
 
-def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
+def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     """File one employee for remote treatment and revoke another's old filing.
 
     Returns:
@@ -76,11 +73,11 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
         "手机号码": "13222222222",
         "异地居住地址": "江苏省泰州市海陵区鼓楼南路1号",
     }
-    filing_id = declare(ws, case, unit_id, kind="remote_filing")
+    filing_id = kit.declare(ws, case, unit_id, kind="remote_filing")
     ws.submit(filing_id)
-    outcome = review(ws, filing_id)
-    write_review_result(ws, filing_id, out_dir)
-    print_form(ws, filing_id, out_dir / f"异地人员备案表_{filing_id}.pdf")
+    outcome = kit.review(ws, filing_id)
+    kit.write_review_result(ws, filing_id, out_dir)
+    kit.print_form(ws, filing_id, out_dir / f"异地人员备案表_{filing_id}.pdf")
     ws.mark_read(filing_id)
     lines.append(
         (
@@ -110,14 +107,14 @@ def run(ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
                 }
             ),
         )
-    prefill = get("remote_filing_revocation").prefill
+    prefill = kit.get("remote_filing_revocation").prefill
     assert prefill is not None
     rows = prefill(ws, unit_id, ws.today).filter(pl.col("person_id") == returned["person_id"])
-    revocation_id = declare(ws, rows, unit_id, kind="remote_filing_revocation")
+    revocation_id = kit.declare(ws, rows, unit_id, kind="remote_filing_revocation")
     ws.submit(revocation_id)
-    outcome = review(ws, revocation_id)
-    write_review_result(ws, revocation_id, out_dir)
-    print_form(ws, revocation_id, out_dir / f"异地人员备案注销表_{revocation_id}.pdf")
+    outcome = kit.review(ws, revocation_id)
+    kit.write_review_result(ws, revocation_id, out_dir)
+    kit.print_form(ws, revocation_id, out_dir / f"异地人员备案注销表_{revocation_id}.pdf")
     ws.mark_read(revocation_id)
     lines.append(
         (
