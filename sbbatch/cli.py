@@ -8,6 +8,7 @@ a ``register(commands)`` function, listed (imported explicitly) in :data:`COMMAN
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -57,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SbbatchError as exc:
         print(f"sbbatch：{exc.text}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader of our output went away (`sbbatch … | head`): not an error of ours;
+        # point stdout at /dev/null so that the interpreter's final flush stays quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         print(
             f"sbbatch：文件操作失败：{exc.strerror or exc}（{exc.filename or ''}）", file=sys.stderr

@@ -18,7 +18,7 @@ from sbbatch._cli.args import date_arg, month_arg
 
 __all__ = ["register"]
 
-_QUERIES = ("unit", "persons", "declarations", "progress")
+_QUERIES = ("unit", "persons", "declarations", "progress", "loads")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -187,6 +187,32 @@ def _query(args: argparse.Namespace) -> int:
                 month_to=args.month_to,
             ).drop("kind", "status", "unit_name")
             title = "申报业务"
+        elif args.name == "loads":
+            from sbbatch.store import unit_files
+
+            if args.id:  # where this person's loaded rows came from
+                frame = unit_files.row_provenance(ws, args.id)
+                title = "装入来源"
+            else:
+                frame = unit_files.load_history(ws)
+                title = "装入记录"
+            headers = {
+                "load_id": "装入序号",
+                "kind": "文件类别",
+                "unit_id": "单位编号",
+                "row_key": "行标识",
+                "file": "文件",
+                "sheet_row": "表格行号",
+                "loaded_at": "装入时间",
+                "rows_read": "读入行数",
+                "added": "新增",
+                "changed": "变更",
+                "unchanged": "未变",
+                "rejected": "未装入",
+            }
+            _show(frame, title, headers, args.unmask)
+            print(f"共 {frame.height} 条")
+            return 0
         else:
             if not args.id:
                 msg = "办理进度查询需要 --id 身份证号码。"
@@ -261,7 +287,11 @@ def register(commands: Any) -> None:
         "信息查询：unit 单位信息、persons 单位人员、declarations 申报业务、progress 办理进度",
         _query,
     )
-    query.add_argument("name", choices=_QUERIES, help="查询：unit、persons、declarations、progress")
+    query.add_argument(
+        "name",
+        choices=_QUERIES,
+        help="查询：unit、persons、declarations、progress、loads（装入记录；加 --id 看某人各行的来源）",
+    )
     query.add_argument("--unit", help="单位编号")
     query.add_argument("--month", type=month_arg, help="查询年月，如 2026-11")
     query.add_argument("--name", dest="person_name", help="姓名（包含）")

@@ -25,7 +25,9 @@ __all__ = [
     "insured_in_month",
     "known_persons",
     "latest_wages",
+    "load_history",
     "record_load",
+    "row_provenance",
     "units_in_workspace",
     "upsert_agency_payments",
     "upsert_periods",
@@ -326,4 +328,25 @@ def known_persons(ws: Workspace, person_ids: list[str]) -> pl.DataFrame:
         "WHERE p.person_id = s.person_id) AS ever_insured "
         "FROM persons s WHERE s.person_id IN (SELECT unnest($ids::VARCHAR[]))",
         {"ids": person_ids},
+    )
+
+
+def load_history(ws: Workspace) -> pl.DataFrame:
+    """Return every load (装入记录), newest first."""
+    return ws.sql(
+        "SELECT load_id, kind, unit_id, file, loaded_at, rows_read, added, changed, unchanged, "
+        "rejected FROM loads ORDER BY load_id DESC"
+    )
+
+
+def row_provenance(ws: Workspace, person_id: str | None = None) -> pl.DataFrame:
+    """Return where each loaded row came from: kind, key, file, sheet row, load time.
+
+    With ``person_id``, only the rows of that person (their key starts with the ID number).
+    """
+    return ws.sql(
+        "SELECT kind, unit_id, row_key, file, sheet_row, loaded_at, load_id FROM loaded_rows "
+        "WHERE $id IS NULL OR row_key = $id OR starts_with(row_key, $id || '|') "
+        "ORDER BY kind, row_key",
+        {"id": person_id},
     )
