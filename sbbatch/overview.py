@@ -24,10 +24,8 @@ from sbbatch._money import yuan
 from sbbatch.contributions import unit_totals
 from sbbatch.declarations import get
 from sbbatch.declarations._registry import retirement_month
-from sbbatch.exceptions import UnusableInputError
 from sbbatch.queries.cards import card_state_counts
 from sbbatch.queries.registry import unit_persons
-from sbbatch.store import unit_files as store
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -135,19 +133,7 @@ def overview(
 
     The workspace is not changed; every part is computed from it.
     """
-    units = store.units_in_workspace(ws)
-    if unit_id is None:
-        if len(units) != 1:
-            msg = (
-                "请指定单位编号（--unit）。"
-                if units
-                else "工作区中还没有单位。提示：先用 sbbatch init。"
-            )
-            raise UnusableInputError(msg)
-        unit_id = str(units[0])
-    if unit_id not in units:
-        msg = f"单位编号「{unit_id}」不在工作区中。"
-        raise UnusableInputError(msg)
+    unit_id = ws.unit_or_only(unit_id)
     at = (month or ws.today).replace(day=1)
     unit_name = str(ws.sql("SELECT name FROM units WHERE unit_id = ?", [unit_id])["name"][0])
     persons = unit_persons(ws, unit_id, month=at)

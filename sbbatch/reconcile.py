@@ -319,19 +319,7 @@ def reconcile(
         The :class:`ReconcileResult`. The workspace is not changed.
     """
     chosen = _months(months)
-    units = store.units_in_workspace(ws)
-    if unit_id is None:
-        if len(units) != 1:
-            msg = (
-                "请用 --unit 指定对账的单位。"
-                if units
-                else "工作区中还没有单位。提示：先用 sbbatch init。"
-            )
-            raise UnusableInputError(msg)
-        unit_id = str(units[0])
-    elif unit_id not in units:
-        msg = f"单位编号「{unit_id}」不在工作区中。"
-        raise UnusableInputError(msg)
+    unit_id = ws.unit_or_only(unit_id)
     agency_lines, agency_batch = _agency_lines(ws, unit_id, chosen, agency)
     if agency_lines.height == 0:
         shown = "、".join(f"{m:%Y-%m}" for m in chosen)

@@ -268,7 +268,7 @@ def compare_roster(
         The :class:`RosterResult`; nothing in the workspace changes.
     """
     month = month.replace(day=1)
-    unit = _unit(ws, unit_id)
+    unit = ws.unit_or_only(unit_id)
     batch = _roster_batch(source, mapping, today=ws.today, sheet=sheet, encoding=encoding)
     enrol_month = accepted_month(ws, enrolment.DECLARATION.kind)
     leave_month = accepted_month(ws, departure.DECLARATION.kind)
@@ -449,21 +449,6 @@ def _yuan(fen: pl.Expr) -> pl.Expr:
     from sbbatch._money import yuan_expr
 
     return yuan_expr(fen).cast(pl.String).fill_null("（无）")
-
-
-def _unit(ws: Workspace, unit_id: str | None) -> str:
-    units = store.units_in_workspace(ws)
-    if unit_id is not None and unit_id in units:
-        return unit_id
-    if unit_id is None and len(units) == 1:
-        return str(units[0])
-    if unit_id is not None:
-        msg = f"单位编号「{unit_id}」不在工作区中。提示：先用 sbbatch init 或 sbbatch load unit 建立单位。"
-    elif not units:
-        msg = "工作区中还没有单位。提示：先用 sbbatch init 建立工作区，再用 sbbatch load 装入人员。"
-    else:
-        msg = f"工作区中有 {len(units)} 个单位，请用 --unit 指定比对哪个单位。"
-    raise UnusableInputError(msg)
 
 
 def _enrolment_rows(people: pl.DataFrame) -> pl.DataFrame:

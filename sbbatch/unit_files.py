@@ -380,25 +380,13 @@ def _spec(kind: str) -> Declaration:
 
 
 def _unit_of(ws: Workspace, kind: str, unit_id: str | None) -> str:
-    """Return the unit the rows belong to: the given one, else the workspace's only unit."""
-    units = store.units_in_workspace(ws)
-    if unit_id is not None:
-        if kind != "unit" and unit_id not in units:
-            msg = (
-                f"单位编号「{unit_id}」不在工作区中。"
-                "提示：先用 sbbatch load unit 装入单位信息，或用 sbbatch init 建立工作区。"
-            )
-            raise UnusableInputError(msg)
-        return unit_id
+    """Return the unit the rows belong to: the given one, else the workspace's only unit.
+
+    A 单位信息 file names its units itself (an empty text here).
+    """
     if kind == "unit":
-        return ""
-    if len(units) == 1:
-        return str(units[0])
-    if not units:
-        msg = "工作区中还没有单位。提示：先用 sbbatch init 或 sbbatch load unit 建立单位。"
-    else:
-        msg = f"工作区中有 {len(units)} 个单位，请用 --unit 指定装入哪个单位。"
-    raise UnusableInputError(msg)
+        return unit_id or ""
+    return ws.unit_or_only(unit_id)
 
 
 def _failures(frame: pl.DataFrame) -> pl.DataFrame:
