@@ -341,3 +341,23 @@ def test_formula_cells_without_a_computed_value_are_reported(tmp_path: Path) -> 
     assert "是公式，但文件中没有保存计算结果" in found["message"][0]
     # the empty required cell is explained once, not again as "required"
     assert batch.failures.filter((pl.col("row") == 2) & (pl.col("column") == "姓名")).height == 1
+
+
+def test_a_rows_messages_join_without_doubled_punctuation() -> None:
+    """Issue 13 item 11: 「甲；乙。」 in the error report and in 审核意见, never 「。；」."""
+    import datetime as dt
+
+    import polars as pl
+
+    from sbbatch.batch import check_frame
+
+    batch = check_frame(
+        pl.DataFrame(
+            {"身份证号码": ["370102199001011232"], "姓名": ["张三"], "增员年月": ["2026-13"]}
+        ),
+        "enrolment",
+        today=dt.date(2026, 11, 26),
+    )
+    (text,) = batch.messages_by_row()["错误信息"].to_list()
+    assert batch.failures.height >= 2
+    assert "；" in text and "。；" not in text and text.endswith("。")

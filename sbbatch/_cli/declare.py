@@ -63,12 +63,15 @@ def _show(frame: pl.DataFrame, title: str, headers: dict[str, str], unmask: bool
 
 # ----------------------------------------------------------------------------- commands
 def _declare(args: argparse.Namespace) -> int:
+    from sbbatch._clock import system_now
     from sbbatch.batch import check
     from sbbatch.review import declare
 
+    # the file is read and checked before the workspace is opened (and locked): a bad
+    # file is answered at once, even while another process holds the workspace
+    batch = check(args.file, args.kind, today=args.today or system_now().date())
+    print(batch.summary_zh())
     with _workspace(args) as ws:
-        batch = check(args.file, args.kind, today=ws.today)
-        print(batch.summary_zh())
         declaration_id = declare(
             ws,
             batch,

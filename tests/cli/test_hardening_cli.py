@@ -326,3 +326,22 @@ def test_template_wage_base_with_data_and_a_month(
     )
     assert (code, err) == (0, "")
     assert "已写出工资申报报盘模板" in out and target.exists()
+
+
+def test_declare_checks_the_file_before_taking_the_workspace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad file is refused for itself before the workspace is opened (or locked).
+
+    The workspace named here does not exist: had declare opened it first, the answer
+    would be 「工作区文件 … 不存在」; it is the file's own problem instead.
+    """
+    from sbbatch.cli import main
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("甲,乙\n1,2\n", encoding="utf-8")
+    code = main(["--db", str(tmp_path / "none.duckdb"), "declare", str(bad), "--kind", "enrolment"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "bad.csv" in err and "表头" in err and "工作区文件" not in err
+    assert not (tmp_path / "none.duckdb").exists()
