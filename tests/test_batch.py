@@ -353,7 +353,14 @@ def test_a_rows_messages_join_without_doubled_punctuation() -> None:
 
     batch = check_frame(
         pl.DataFrame(
-            {"身份证号码": ["370102199001011232"], "姓名": ["张三"], "增员年月": ["2026-13"]}
+            {
+                "person_id": ["370102199001011232"],  # wrong check digit
+                "name": ["张三"],
+                "employment_form": ["城镇合同制职工"],
+                "add_reason": ["在职人员新参保"],
+                "month": ["2026-13"],  # no such month
+                "person_category": ["城镇制"],
+            }
         ),
         "enrolment",
         today=dt.date(2026, 11, 26),
