@@ -38,7 +38,13 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from sbbatch.batch import Batch, check, check_frame
-from sbbatch.declarations._common import gender_matches_id, id_column, name_column
+from sbbatch.declarations._common import (
+    birth_date_column,
+    gender_column,
+    gender_matches_id,
+    id_column,
+    name_column,
+)
 from sbbatch.declarations._registry import category_insurances
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.spec import FAILURE_SCHEMA, Column, Declaration, Rule
@@ -120,22 +126,8 @@ PERSONS: Final = Declaration(
         _UNIT_ID_OPTIONAL,
         id_column(),
         name_column(),
-        Column(
-            "gender",
-            "性别",
-            "gender",
-            example="男",
-            help="可不填，按身份证号码带出",
-            derived_from_id=True,
-        ),
-        Column(
-            "birth_date",
-            "出生日期",
-            "date",
-            example="1983-10-13",
-            help="可不填，按身份证号码带出",
-            derived_from_id=True,
-        ),
+        gender_column(),
+        birth_date_column(example="1983-10-13"),
         Column("identity", "个人身份", "code", code_table="identity", example="工人"),
         Column(
             "person_category",
