@@ -53,6 +53,7 @@ BASE = frozenset(
         "sbbatch.ids",
         "sbbatch.contributions",
         "sbbatch.photos",
+        "sbbatch._progress",
     }
 )
 TOP = ("sbbatch.cli", "sbbatch._cli", "sbbatch.demo", "sbbatch._demo")
