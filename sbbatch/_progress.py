@@ -10,7 +10,8 @@ it shows depends on where sbbatch runs:
 - in a Jupyter notebook: a small text widget (ipywidgets) with the same words;
 - elsewhere (stderr is a file or a pipe, a test, a cron job): nothing.
 
-Nothing is shown for a step that ends within ``delay`` seconds (default 1 s). The
+Nothing is shown for a step that ends within ``delay`` seconds (default 1 s). Of
+nested steps only the innermost is shown; the outer one goes on when it ends. The
 global switch :func:`set_quiet` (the CLI's ``--quiet``) or ``SBBATCH_QUIET=1`` turns
 it all off; ``SBBATCH_PROGRESS=1`` turns it on where stderr is not a terminal (tests).
 
@@ -37,6 +38,7 @@ from typing import Any, TextIO
 __all__ = ["Task", "enabled", "set_quiet", "task"]
 
 _state = {"quiet": False}
+_active: list[Task] = []  # running tasks, innermost last: only the innermost is shown
 _TICK = 0.5  # seconds between updates of the line
 
 
@@ -154,15 +156,20 @@ def task(message: str, *, total: int | None = None, delay: float | None = None) 
         if stop.wait(delay):
             return
         while True:
-            display.show(step.line())
+            if _active and _active[-1] is step:
+                display.show(step.line())
             if stop.wait(_TICK):
                 return
 
     ticker = threading.Thread(target=tick, name="sbbatch-progress", daemon=True)
+    _active.append(step)
     ticker.start()
+    finished = False
     try:
         yield step
+        finished = True
     finally:
         stop.set()
         ticker.join()
-        display.finish(step.line(finished=True))
+        _active.remove(step)
+        display.finish(step.line(finished=True) if finished else f"{step.message}：未完成")

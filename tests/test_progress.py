@@ -103,3 +103,23 @@ def test_task_writes_the_line_and_the_end(monkeypatch: pytest.MonkeyPatch) -> No
         assert stream.getvalue() == ""
     finally:
         _progress.set_quiet(False)
+
+
+def test_nested_tasks_show_the_inner_one_and_a_failure_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    monkeypatch.setenv("SBBATCH_PROGRESS", "1")
+    with _progress.task("外层", delay=0.3):
+        with _progress.task("正在写出 r.xlsx", delay=0):
+            time.sleep(0.6)
+        with pytest.raises(ValueError), _progress.task("正在读取", delay=0):
+            time.sleep(0.2)
+            raise ValueError
+    text = stream.getvalue()
+    assert "正在写出 r.xlsx：完成" in text
+    assert "正在读取：未完成" in text
+    assert "外层……" not in text.split("正在写出 r.xlsx：完成")[0]  # the inner one was shown

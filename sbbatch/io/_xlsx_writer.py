@@ -19,6 +19,7 @@ import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.exceptions import FileCreateError
 
+from sbbatch import _progress
 from sbbatch._files import atomic_path
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io._xlsx_sheetdata import can_write_fast, write_rows_fast
@@ -137,7 +138,10 @@ def open_workbook(path: str | Path, *, rows: int = 0) -> Iterator[Any]:
         )
         raise UnusableInputError(msg)
     try:
-        with atomic_path(path) as part:  # written beside the target, renamed when whole
+        with (
+            atomic_path(path) as part,  # written beside the target, renamed when whole
+            _progress.task(f"正在写出 {Path(path).name}（{rows:,} 行）"),
+        ):
             workbook = xlsxwriter.Workbook(
                 str(part),
                 {
