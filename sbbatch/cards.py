@@ -42,8 +42,6 @@ from sbbatch.batch import FAILURE_SCHEMA, Batch, check_frame
 from sbbatch.declarations.card_application import (
     CARD_STATE_LABELS,
     change_card_states,
-    current_photos_sql,
-    insured_in_unit_sql,
     unapplied_persons,
 )
 from sbbatch.declarations.card_application import DECLARATION as CARD_APPLICATION
@@ -61,7 +59,8 @@ from sbbatch.io.xlsx import write_frame, write_result, write_template
 from sbbatch.photos import PhotoLimits, check_photos, iter_photo_files
 from sbbatch.present import code_labels
 from sbbatch.review import declare
-from sbbatch.store import Workspace
+from sbbatch.store import Workspace, registry
+from sbbatch.store import cards as card_sql
 
 __all__ = [
     "APPLICATION_RESULT_HEADERS",
@@ -272,18 +271,12 @@ class IssuingInfoResult:
 
 
 def _confirmed_bank(ws: Workspace, unit_id: str) -> dict[str, Any] | None:
-    found = ws.sql(
-        f"SELECT {', '.join(BANK_FIELDS)} FROM card_issuing_info WHERE unit_id = $unit",
-        {"unit": unit_id},
-    )
+    found = card_sql.confirmed_bank(ws, unit_id)
     return found.row(0, named=True) if found.height else None
 
 
 def _registry_names(ws: Workspace, person_ids: Sequence[str]) -> dict[str, str]:
-    found = ws.sql(
-        "SELECT person_id, name FROM persons WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": list(person_ids)},
-    )
+    found = registry.person_columns(ws, list(person_ids), {"name": "name"})
     return dict(zip(found["person_id"].to_list(), found["name"].to_list(), strict=True))
 
 
@@ -415,10 +408,7 @@ def _store_photos(
         return 0
     hashes = checked["sha256"].unique().to_list()
     with ws.transaction():
-        known = ws.sql(
-            "SELECT sha256 FROM photos WHERE sha256 IN (SELECT unnest($h::VARCHAR[]))",
-            {"h": hashes},
-        )["sha256"]
+        known = card_sql.known_photo_hashes(ws, hashes)
         new = checked.unique("sha256", keep="first", maintain_order=True).filter(
             ~pl.col("sha256").is_in(known.implode())
         )
@@ -459,11 +449,7 @@ def _store_photos(
 
 
 def _unit_persons(ws: Workspace, unit_id: str) -> pl.DataFrame:
-    return ws.sql(
-        f"SELECT p.person_id, p.name FROM persons p WHERE {insured_in_unit_sql('p.person_id')} "
-        "ORDER BY p.person_id",
-        {"unit": unit_id, "month": ws.today.replace(day=1)},
-    )
+    return card_sql.persons_insured_in_unit(ws, unit_id, ws.today.replace(day=1))
 
 
 def collect_photos(
@@ -530,7 +516,7 @@ def collect_photos(
 
 def _person(ws: Workspace, person_id: str) -> dict[str, Any]:
     normalised = ids.validate_one(person_id, ws.today)
-    found = ws.sql("SELECT * FROM persons WHERE person_id = $id", {"id": normalised})
+    found = card_sql.person_row(ws, normalised)
     if found.height == 0:
         msg = f"身份证号码「{mask_id(normalised)}」不在参保人员中。提示：请核对号码。"
         raise UnusableInputError(msg)
@@ -607,14 +593,7 @@ def upload_photo(
 def lookup_person(ws: Workspace, unit_id: str, person_id: str) -> PersonCard:
     """Look a person up as the 社保卡申领 form does (输入身份证号码检索)."""
     person = _person(ws, person_id)
-    facts = ws.sql(
-        f"""
-        SELECT {insured_in_unit_sql("$id")} AS insured_here, c.state, ph.file_name, ph.ok
-        FROM (SELECT $id AS person_id) x
-        LEFT JOIN cards c USING (person_id) LEFT JOIN {current_photos_sql} ph USING (person_id)
-        """,
-        {"id": person["person_id"], "unit": unit_id, "month": ws.today.replace(day=1)},
-    ).row(0, named=True)
+    facts = card_sql.card_facts(ws, person["person_id"], unit_id, ws.today.replace(day=1))
     from sbbatch import codes
 
     ethnicity = None
@@ -724,10 +703,8 @@ def check_batch(ws: Workspace, unit_id: str, batch: Batch) -> pl.DataFrame:
         .pipe(join_messages)
         .alias("messages"),
     )
-    photos = ws.sql(
-        f"SELECT person_id, file_name AS photo_file FROM {current_photos_sql} "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().to_list()},
+    photos = card_sql.current_photos_of(ws, rows["person_id"]).select(
+        "person_id", pl.col("file_name").alias("photo_file")
     )
     return (
         rows.join(per_row, left_on="source_row", right_on="row", how="left")
@@ -846,10 +823,7 @@ def declare_applications(
 
 
 def _with_gender(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
-    genders = ws.sql(
-        "SELECT person_id, gender FROM persons WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].to_list()},
-    )
+    genders = registry.person_columns(ws, rows["person_id"], {"gender": "gender"})
     return rows.join(genders, on="person_id", how="left", maintain_order="left").with_columns(
         codes.to_label(pl.coalesce("gender", ids.gender(pl.col("person_id"))), "gender").alias(
             "gender"
@@ -896,15 +870,7 @@ def write_application_result(ws: Workspace, declaration_id: str, path: str | Pat
 
 def pending_applications(ws: Workspace, unit_id: str) -> pl.DataFrame:
     """Return the unit's applications that can be revoked (申领中): the list of §4.4."""
-    return ws.sql(
-        """
-        SELECT c.person_id, p.name, c.phone, c.department, c.application_id, c.updated_at
-        FROM cards c LEFT JOIN persons p USING (person_id)
-        WHERE c.unit_id = $unit AND c.state = 'applying'
-        ORDER BY c.person_id
-        """,
-        {"unit": unit_id},
-    )
+    return card_sql.pending_applications(ws, unit_id)
 
 
 def revoke_applications(ws: Workspace, unit_id: str, person_ids: Sequence[str]) -> str:

@@ -57,7 +57,6 @@ from sbbatch.declarations._registry import (
     name_matches_registry,
     once_in_declaration,
     periods_of,
-    rows_source,
     with_all_columns,
     with_code_labels,
     with_registry_person,
@@ -87,6 +86,7 @@ from sbbatch.spec import (
     Signatures,
     WidgetLayout,
 )
+from sbbatch.store import effects, records, registry
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -259,27 +259,12 @@ def retirement_context(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.Da
     context = with_registry_person(ws, rows)
     context = context.join(_departures(periods_of(ws, ids), unit_id), on="person_id", how="left")
     context = context.join(contribution_months(ws, ids, PENSION), on="person_id", how="left")
-    retired = ws.sql(
-        "SELECT person_id, retirement_month AS retired_month FROM retirements "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": ids.drop_nulls().to_list()},
+    retired = records.retirement_months(ws, ids).rename({"retirement_month": "retired_month"})
+    settled = records.settlements_of(ws, ids, unit_id=unit_id).select("person_id", "settled_on")
+    cadres = records.military_cadres_of(ws, ids).select(
+        "person_id", pl.lit(True).alias("cadre_recorded")
     )
-    listed = {"ids": ids.drop_nulls().to_list()}
-    settled = ws.sql(
-        "SELECT person_id, settled_on FROM retirement_settlements "
-        "WHERE unit_id = $unit AND person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {**listed, "unit": unit_id},
-    )
-    cadres = ws.sql(
-        "SELECT person_id, true AS cadre_recorded FROM military_cadres "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        listed,
-    )
-    started = ws.sql(
-        "SELECT person_id, work_start_date AS reg_work_start_date FROM persons "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        listed,
-    )
+    started = registry.person_columns(ws, ids, {"work_start_date": "reg_work_start_date"})
     context = context.join(retired, on="person_id", how="left")
     for frame in (settled, cadres, started, special_job_facts(ws, ids)):
         context = context.join(frame, on="person_id", how="left")
@@ -539,17 +524,12 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
             pl.col("derived_months").alias("contribution_months"),
             "social_management",
         )
-        source, params = rows_source(records.with_columns(pl.col("row_no").cast(pl.Int64)))
-        ws.execute(
-            "INSERT INTO retirements SELECT x.person_id, $unit, $declaration, x.row_no, "
-            "x.retirement_type, x.retirement_month, x.pension_start_month, x.declared_age, "
-            f"x.contribution_months, x.social_management, $today FROM {source}",
-            {
-                **params,
-                "unit": header["unit_id"],
-                "declaration": declaration_id,
-                "today": ws.today,
-            },
+        effects.insert_retirements(
+            ws,
+            records.with_columns(pl.col("row_no").cast(pl.Int64)),
+            unit_id=header["unit_id"],
+            declaration_id=declaration_id,
+            today=ws.today,
         )
     ws.log_effect(
         declaration_id,
@@ -573,20 +553,20 @@ def _form_rows(ws: Workspace, declaration_id: str) -> pl.DataFrame:
     """One row per approved person as the 退休申报表 prints it (text, registry fills gaps)."""
     header = ws.declaration(declaration_id)
     rows = ws.declaration_rows(declaration_id)
-    records = ws.sql(
-        "SELECT row_no, declared_age, contribution_months, pension_start_month "
-        "FROM retirements WHERE declaration_id = ?",
-        [declaration_id],
-    )
-    persons = ws.sql(
-        "SELECT person_id, gender AS reg_gender, birth_date AS reg_birth, "
-        "employment_form AS reg_form, work_start_date AS reg_work_start FROM persons "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().to_list()},
+    recorded = records.retirements_of(ws, declaration_id)
+    persons = registry.person_columns(
+        ws,
+        rows["person_id"],
+        {
+            "gender": "reg_gender",
+            "birth_date": "reg_birth",
+            "employment_form": "reg_form",
+            "work_start_date": "reg_work_start",
+        },
     )
     approver = approver_of(ws, header["unit_id"]) or {"name": "", "phone": ""}
     registered = {r["person_id"]: r for r in persons.iter_rows(named=True)}
-    found = {r["row_no"]: r for r in records.iter_rows(named=True)}
+    found = {r["row_no"]: r for r in recorded.iter_rows(named=True)}
     pages: list[dict[str, str]] = []
     for row in rows.filter(pl.col("row_no").is_in(list(found))).iter_rows(named=True):
         record = found[row["row_no"]]

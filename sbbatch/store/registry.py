@@ -9,7 +9,7 @@ text. Table and column names come only from allow-lists.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -153,13 +153,9 @@ def registry_persons(ws: Workspace, person_ids: pl.Series | Sequence[str]) -> pl
 
 
 def person_columns(
-    ws: Workspace,
-    person_ids: pl.Series | Sequence[str],
-    columns: Collection[str],
-    *,
-    prefix: str = "",
+    ws: Workspace, person_ids: pl.Series | Sequence[str], columns: Mapping[str, str]
 ) -> pl.DataFrame:
-    """Return ``person_id`` and the named ``persons`` columns (renamed ``prefix+name``).
+    """Return ``person_id`` and the named ``persons`` columns, as ``{column: alias}``.
 
     Persons not in the registry have no row. Column names come from an allow-list.
     """
@@ -168,15 +164,16 @@ def person_columns(
             compose(
                 '"{name}" AS "{alias}"',
                 name=ident(name, PERSON_FIELDS),
-                alias=ident(f"{prefix}{name}", {f"{prefix}{name}"}),
+                alias=ident(alias, {alias}),
             )
-            for name in columns
+            for name, alias in columns.items()
         ),
         ", ",
     )
     return ws.sql(
         compose(
-            "SELECT person_id, {picked} FROM persons WHERE person_id IN (SELECT unnest($ids))",
+            "SELECT person_id, {picked} FROM persons "
+            "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
             picked=picked,
         ),
         {"ids": _ids(person_ids)},
