@@ -53,7 +53,7 @@ from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure_row
 from sbbatch.policy import Policy
 from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
-from sbbatch.store import records
+from sbbatch.store import records, wage_facts
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -146,10 +146,10 @@ def _month_facts(
     months = _months(rows)
     empty_list = pl.lit([], pl.List(pl.String))
     with ws.registered(sb_months=months.select("row_no", "person_id", "month")):
-        facts = records.backpay_month_facts(
+        facts = wage_facts.backpay_month_facts(
             ws, unit_id=unit, declaration_id=header["declaration_id"]
         )
-        periods = records.backpay_periods(ws, unit)
+        periods = wage_facts.backpay_periods(ws, unit)
     # insurances: those of the unit's periods covering the month, else of the nearest period
     month_index = pl.col("month").dt.year() * 12 + pl.col("month").dt.month()
     from_index = pl.col("from_month").dt.year() * 12 + pl.col("from_month").dt.month()
@@ -430,7 +430,7 @@ def amounts(ws: Workspace, declaration_id: str, paid_on: dt.date | None = None) 
     """
     header = ws.declaration(declaration_id)
     policy = Policy.load()
-    stored = records.backpay_items_of(ws, declaration_id)
+    stored = wage_facts.backpay_items_of(ws, declaration_id)
     if header["status"] in ("reviewed", "read"):
         lines = stored
     else:

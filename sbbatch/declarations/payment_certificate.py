@@ -29,7 +29,7 @@ from sbbatch.declarations._registry import (
 )
 from sbbatch.declarations._samples import other as _samples
 from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
-from sbbatch.store import records
+from sbbatch.store import records, wage_facts
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -83,7 +83,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     rows = period_of(with_all_columns(rows, COLUMNS), ws.today)
     here = in_unit(ws, unit, rows["person_id"]).select("person_id", "reg_name", "ever_here")
     anywhere = records.ever_insured(ws, rows["person_id"])
-    months = records.paid_and_unpaid_months(
+    months = wage_facts.paid_and_unpaid_months(
         ws,
         rows.select("row_no", "person_id", "first_month", "last_month", "only_unit_flag").cast(
             {"row_no": pl.Int64}

@@ -34,7 +34,7 @@ from sbbatch.contributions import limits_for, month_list, yuan, yuan_expr
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.policy import Policy
 from sbbatch.spec import Column, Declaration, Review, Rule
-from sbbatch.store import records, registry
+from sbbatch.store import registry, wage_facts
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -79,7 +79,7 @@ def last_declared_wages(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataF
     This is 取上次申报工资 and the 含数据报盘 of 工资申报: one row per person
     (person_id, name, wage_fen — null when never declared — and month).
     """
-    return records.last_declared_wages(ws, unit_id, month)
+    return wage_facts.last_declared_wages(ws, unit_id, month)
 
 
 def district_group(ws: Workspace, unit_id: str, policy: Policy | None = None) -> str:
@@ -111,7 +111,7 @@ def _facts(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Data
         "person_id",
         pl.col("month").fill_null(header["business_month"]).alias("month"),
     )
-    return records.wage_row_facts(ws, header["unit_id"], frame)
+    return wage_facts.wage_row_facts(ws, header["unit_id"], frame)
 
 
 def _limits(ws: Workspace, frame: pl.DataFrame, unit_id: str) -> pl.DataFrame:

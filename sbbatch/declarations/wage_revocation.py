@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.spec import Column, Declaration, Review, Rule
-from sbbatch.store import effects, records
+from sbbatch.store import effects, wage_facts
 from sbbatch.store.workflow import STATUS_LABELS
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ COLUMNS = (
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
     targets = rows.select("row_no", pl.col("target_id").str.strip_chars())
-    facts = records.wage_revocation_facts(ws, targets)
+    facts = wage_facts.wage_revocation_facts(ws, targets)
     labels = pl.col("status").replace_strict(
         STATUS_LABELS, default=pl.col("status"), return_dtype=pl.String
     )
