@@ -21,7 +21,7 @@ import polars as pl
 
 from sbbatch import codes, ids
 from sbbatch._mask import mask_id, mask_phone
-from sbbatch.declarations._registry import code_labels
+from sbbatch.declarations._registry_review import code_labels
 from sbbatch.declarations.card_application import CARD_STATE_LABELS, change_card_states
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.photos import check_photos

@@ -19,7 +19,7 @@ import polars as pl
 from sbbatch import codes, ids
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
-from sbbatch.declarations._registry import RETIREE_CATEGORY, RETIREMENT_REASON, code_labels
+from sbbatch.declarations._registry_review import RETIREE_CATEGORY, RETIREMENT_REASON, code_labels
 from sbbatch.spec import (
     FieldGrid,
     FormField,

@@ -18,7 +18,7 @@ import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     name_matches_registry,
     once_in_declaration,
     with_all_columns,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch.declarations._registry import code_labels
+from sbbatch.declarations._registry_review import code_labels
 from sbbatch.declarations._retirement import approver_of
 from sbbatch.spec import Column, FieldGrid, FormField, FormText, PrintedForm, Signatures
 from sbbatch.store import records, registry

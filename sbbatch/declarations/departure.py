@@ -17,7 +17,7 @@ from sbbatch.declarations._common import (
     name_column,
     registry_form,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     RETIREMENT_REASON,
     accepted_month,
     accepted_month_default,

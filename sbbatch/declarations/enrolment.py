@@ -19,7 +19,7 @@ from sbbatch.declarations._common import (
     name_column,
     registry_form,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     MIN_WORKING_AGE_YEARS,
     PENSION,
     RETIREE_CATEGORY,

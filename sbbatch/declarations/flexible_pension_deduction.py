@@ -30,7 +30,7 @@ from sbbatch._money import half_up_div
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure, in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     month_text,
     name_matches_registry,

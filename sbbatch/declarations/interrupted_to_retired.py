@@ -20,7 +20,7 @@ from sbbatch.declarations._common import (
     name_column,
     registry_form,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     RETIREMENT_REASON,
     code_labels,
     code_rules,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations._common import id_column, leave_reason_column, name_column, registry_form
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_labels,
     code_rules,
     month_text,

@@ -26,7 +26,7 @@ from sbbatch._money import fen_of_yuan
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import gender_matches_id, id_column, name_column
 from sbbatch.declarations._other import MEDICAL, figure, in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_labels,
     month_text,
     name_matches_registry,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations._common import birth_date_matches_id, gender_matches_id, id_column
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     MIN_WORKING_AGE_YEARS,
     month_text,
     name_matches_registry,

@@ -33,7 +33,7 @@ from sbbatch.declarations._medical import (
     person_status,
     with_medical_person,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_labels,
     code_rules,
     name_matches_registry,

@@ -34,7 +34,7 @@ from sbbatch.declarations._medical import (
     remote_code_of,
     with_medical_person,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_rules,
     name_matches_registry,
     no_open_declaration,

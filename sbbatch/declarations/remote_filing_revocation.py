@@ -22,7 +22,7 @@ from sbbatch.declarations._medical import (
     person_known,
     with_medical_person,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     name_matches_registry,
     no_open_declaration,
     once_in_declaration,

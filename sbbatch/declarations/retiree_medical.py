@@ -25,7 +25,7 @@ import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure_text, in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_rules,
     name_matches_registry,
     once_in_declaration,

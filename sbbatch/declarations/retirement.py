@@ -47,7 +47,7 @@ import polars as pl
 
 from sbbatch.declarations._common import birth_date_matches_id, gender_matches_id, id_column
 from sbbatch.declarations._other import figure, figure_text
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     RETIREMENT_REASON,
     code_rules,

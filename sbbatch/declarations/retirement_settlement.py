@@ -35,7 +35,7 @@ import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     RETIREMENT_REASON,
     month_text,

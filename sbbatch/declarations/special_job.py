@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     code_rules,
     month_text,

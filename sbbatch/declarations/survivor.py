@@ -31,7 +31,7 @@ from sbbatch._money import half_up_fen
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column
 from sbbatch.declarations._other import figure, figure_row
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     RETIREMENT_REASON,
     code_rules,

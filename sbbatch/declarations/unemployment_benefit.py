@@ -35,7 +35,7 @@ import polars as pl
 
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_labels,
     code_rules,
     month_text,

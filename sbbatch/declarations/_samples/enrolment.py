@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch import ids
-from sbbatch.declarations._registry import PENSION, accepted_month
+from sbbatch.declarations._registry_review import PENSION, accepted_month
 from sbbatch.store import samples
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ import polars as pl
 from sbbatch import codes
 from sbbatch._mask import mask_id
 from sbbatch.declarations._pooled import mark_pooled, pooled_of_unit
-from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
+from sbbatch.declarations._registry_review import PENSION, RETIREMENT_REASON
 from sbbatch.policy import Policy
 from sbbatch.store import samples
 

@@ -23,7 +23,7 @@ import polars as pl
 from sbbatch import ids
 from sbbatch._mask import mask_id
 from sbbatch._money import yuan
-from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
+from sbbatch.declarations._registry_review import PENSION, RETIREMENT_REASON
 from sbbatch.declarations._retirement import UNEMPLOYMENT, contribution_months
 from sbbatch.declarations.unemployment_benefit import benefit_result
 from sbbatch.policy import Policy

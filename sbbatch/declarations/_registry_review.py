@@ -3,9 +3,11 @@
 The agency's review of these businesses asks the same questions of its records: who is
 this person in the registry (人员信息), where are they insured (参保记录), is another
 declaration of theirs still open, which month does the agency accept today, when does
-the person reach the statutory retirement age. Each question is one vectorised look-up
-here: the declared rows' ID numbers go to DuckDB as one list parameter, the answer comes
-back as a frame and is joined to the rows by ``person_id`` — no loop over rows.
+the person reach the statutory retirement age. This module is that review's kit: the
+constants, the context helpers that join the answers to the declared rows by
+``person_id`` (no loop over rows), the code labels and the shared rules. The look-ups
+themselves are statements of :mod:`sbbatch.store.registry`: the declared rows' ID
+numbers go to DuckDB as one list parameter, the answer comes back as a frame.
 """
 
 from __future__ import annotations
