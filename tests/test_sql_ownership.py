@@ -31,9 +31,7 @@ SQL_STATEMENT = re.compile(
 
 PENDING: frozenset[str] = frozenset(
     {
-        "sbbatch/_demo/money.py",
         "sbbatch/cards.py",
-        "sbbatch/certificates.py",
         "sbbatch/contributions.py",
         "sbbatch/declarations/_medical.py",
         "sbbatch/declarations/_other.py",
@@ -73,19 +71,7 @@ PENDING: frozenset[str] = frozenset(
         "sbbatch/declarations/unemployment_benefit.py",
         "sbbatch/declarations/wage_base.py",
         "sbbatch/declarations/wage_revocation.py",
-        "sbbatch/forms/money_forms.py",
-        "sbbatch/forms/other_forms.py",
-        "sbbatch/forms/printer.py",
-        "sbbatch/forms/settlement_forms.py",
-        "sbbatch/overview.py",
-        "sbbatch/payments.py",
-        "sbbatch/queries/cards.py",
-        "sbbatch/queries/money.py",
-        "sbbatch/queries/registry.py",
-        "sbbatch/reconcile.py",
         "sbbatch/store/workspace.py",
-        "sbbatch/widgets/form.py",
-        "sbbatch/widgets/photo.py",
     }
 )
 

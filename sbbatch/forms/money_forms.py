@@ -35,6 +35,8 @@ from sbbatch.forms.pdf import FormPDF
 from sbbatch.forms.rmb import fen_in_words
 from sbbatch.payments import BILL_KIND_LABELS, BILL_STATUS_LABELS, bill, bill_lines, payments_of
 from sbbatch.policy import Policy
+from sbbatch.store.forms import latest_categories, names_of
+from sbbatch.store.queries import find_unit
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -77,7 +79,7 @@ def form_data(
     ``late_fee_fen``, ``unit_fen``, ``person_fen``, ``total_fen`` and ``people``
     (one row per person).
     """
-    unit_rows = ws.sql("SELECT * FROM units WHERE unit_id = ?", [unit_id])
+    unit_rows = find_unit(ws, unit_id)
     if unit_rows.height == 0:
         msg = f"单位编号「{unit_id}」不在工作区中。"
         raise UnusableInputError(msg)
@@ -97,20 +99,12 @@ def form_data(
         pl.col("code").alias("person_category"), "category_group"
     )
     first, last = lines["month"].min(), lines["month"].max()
-    with ws.registered(sb_people=lines.select("person_id").unique()):
-        categories = ws.sql(
-            """
-            SELECT p.person_id, arg_max(p.person_category, p.from_month) AS person_category
-            FROM insured_periods p JOIN sb_people s ON s.person_id = p.person_id
-            WHERE p.unit_id = $unit AND p.from_month <= $last
-              AND (p.until_month IS NULL OR p.until_month > $first)
-            GROUP BY p.person_id
-            """,
-            {"unit": unit_id, "first": first, "last": last},
-        )
-        names = ws.sql(
-            "SELECT s.person_id, p.name FROM sb_people s LEFT JOIN persons p ON p.person_id = s.person_id"
-        )
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):  # months are dates
+        msg = "费款所属期不是日期。"
+        raise TypeError(msg)
+    person_ids = lines["person_id"].unique().to_list()
+    categories = latest_categories(ws, unit_id, person_ids, first, last)
+    names = names_of(ws, person_ids)
     people_groups = categories.join(groups_table, on="person_category", how="left")
     group_counts = {
         group: int(people_groups.filter(pl.col("category_group") == group).height)
@@ -452,7 +446,7 @@ def bill_form(ws: Workspace, bill_id: str, path: str | Path) -> Path:
         The path written.
     """
     header = bill(ws, bill_id)
-    unit = ws.sql("SELECT * FROM units WHERE unit_id = ?", [header["unit_id"]]).row(0, named=True)
+    unit = find_unit(ws, header["unit_id"]).row(0, named=True)
     lines = bill_lines(ws, bill_id)
     pdf = FormPDF(
         "社会保险费缴费单据",
@@ -564,10 +558,7 @@ def bill_form(ws: Workspace, bill_id: str, path: str | Path) -> Path:
 
 
 def _backpay_detail(ws: Workspace, pdf: FormPDF, lines: pl.DataFrame) -> None:
-    with ws.registered(sb_people=lines.select("person_id").unique()):
-        names = ws.sql(
-            "SELECT s.person_id, p.name FROM sb_people s LEFT JOIN persons p USING (person_id)"
-        )
+    names = names_of(ws, lines["person_id"].unique().to_list())
     shown = lines.join(names, on="person_id", how="left").sort(
         "person_id", "month", pl.col("insurance").cast(pl.Int64), pl.col("payer") == "person"
     )
