@@ -71,7 +71,6 @@ PENDING: frozenset[str] = frozenset(
         "sbbatch/declarations/unemployment_benefit.py",
         "sbbatch/declarations/wage_base.py",
         "sbbatch/declarations/wage_revocation.py",
-        "sbbatch/store/workspace.py",
     }
 )
 

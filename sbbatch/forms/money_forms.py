@@ -31,6 +31,14 @@ from sbbatch.contributions import (
     yuan,
 )
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.forms.fee_grid import (
+    AGENCY,
+    CATEGORY_GROUPS,
+    Grid,
+    code_label,
+    fee_form_head,
+    fee_money_grid,
+)
 from sbbatch.forms.pdf import FormPDF
 from sbbatch.forms.rmb import fen_in_words
 from sbbatch.payments import BILL_KIND_LABELS, BILL_STATUS_LABELS, bill, bill_lines, payments_of
@@ -42,19 +50,6 @@ if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
 __all__ = ["CATEGORY_GROUPS", "bill_form", "declaration_form", "form_data"]
-
-#: The 职工情况 columns of the 社会保险费申报表, in the manual's order.
-CATEGORY_GROUPS = ("城合制", "农合制", "挂靠", "个体")
-
-_AGENCY = "济南市社保办"
-
-
-def _label(table: str, code: str | None) -> str:
-    if code is None:
-        return ""
-    frame = codes.table(table)
-    found = frame.filter(pl.col("code") == code)["label"]
-    return str(found[0]) if found.len() else code
 
 
 def _lines(ws: Workspace, unit_id: str, month: dt.date | None, bill_id: str | None) -> pl.DataFrame:
@@ -184,112 +179,6 @@ def _rate_text(rate_ppm: int | None, fixed_fen: int | None) -> str:
     return percent(rate_ppm)
 
 
-class Grid:
-    """Draw ruled cells of a form on an :class:`FormPDF` page, row by row."""
-
-    def __init__(
-        self, pdf: FormPDF, widths: list[float], height: float = 7.0, size: float = 9
-    ) -> None:
-        self.pdf = pdf
-        total = pdf.w - pdf.l_margin - pdf.r_margin
-        scale = total / sum(widths)
-        self.widths = [w * scale for w in widths]
-        self.height = height
-        self.size = size
-
-    def row(
-        self, cells: list[tuple[str, int, str]], *, fill: bool = False, height: float | None = None
-    ) -> None:
-        """Print one row: each cell is (text, columns spanned, align L/C/R)."""
-        pdf = self.pdf
-        h = height or self.height
-        if pdf.get_y() + h > pdf.h - pdf.b_margin:
-            pdf.add_page()
-        pdf.set_font(pdf.font_family, size=self.size)
-        pdf.set_fill_color(240, 240, 240)
-        column = 0
-        for text, span, align in cells:
-            width = sum(self.widths[column : column + span])
-            pdf.cell(width, h, text, border=1, align=align, fill=fill and bool(text))
-            column += span
-        pdf.ln(h)
-
-
-def fee_form_head(
-    pdf: FormPDF,
-    ws: Workspace,
-    unit: dict[str, Any],
-    persons: int,
-    groups: dict[str, int | None],
-    *,
-    agency: str = _AGENCY,
-) -> None:
-    """Print the head of a 社会保险费申报表: the header line, 缴费单位 and 职工情况.
-
-    Args:
-        pdf: The form being printed.
-        ws: The workspace (its date is the 填表日期).
-        unit: The unit's row (unit_id, name, unit_type, bank, payment_method).
-        persons: 职工情况 总数.
-        groups: Persons per 人员类别 group (城合制, 农合制, 挂靠, 个体).
-        agency: The 代征机构.
-    """
-    pdf.set_font(pdf.font_family, size=9)
-    header = (
-        f"单位类型:{_label('unit_type', unit['unit_type'])}    "
-        f"填表日期:{ws.today:%Y年%m月%d日}    代征机构:{agency}"
-    )
-    pdf.cell(0, 6, header, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1)
-    grid = Grid(pdf, [11, 13, 34, 11, 11, 15, 15])
-    unit_block = [
-        ("代码", unit["unit_id"], "总数", str(persons)),
-        ("名称", unit["name"], "城合制", str(groups.get("城合制") or "")),
-        ("开户银行", unit["bank"] or "", "农合制", str(groups.get("农合制") or "")),
-        ("开户方式", "", "挂靠", str(groups.get("挂靠") or "")),
-        (
-            "缴费方式",
-            _label("payment_method", unit["payment_method"]),
-            "个体",
-            str(groups.get("个体") or ""),
-        ),
-    ]
-    for index, (label, value, group, count) in enumerate(unit_block):
-        grid.row(
-            [
-                ("缴费单位" if index == 0 else "", 1, "C"),
-                (label, 1, "C"),
-                (value, 1, "L"),
-                ("职工情况" if index == 0 else "", 1, "C"),
-                ("总数" if index == 0 else ("其中" if index == 1 else ""), 1, "C"),
-                (group if index else "", 1, "C"),
-                (count, 1, "R"),
-            ]
-        )
-
-
-def fee_money_grid(pdf: FormPDF) -> Grid:
-    """Print the two header rows of the 申报表's money part; return its grid for the rows."""
-    money = Grid(pdf, [20, 17, 12, 15, 17, 12, 15, 17], height=7, size=8.5)
-    money.row(
-        [("", 1, "C"), ("单位缴费", 3, "C"), ("个人缴费", 3, "C"), ("缴费合计", 1, "C")], fill=True
-    )
-    money.row(
-        [
-            ("险种标志", 1, "C"),
-            ("缴费基数", 1, "C"),
-            ("缴费费率(%)", 1, "C"),
-            ("缴费金额(元)", 1, "C"),
-            ("缴费基数", 1, "C"),
-            ("缴费费率(%)", 1, "C"),
-            ("缴费金额(元)", 1, "C"),
-            ("(元)", 1, "C"),
-        ],
-        fill=True,
-    )
-    return money
-
-
 def declaration_form(
     ws: Workspace,
     unit_id: str,
@@ -297,7 +186,7 @@ def declaration_form(
     *,
     month: dt.date | None = None,
     bill_id: str | None = None,
-    agency: str = _AGENCY,
+    agency: str = AGENCY,
     with_persons: bool = True,
 ) -> Path:
     """Print the 社会保险费申报表 of a unit for a fee month, or for one bill.
@@ -458,14 +347,15 @@ def bill_form(ws: Workspace, bill_id: str, path: str | Path) -> Path:
             ("单位编号", header["unit_id"]),
             ("单位名称", unit["name"]),
             ("费款所属期", _period_text(months)),
-            ("缴费方式", _label("payment_method", unit["payment_method"])),
+            ("缴费方式", code_label("payment_method", unit["payment_method"])),
             ("单据状态", BILL_STATUS_LABELS[header["status"]]),
             ("支付时间", f"{header['paid_at']:%Y-%m-%d}" if header["paid_at"] else ""),
         ],
         columns=2,
     )
     pdf.text_line(
-        "缴费险种：" + "、".join(_label("insurance", c) for c in header["insurances"].split(",")),
+        "缴费险种："
+        + "、".join(code_label("insurance", c) for c in header["insurances"].split(",")),
         size=9,
     )
     pdf.ln(1)
@@ -488,7 +378,7 @@ def bill_form(ws: Workspace, bill_id: str, path: str | Path) -> Path:
         fixed = row["fixed"][0] if len(row["fixed"]) == 1 else None
         rows.append(
             [
-                _label("insurance", row["insurance"]),
+                code_label("insurance", row["insurance"]),
                 "单位" if row["payer"] == "unit" else "个人",
                 str(row["persons"]),
                 yuan(row["base_fen"]) if row["has_base"] else "",
@@ -569,7 +459,7 @@ def _backpay_detail(ws: Workspace, pdf: FormPDF, lines: pl.DataFrame) -> None:
             r["person_id"],
             r["name"] or "",
             f"{r['month']:%Y-%m}",
-            _label("insurance", r["insurance"]),
+            code_label("insurance", r["insurance"]),
             "单位" if r["payer"] == "unit" else "个人",
             yuan(r["base_fen"]),
             _rate_text(r["rate_ppm"], r["fixed_fen"]),

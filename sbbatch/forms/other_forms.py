@@ -16,7 +16,7 @@ import polars as pl
 
 from sbbatch import codes
 from sbbatch.contributions import yuan
-from sbbatch.forms.money_forms import CATEGORY_GROUPS, Grid, fee_form_head, fee_money_grid
+from sbbatch.forms.fee_grid import CATEGORY_GROUPS, Grid, fee_form_head, fee_money_grid
 from sbbatch.forms.pdf import FormPDF
 from sbbatch.forms.rmb import fen_in_words
 from sbbatch.spec import PrintedForm
