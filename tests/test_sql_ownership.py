@@ -31,22 +31,7 @@ SQL_STATEMENT = re.compile(
 
 PENDING: frozenset[str] = frozenset(
     {
-        "sbbatch/_demo/money.py",
-        "sbbatch/certificates.py",
         "sbbatch/contributions.py",
-        "sbbatch/forms/money_forms.py",
-        "sbbatch/forms/other_forms.py",
-        "sbbatch/forms/printer.py",
-        "sbbatch/forms/settlement_forms.py",
-        "sbbatch/overview.py",
-        "sbbatch/payments.py",
-        "sbbatch/queries/cards.py",
-        "sbbatch/queries/money.py",
-        "sbbatch/queries/registry.py",
-        "sbbatch/reconcile.py",
-        "sbbatch/store/workspace.py",
-        "sbbatch/widgets/form.py",
-        "sbbatch/widgets/photo.py",
     }
 )
 
