@@ -378,6 +378,7 @@ def register(commands: Any) -> None:
     query.add_argument(
         "name",
         choices=_QUERIES,
+        metavar="查询",
         help="查询：unit、persons、declarations、progress、loads（装入记录；加 --id 看某人各行的来源）",
     )
     query.add_argument("--unit", help="单位编号")
