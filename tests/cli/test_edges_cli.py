@@ -177,7 +177,7 @@ def test_a_sheet_without_a_known_header_gets_a_short_stable_message(
         messages.add(err)
     (message,) = messages
     assert message.startswith("sbbatch：文件「别的表.csv」前 ")
-    assert "没有找到报盘的表头（如「身份证号码」、「姓名」）" in message
+    assert "没有找到表头（应为报盘模板的列，如「身份证号码」、「姓名」）" in message
     assert "--kind" in message and len(message) < 200
 
 
