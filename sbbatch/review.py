@@ -10,13 +10,12 @@ transaction. :func:`result` gives the outcome as the manual's result table.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import polars as pl
 
 from sbbatch import codes
 from sbbatch._rules import evaluate, join_messages
-from sbbatch.batch import Batch, check_frame
+from sbbatch.batch import Batch, FrameLike, check_frame
 from sbbatch.declarations import Declaration, get
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.store import Workspace
@@ -32,7 +31,7 @@ RESULT_LABELS: dict[str, str] = dict(
 
 def declare(
     ws: Workspace,
-    source: Batch | pl.DataFrame | dict[str, Any],
+    source: Batch | FrameLike,
     unit_id: str,
     *,
     kind: str | None = None,
@@ -44,8 +43,10 @@ def declare(
 
     Args:
         ws: The workspace.
-        source: A :class:`Batch` from :func:`sbbatch.batch.check`, or rows (a
-            frame, or one case as a dict) that are checked first, exactly as a file.
+        source: A :class:`Batch` from :func:`sbbatch.batch.check`, or rows that are
+            checked first, exactly as a file: any frame-like input of
+            :func:`sbbatch.batch.as_frame` (polars, pandas, pyarrow, a dict of lists,
+            a list of dicts), or one case as a dict of single values.
         unit_id: The declaring unit (单位编号).
         kind: The business, when ``source`` is not a batch.
         business_month: The 申报年月 of businesses that have one (工资申报 …);
@@ -57,7 +58,9 @@ def declare(
     Returns:
         The new declaration's number.
     """
-    if isinstance(source, dict):
+    if isinstance(source, dict) and not any(
+        isinstance(value, (list, tuple, pl.Series)) for value in source.values()
+    ):  # one case: a dict of single values
         source = pl.DataFrame({key: [value] for key, value in source.items()})
     batch = source if isinstance(source, Batch) else check_frame(source, kind, today=ws.today)
     declaration = batch.declaration

@@ -8,13 +8,13 @@ passes (提示 allowed), 1 when some fail, 2 when the folder or zip cannot be us
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from sbbatch._cli import Parser
+from sbbatch._cli.output import json_mode, print_json, records
 
 __all__ = ["register"]
 
@@ -51,10 +51,10 @@ def _photos_check(args: argparse.Namespace) -> int:
         Path(args.source), persons=persons, today=today, workers=args.workers, scope=scope
     )
     failed = frame.filter(~pl.col("ok")).height
-    if args.format == "json":
+    if json_mode(args):
         entries = [
             {
-                "file": _mask(row["file"], args.unmask),
+                "file": row["file"],  # unmasked: a tool maps the results back to its files
                 "ok": row["ok"],
                 "person_id": _mask(row["person_id"], args.unmask),
                 "problems": [
@@ -68,7 +68,7 @@ def _photos_check(args: argparse.Namespace) -> int:
             }
             for row in frame.iter_rows(named=True)
         ]
-        print(json.dumps(entries, ensure_ascii=False, indent=2))
+        print_json(entries)
     else:
         warnings = 0
         for row in frame.iter_rows(named=True):
@@ -95,6 +95,15 @@ def _cards_status(args: argparse.Namespace) -> int:
     with Workspace(args.db, read_only=True) as ws:
         counts = card_state_counts(ws, args.unit)
         status = card_status(ws, args.unit)
+    if json_mode(args):
+        print_json(
+            {
+                "unit_id": args.unit,
+                "counts": counts.to_dicts(),
+                "persons": records(status, args.unmask) if args.list else None,
+            }
+        )
+        return 0
     print_frame(zh(counts), f"单位 {args.unit} 社保卡状态")
     if args.list:
         shown = status.select(
@@ -114,6 +123,9 @@ def _cards_export(args: argparse.Namespace) -> int:
 
     with Workspace(args.db, read_only=True) as ws:
         rows = export_unapplied(ws, args.unit, Path(args.output))
+    if json_mode(args):
+        print_json({"unit_id": args.unit, "rows": rows.height, "file": args.output})
+        return 0
     print(f"已导出未制卡申请人员 {rows.height} 人：{args.output}")
     return 0
 
@@ -132,6 +144,16 @@ def _cards_result(args: argparse.Namespace) -> int:
         result = application_result(ws, args.declaration)
         if args.output:
             write_application_result(ws, args.declaration, Path(args.output))
+    if json_mode(args):
+        print_json(
+            {
+                "declaration_id": args.declaration,
+                "rows": result.height,
+                "results": records(result, args.unmask),
+                "file": args.output,
+            }
+        )
+        return 0
     shown = (
         result
         if args.unmask
@@ -155,12 +177,10 @@ def register(commands: Any) -> None:
         "check", help="按制卡照片要求和命名规则（身份证号码姓名.jpg）检查文件夹或 zip 中的每张照片"
     )
     check.add_argument("source", help="照片文件夹或 zip 压缩包")
-    check.add_argument("--format", choices=["text", "json"], default="text")
     check.add_argument(
         "--unit", help="单位编号：核对身份证号码和姓名是否为本单位参保人员（需 --db）"
     )
     check.add_argument("--workers", type=int, default=1, help="并行检查的进程数")
-    check.add_argument("--unmask", action="store_true", help="输出中显示完整的身份证号码")
     check.set_defaults(handler=_photos_check)
 
     cards = commands.add_parser("cards", help="社保卡：申领状态、导出未制卡申请人员、审批结果")
@@ -170,7 +190,6 @@ def register(commands: Any) -> None:
     )
     status.add_argument("--unit", required=True, help="单位编号")
     status.add_argument("--list", action="store_true", help="列出每个人")
-    status.add_argument("--unmask", action="store_true", help="显示完整的身份证号码")
     status.set_defaults(handler=_cards_status, needs_db=True)
 
     export = card_commands.add_parser("export", help="导出未制卡申请人员报盘文件（xlsx）")
@@ -181,5 +200,4 @@ def register(commands: Any) -> None:
     result = card_commands.add_parser("result", help="显示（并写出）社保卡申领的审批结果")
     result.add_argument("declaration", help="申报编号，如 SK20261100002")
     result.add_argument("-o", "--output", help="写出审批结果（xlsx）")
-    result.add_argument("--unmask", action="store_true", help="显示完整的身份证号码和手机号码")
     result.set_defaults(handler=_cards_result, needs_db=True)

@@ -10,6 +10,7 @@ import polars as pl
 
 from sbbatch import codes
 from sbbatch._cli.args import date_arg
+from sbbatch._cli.output import json_mode, print_json, records
 
 __all__ = ["register"]
 
@@ -17,7 +18,17 @@ __all__ = ["register"]
 def _demo(args: argparse.Namespace) -> int:
     from sbbatch.demo import run_demo
 
-    run_demo(db=args.db, out=args.out)
+    if not json_mode(args):
+        run_demo(db=args.db, out=args.out)
+        return 0
+    import contextlib
+    import sys
+
+    with contextlib.redirect_stdout(sys.stderr):  # the demo's story; stdout holds the JSON
+        workspace = run_demo(db=args.db, out=args.out)
+    out = Path(args.out)
+    files = sorted(str(p) for p in out.rglob("*") if p.is_file())
+    print_json({"workspace": str(workspace), "out": str(out), "files": files})
     return 0
 
 
@@ -34,6 +45,9 @@ def _init(args: argparse.Namespace) -> int:
     with Workspace.create(args.workspace, today=args.today, unit=unit) as ws:
         version = ws.schema_version
     method = pl.select(to_label(pl.lit(args.payment_method), "payment_method")).item()
+    if json_mode(args):
+        print_json({"workspace": args.workspace, "version": version, "unit": unit})
+        return 0
     print(
         f"已建立工作区 {args.workspace}（版本 {version}）：单位 {unit['unit_id']} {unit['name']}，"
         f"行业风险类别 {args.risk_class} 类，缴费方式 {method}。"
@@ -49,6 +63,10 @@ def _summary(args: argparse.Namespace) -> int:
     from sbbatch.store import Workspace
 
     with Workspace(args.db, read_only=True) as ws:
+        if json_mode(args):
+            summary = ws.summary()
+            print_json({name: records(frame, args.unmask) for name, frame in summary.items()})
+            return 0
         print_summary(ws)
     return 0
 
@@ -60,6 +78,9 @@ def _policy(args: argparse.Namespace) -> int:
     view = Policy.load(args.city).view()
     if args.table:
         view = view.filter(pl.col("table") == args.table)
+    if json_mode(args):
+        print_json({"city": args.city, "count": view.height, "records": view.to_dicts()})
+        return 0
     print_frame(view.drop("policy_id"), title=f"政策参数（{args.city}）", max_rows=200)
     return 0
 
@@ -68,7 +89,11 @@ def _sample(args: argparse.Namespace) -> int:
     from sbbatch.sample import generate, write_sample
 
     world = generate(seed=args.seed, n_persons=args.persons, n_units=args.units)
-    for path in write_sample(Path(args.out), world):
+    written = write_sample(Path(args.out), world)
+    if json_mode(args):
+        print_json({"out": args.out, "seed": args.seed, "files": [str(p) for p in written]})
+        return 0
+    for path in written:
         print(f"已写出 {path}")
     return 0
 
@@ -78,6 +103,18 @@ def _kinds(args: argparse.Namespace) -> int:
     from sbbatch.store import kinds
 
     batch_kinds = registry()
+    if json_mode(args):
+        listed = [
+            {
+                "kind": key,
+                "manual": row["manual"],
+                "title": row["title"],
+                "implemented": key in batch_kinds,
+            }
+            for key, row in kinds().items()
+        ]
+        print_json({"count": len(listed), "kinds": listed})
+        return 0
     for key, row in kinds().items():
         mark = "" if key in batch_kinds else "  （尚未实现）"
         print(f"{key:28} 手册 §{row['manual']:10} {row['title']}{mark}")
@@ -87,7 +124,7 @@ def _kinds(args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:
     """Add the core commands to the parser."""
     demo = commands.add_parser("demo", help="用示例数据演示一个完整的月度流程")
-    demo.add_argument("--db", help="工作区文件（默认为临时文件）", default=argparse.SUPPRESS)
+    demo.set_defaults(own_db=True)  # --db: the workspace to create; a temporary one by default
     demo.add_argument("--out", help="结果与表单的输出目录", default="out/demo")
     demo.set_defaults(handler=_demo)
 

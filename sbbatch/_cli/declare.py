@@ -14,7 +14,9 @@ from typing import Any
 
 import polars as pl
 
+from sbbatch._cli import Parser
 from sbbatch._cli.args import date_arg, month_arg
+from sbbatch._cli.output import json_mode, print_json, records
 
 __all__ = ["register"]
 
@@ -65,31 +67,65 @@ def _show(frame: pl.DataFrame, title: str, headers: dict[str, str], unmask: bool
 def _declare(args: argparse.Namespace) -> int:
     from sbbatch._clock import system_now
     from sbbatch.batch import check
+    from sbbatch.exceptions import UnusableInputError
     from sbbatch.review import declare
 
     # the file is read and checked before the workspace is opened (and locked): a bad
     # file is answered at once, even while another process holds the workspace
     batch = check(args.file, args.kind, today=args.today or system_now().date())
-    print(batch.summary_zh())
+    if not json_mode(args):
+        print(batch.summary_zh())
+    if batch.rejected.height and not args.accepted_only:
+        msg = (
+            f"{batch.declaration.title}有 {batch.rejected.height} 行未通过检查，未申报。"
+            f"提示：sbbatch check {args.file} 列出每行的问题；修正后重新申报，"
+            "或加 --accepted-only 只申报通过的行。"
+        )
+        raise UnusableInputError(msg)
     with _workspace(args) as ws:
+        unit = ws.unit_or_only(args.unit)
         declaration_id = declare(
-            ws,
-            batch,
-            ws.unit_or_only(args.unit),
-            business_month=args.month,
-            accepted_only=args.accepted_only,
+            ws, batch, unit, business_month=args.month, accepted_only=args.accepted_only
         )
         rows = ws.declaration_rows(declaration_id).height
-        print(f"已录入{batch.declaration.title} {declaration_id}，共 {rows} 人。")
-        print(f"下一步：sbbatch --db {args.db} submit {declaration_id}")
+    if json_mode(args):
+        counts = batch.to_dict()
+        del counts["failures"]
+        print_json(
+            {
+                "declaration_id": declaration_id,
+                "kind": batch.kind,
+                "title": batch.declaration.title,
+                "unit_id": unit,
+                "file": args.file,
+                "declared_rows": rows,
+                "check": counts,
+            }
+        )
+        return 0
+    print(f"已录入{batch.declaration.title} {declaration_id}，共 {rows} 人。")
+    print(f"下一步：sbbatch --db {args.db} submit {declaration_id}")
     return 0
 
 
 def _submit(args: argparse.Namespace) -> int:
     with _workspace(args) as ws:
         ws.submit(args.id)
+        status = _status(ws, args.id)
+    if json_mode(args):
+        print_json({"declaration_id": args.id, "status": status})
+    else:
         print(f"申报 {args.id} 已提交。")
     return 0
+
+
+def _status(ws: Any, declaration_id: str) -> str:
+    """A declaration's status (申报状态) as the manual names it."""
+    from sbbatch.codes import to_label
+
+    status = str(ws.declaration(declaration_id)["status"])
+    label = pl.select(to_label(pl.lit(status), "declaration_status")).item()
+    return str(label or status)
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -99,6 +135,21 @@ def _review(args: argparse.Namespace) -> int:
         table = review(ws, args.id)
         approved = table.filter(pl.col("review_result") == "审核成功").height
         rejected = table.height - approved
+        if json_mode(args):
+            from sbbatch.io.results import result_table
+
+            print_json(
+                {
+                    "declaration_id": args.id,
+                    "rows": table.height,
+                    "approved": approved,
+                    "rejected": rejected,
+                    "results": records(
+                        result_table(ws, args.id, mask=not args.unmask), args.unmask
+                    ),
+                }
+            )
+            return 1 if rejected else 0
         print(
             f"申报 {args.id} 审核完成：共{table.height}人，审核成功 {approved} 人，不通过 {rejected} 人。"
         )
@@ -125,11 +176,22 @@ def _result(args: argparse.Namespace) -> int:
     with _workspace(args, read_only=args.output is None) as ws:
         header = ws.declaration(args.id)
         table = result_table(ws, args.id, mask=not args.unmask)
-        _show(table, f"审核结果 {args.id}", result_headers(header["kind"]), args.unmask)
-        print(f"共{table.height}人")
-        if args.output:
-            path = write_review_result(ws, args.id, Path(args.output))
-            print(f"已写出审核结果：{path}")
+        path = write_review_result(ws, args.id, Path(args.output)) if args.output else None
+    if json_mode(args):
+        print_json(
+            {
+                "declaration_id": args.id,
+                "kind": header["kind"],
+                "rows": table.height,
+                "results": records(table, args.unmask),
+                "file": str(path) if path else None,
+            }
+        )
+        return 0
+    _show(table, f"审核结果 {args.id}", result_headers(header["kind"]), args.unmask)
+    print(f"共{table.height}人")
+    if path:
+        print(f"已写出审核结果：{path}")
     return 0
 
 
@@ -139,13 +201,20 @@ def _print(args: argparse.Namespace) -> int:
     with _workspace(args, read_only=True) as ws:
         path = print_form(ws, args.id, Path(args.output))
         title = form_of(ws, args.id).title
-    print(f"已打印{title}：{path}")
+    if json_mode(args):
+        print_json({"declaration_id": args.id, "title": title, "file": str(path)})
+    else:
+        print(f"已打印{title}：{path}")
     return 0
 
 
 def _read(args: argparse.Namespace) -> int:
     with _workspace(args) as ws:
         redraft = ws.mark_read(args.id, failed_rows="void" if args.void_failed else "redraft")
+        status = _status(ws, args.id)
+    if json_mode(args):
+        print_json({"declaration_id": args.id, "status": status, "redraft": redraft or None})
+        return 0
     print(f"申报 {args.id} 已设为已读。")
     if redraft:
         print(f"不通过的人员已转入新的录入申报 {redraft}，请修改后重新提交，或作废。")
@@ -155,7 +224,11 @@ def _read(args: argparse.Namespace) -> int:
 def _void(args: argparse.Namespace) -> int:
     with _workspace(args) as ws:
         ws.void(args.id)
-    print(f"申报 {args.id} 已作废。")
+        status = _status(ws, args.id)
+    if json_mode(args):
+        print_json({"declaration_id": args.id, "status": status})
+    else:
+        print(f"申报 {args.id} 已作废。")
     return 0
 
 
@@ -213,6 +286,8 @@ def _query(args: argparse.Namespace) -> int:
                 "unchanged": "未变",
                 "rejected": "未装入",
             }
+            if json_mode(args):
+                return _query_json(args.name, title, frame, args.unmask)
             _show(frame, title, headers, args.unmask)
             print(f"共 {frame.height} 条")
             return 0
@@ -221,10 +296,21 @@ def _query(args: argparse.Namespace) -> int:
                 msg = "办理进度查询需要 --id 身份证号码。"
                 raise UnusableInputError(msg)
             frame = queries.progress(ws, args.id)
+            if json_mode(args):
+                return _query_json(args.name, "办理进度", frame, args.unmask)
             _print_progress(_masked(frame, args.unmask), args.id if args.unmask else None)
             return 0
+    if json_mode(args):
+        return _query_json(args.name, title, frame, args.unmask)
     _show(frame, title, queries.ZH_HEADERS, args.unmask)
     print(f"共 {frame.height} 条")
+    return 0
+
+
+def _query_json(name: str, title: str, frame: pl.DataFrame, unmask: bool) -> int:
+    print_json(
+        {"query": name, "title": title, "count": frame.height, "records": records(frame, unmask)}
+    )
     return 0
 
 
@@ -246,9 +332,8 @@ def _print_progress(frame: pl.DataFrame, person_id: str | None) -> None:
 # ----------------------------------------------------------------------------- parser
 def register(commands: Any) -> None:
     """Add the declaring and reviewing commands to the parser."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
-    common.add_argument("--unmask", action="store_true", help="显示完整的身份证号码")
 
     def add(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = commands.add_parser(
@@ -293,6 +378,7 @@ def register(commands: Any) -> None:
     query.add_argument(
         "name",
         choices=_QUERIES,
+        metavar="查询",
         help="查询：unit、persons、declarations、progress、loads（装入记录；加 --id 看某人各行的来源）",
     )
     query.add_argument("--unit", help="单位编号")

@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 
 from sbbatch._cli.args import date_arg, month_arg
+from sbbatch._cli.output import json_mode, print_json
 from sbbatch._files import atomic_path
 
 __all__ = ["contributions_frame", "register"]
@@ -111,6 +112,24 @@ def _contributions(args: argparse.Namespace) -> int:
             money_columns=["base", "amount"],
             month_columns=["month"],
         )
+    if json_mode(args):
+        from sbbatch._mask import mask_id
+
+        print_json(
+            {
+                "file": str(target),
+                "months": [f"{m:%Y-%m}" for m in result.months],
+                "rows": shaped.height,
+                "persons": result.detail["person_id"].n_unique(),
+                "total_fen": int(result.total_fen),
+                "total_yuan": str(yuan(result.total_fen)),
+                "missing": [
+                    {"person_id": p if args.unmask else mask_id(p), "month": f"{m:%Y-%m}"}
+                    for p, m in result.missing.select("person_id", "month").rows()
+                ],
+            }
+        )
+        return 0
     span = f"{result.months[0]:%Y-%m} 至 {result.months[-1]:%Y-%m}" if result.months else "（无）"
     print(
         f"缴费明细：{span}，{shaped.height} 行，{result.detail['person_id'].n_unique()} 人，"
@@ -168,12 +187,38 @@ def _bill(args: argparse.Namespace) -> int:
                 insurances=insurances,
                 allow_missing=args.allow_missing,
             )
-        _print_bill(ws, bill_id)
+        pdf = None
         if args.pdf:
             from sbbatch.forms.money_forms import bill_form
 
-            print(f"已写出 {bill_form(ws, bill_id, args.pdf)}")
+            pdf = bill_form(ws, bill_id, args.pdf)
+        if json_mode(args):
+            print_json({**_bill_document(ws, bill_id), "pdf": str(pdf) if pdf else None})
+            return 0
+        _print_bill(ws, bill_id)
+        if pdf:
+            print(f"已写出 {pdf}")
     return 0
+
+
+def _bill_document(ws: Any, bill_id: str) -> dict[str, Any]:
+    """A bill as JSON: its header and one line per insurance and payer (money in fen)."""
+    from sbbatch.contributions import insurance_label_expr
+    from sbbatch.payments import BILL_KIND_LABELS, BILL_STATUS_LABELS, bill, bill_summary
+
+    header = bill(ws, bill_id)
+    lines = bill_summary(ws, bill_id).with_columns(
+        insurance_label_expr(pl.col("insurance")).alias("insurance_label")
+    )
+    return {
+        "bill_id": bill_id,
+        "kind": header["kind"],
+        "kind_label": BILL_KIND_LABELS[header["kind"]],
+        "status": header["status"],
+        "status_label": BILL_STATUS_LABELS[header["status"]],
+        "total_fen": int(header["total_fen"]),
+        "lines": lines.to_dicts(),
+    }
 
 
 def _pay(args: argparse.Namespace) -> int:
@@ -183,10 +228,25 @@ def _pay(args: argparse.Namespace) -> int:
     with _workspace(args) as ws:
         if args.abandon:
             abandon(ws, args.bill)
-            print(f"单据 {args.bill} 已放弃支付，其费款可重新生成单据。")
+            if json_mode(args):
+                print_json({"bill_id": args.bill, "abandoned": True, "success": False})
+            else:
+                print(f"单据 {args.bill} 已放弃支付，其费款可重新生成单据。")
             return 0
         outcome = pay(ws, args.bill, SimulatedGateway(args.outcome, seed=args.seed))
         total = bill(ws, args.bill)["total_fen"]
+        if json_mode(args):
+            print_json(
+                {
+                    "bill_id": args.bill,
+                    "abandoned": False,
+                    "success": bool(outcome.success),
+                    "total_fen": int(total),
+                    "reference": outcome.reference,
+                    "message": outcome.message,
+                }
+            )
+            return 0 if outcome.success else 1
         if outcome.success:
             print(f"单据 {args.bill} 支付成功：{yuan(total)} 元，流水号 {outcome.reference}。")
             return 0
@@ -198,38 +258,66 @@ def _pay(args: argparse.Namespace) -> int:
 
 
 def _backpay(args: argparse.Namespace) -> int:
-    from sbbatch._mask import mask_id as mask
+    from sbbatch._cli.output import records
+    from sbbatch._mask import mask_id
     from sbbatch.batch import check
     from sbbatch.contributions import yuan
     from sbbatch.declarations.backpay import DECLARATION as BACKPAY
     from sbbatch.declarations.backpay import row_totals
     from sbbatch.review import declare, review
 
+    as_json = json_mode(args)
+
+    def mask(person_id: str) -> str:
+        return person_id if args.unmask else mask_id(person_id)
+
     batch = check(args.file, BACKPAY.kind)
-    print(batch.summary_zh())
+    document: dict[str, Any] = {"file": args.file, "check": {**batch.to_dict(), "failures": []}}
     if batch.rejected.height:
-        for row in batch.failures.head(20).iter_rows(named=True):
-            message = row["message"]
-            print(f"  第{row['row']}行：{message}")
+        from sbbatch._cli.batchfiles import _mask_failures
+
+        failures = (
+            batch.failures if args.unmask else _mask_failures(batch.failures, batch.declaration)
+        )
+        if as_json:
+            document["check"]["failures"] = failures.to_dicts()
+            print_json({**document, "declaration_id": None})
+            return 1
+        print(batch.summary_zh())
+        for row in failures.head(20).iter_rows(named=True):
+            print(f"  第{row['row']}行：{row['message']}")
         print("提示：修正后重新导入。")
         return 1
+    if not as_json:
+        print(batch.summary_zh())
     with _workspace(args) as ws:
         args.unit = ws.unit_or_only(args.unit)
         declaration_id = declare(ws, batch, args.unit)
         ws.submit(declaration_id)
         outcome = review(ws, declaration_id)
         approved = outcome.filter(pl.col("review_result") == "审核成功").height
-        print(
-            f"补缴申报 {declaration_id}：审核成功 {approved} 行，不通过 {outcome.height - approved} 行。"
-        )
-        for row in outcome.filter(pl.col("review_result") == "不通过").iter_rows(named=True):
-            print(f"  第{row['row_no']}行 {mask(row['person_id'])}：{row['review_opinion']}")
         totals = row_totals(ws, declaration_id)
-        for row in totals.iter_rows(named=True):
-            print(
-                f"  第{row['row_no']}行 {mask(row['person_id'])}：{row['months']} 个月，应缴 {yuan(row['amount_fen'])} 元，"
-                f"滞纳金（计至 {ws.today:%Y-%m-%d}）{yuan(row['late_fee_fen'])} 元"
+        if as_json:
+            document.update(
+                declaration_id=declaration_id,
+                approved=approved,
+                rejected=outcome.height - approved,
+                results=records(outcome, args.unmask),
+                totals=records(totals, args.unmask),
             )
+        else:
+            print(
+                f"补缴申报 {declaration_id}：审核成功 {approved} 行，"
+                f"不通过 {outcome.height - approved} 行。"
+            )
+            for row in outcome.filter(pl.col("review_result") == "不通过").iter_rows(named=True):
+                print(f"  第{row['row_no']}行 {mask(row['person_id'])}：{row['review_opinion']}")
+            for row in totals.iter_rows(named=True):
+                print(
+                    f"  第{row['row_no']}行 {mask(row['person_id'])}：{row['months']} 个月，"
+                    f"应缴 {yuan(row['amount_fen'])} 元，"
+                    f"滞纳金（计至 {ws.today:%Y-%m-%d}）{yuan(row['late_fee_fen'])} 元"
+                )
         if args.result:
             from sbbatch.io.xlsx import write_result
 
@@ -249,12 +337,21 @@ def _backpay(args: argparse.Namespace) -> int:
                 },
                 money_columns=["wage_fen"],
             )
-            print(f"已写出 {args.result}")
+            if not as_json:
+                print(f"已写出 {args.result}")
+        document["result_file"] = args.result
         ws.mark_read(declaration_id, failed_rows="void")
+        document["bill"] = None
         if args.bill and approved:
             from sbbatch.payments import create_backpay_bill
 
-            _print_bill(ws, create_backpay_bill(ws, args.unit, declarations=[declaration_id]))
+            bill_id = create_backpay_bill(ws, args.unit, declarations=[declaration_id])
+            if as_json:
+                document["bill"] = _bill_document(ws, bill_id)
+            else:
+                _print_bill(ws, bill_id)
+    if as_json:
+        print_json(document)
     return 0 if approved == outcome.height else 1
 
 
@@ -274,7 +371,10 @@ def _fee_form(args: argparse.Namespace) -> int:
             month=args.month,
             bill_id=args.bill,
         )
-    print(f"已写出 {path}")
+    if json_mode(args):
+        print_json({"unit_id": args.unit, "file": str(path)})
+    else:
+        print(f"已写出 {path}")
     return 0
 
 

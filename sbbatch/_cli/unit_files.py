@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from sbbatch._cli.args import date_arg, month_arg
@@ -13,21 +12,22 @@ __all__ = ["register"]
 
 
 def _load(args: argparse.Namespace) -> int:
-    from sbbatch._cli.batchfiles import _mask_failures
+    from sbbatch._cli.batchfiles import _mask_failures, report_path
     from sbbatch.batch import level_label
     from sbbatch.store import Workspace
     from sbbatch.unit_files import _spec, load
 
     _spec(args.kind)  # an unknown kind is refused before the workspace is opened
+    report = report_path(args.report)  # and a report that is not .xlsx
     with Workspace(args.db, today=args.today) as ws:
         result = load(
             ws, args.kind, args.file, unit_id=args.unit, sheet=args.sheet, encoding=args.encoding
         )
     batch = result.batch
-    if args.report:
+    if report:
         from sbbatch.io.xlsx import write_error_report
 
-        write_error_report(batch, Path(args.report))
+        write_error_report(batch, report)
     failures = batch.failures if args.unmask else _mask_failures(batch.failures, batch.declaration)
     if args.format == "json":
         shown = result.to_dict()
@@ -147,13 +147,11 @@ def register(commands: Any) -> None:
     )
     load.add_argument("file", help="文件：xlsx、xls、csv 或 parquet")
     load.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
-    load.add_argument("--report", help="写出错误报告（xlsx）")
-    load.add_argument("--format", choices=["text", "json"], default="text")
+    load.add_argument("--report", help="写出错误报告（只能是 .xlsx）")
     load.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
     load.add_argument("--sheet", help="工作表名称")
     load.add_argument("--encoding", help="csv 文件的编码，如 gb18030；不填则自动识别")
     load.add_argument("--limit", type=int, default=50, help="文本输出最多显示的问题条数")
-    load.add_argument("--unmask", action="store_true", help="输出中显示完整的身份证号码和手机号码")
     load.set_defaults(handler=_load, needs_db=True)
 
     roster = commands.add_parser(
@@ -168,11 +166,9 @@ def register(commands: Any) -> None:
     roster.add_argument(
         "--xls", action="store_true", help="报盘写成 .xls（Excel 97-2003，社保系统下载的格式）"
     )
-    roster.add_argument("--format", choices=["text", "json"], default="text")
     roster.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
     roster.add_argument("--sheet", help="工作表名称")
     roster.add_argument("--encoding", help="csv 文件的编码")
-    roster.add_argument("--unmask", action="store_true", help="输出中显示完整的身份证号码")
     roster.set_defaults(handler=_roster, needs_db=True)
 
     recon = commands.add_parser(
@@ -184,7 +180,6 @@ def register(commands: Any) -> None:
     recon.add_argument("--payroll", help="工资表（个人社保扣款）文件，可不填")
     recon.add_argument("-o", "--output", help="写出对账结果（xlsx）")
     recon.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
-    recon.add_argument("--format", choices=["text", "json"], default="text")
     recon.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
     recon.set_defaults(handler=_reconcile, needs_db=True)
 
@@ -193,7 +188,5 @@ def register(commands: Any) -> None:
     )
     over.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     over.add_argument("--month", type=month_arg, help="年月，默认为经办日期所在月")
-    over.add_argument("--format", choices=["text", "json"], default="text")
     over.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
-    over.add_argument("--unmask", action="store_true", help="显示完整的身份证号码")
     over.set_defaults(handler=_overview, needs_db=True)

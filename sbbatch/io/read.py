@@ -280,7 +280,9 @@ class _Known:
     keys: frozenset[str]
 
     def __init__(self, headers: Collection[str]) -> None:
-        object.__setattr__(self, "texts", tuple(headers))
+        # a set's order changes from run to run: its texts are shown sorted
+        ordered = sorted(headers) if isinstance(headers, (set, frozenset)) else headers
+        object.__setattr__(self, "texts", tuple(dict.fromkeys(ordered)))
         object.__setattr__(self, "keys", frozenset(k for k in map(header_key, headers) if k))
 
 
@@ -300,12 +302,27 @@ def _find_header(rows: Sequence[tuple[int, Sequence[str | None]]], known: _Known
 
 def _no_header_error(name: str, known: _Known) -> UnusableInputError:
     """The error for a file in which no row matches the expected headers."""
+    texts = list(known.texts)
+    if len(texts) > _LISTED_HEADERS:  # every business's headers: name a few, stably
+        examples = [t for t in _EXAMPLE_HEADERS if t in texts][:2] or texts[:2]
+        shown = "、".join(f"「{text}」" for text in examples)
+        return UnusableInputError(
+            f"文件「{name}」前 {HEADER_SCAN_ROWS} 行中没有找到表头（应为报盘模板的列，如{shown}）。"
+            "提示：请确认选对了文件和工作表，表头与 sbbatch template 生成的模板一致"
+            "（未指定业务时也可用 --kind 指定）。"
+        )
     needed = "" if len(known.keys) == 1 else "中的至少 2 个"
-    expected = "、".join(f"「{text}」" for text in known.texts)
+    expected = "、".join(f"「{text}」" for text in texts)
     return UnusableInputError(
         f"文件「{name}」前 {HEADER_SCAN_ROWS} 行中没有找到表头：应包含{expected}{needed}。"
         "提示：请确认选对了文件和工作表，且表头文字与模板一致。"
     )
+
+
+#: Above this many expected headers the no-header message names examples, not all.
+_LISTED_HEADERS = 12
+#: The examples it names, when expected.
+_EXAMPLE_HEADERS = ("身份证号码", "姓名", "社会保障号码", "单位编号")
 
 
 def _column_names(headers: Sequence[str], numbers: Sequence[int]) -> list[str]:

@@ -1,0 +1,504 @@
+"""The cells of a batch: typing each column and reporting every failure (part of :mod:`sbbatch.batch`).
+
+:func:`sbbatch.batch.check` maps a file's headers to a business's columns; the functions
+here turn every cell's text into its typed value and give one failures frame (row,
+column, value, rule, level, message) per source of problems: unusable cells, IDs stored
+as numbers, formulas without a value, hidden rows, repeated keys, the business's rules
+and the required cells of its contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandera.polars as pa
+import polars as pl
+
+from sbbatch import codes, ids
+from sbbatch._rules import evaluate, message_expr
+from sbbatch.declarations import Column, Declaration
+from sbbatch.io.normalise import (
+    clean_text,
+    is_excel_serial,
+    parse_date,
+    parse_gender,
+    parse_int,
+    parse_money_fen,
+    parse_month,
+)
+from sbbatch.io.read import RawTable
+from sbbatch.spec import FAILURE_SCHEMA, header_key
+
+_PHONE = r"^1[3-9]\d{9}$"
+_FORMULA_START = r"^[=+\-@]"
+
+
+def as_failures(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    collected = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    return collected.select([pl.col(name).cast(dtype) for name, dtype in FAILURE_SCHEMA.items()])
+
+
+def tidy_failures(failures: pl.DataFrame, raw: RawTable) -> pl.DataFrame:
+    """Keep one failure per row, column and rule; a numeric-ID failure masks the others."""
+    numeric = failures.filter(pl.col("rule") == "id_stored_as_number").select("row", "column")
+    masked = failures.join(numeric, on=["row", "column"], how="anti")
+    kept = pl.concat([masked, failures.filter(pl.col("rule") == "id_stored_as_number")])
+    kept = kept.unique(subset=["row", "column", "rule"], keep="first", maintain_order=True)
+    # a cell that could not be parsed is reported as such, not again as "required"
+    explained = kept.filter(pl.col("rule") != "required").select("row", "column").unique()
+    kept = pl.concat(
+        [
+            kept.filter(pl.col("rule") != "required"),
+            kept.filter(pl.col("rule") == "required").join(
+                explained, on=["row", "column"], how="anti"
+            ),
+        ]
+    )
+    order = raw.frame.select(
+        pl.col("_row").cast(pl.Int64).alias("row"), pl.int_range(pl.len()).alias("_pos")
+    )
+    return (
+        kept.join(order, on="row", how="left")
+        .sort(["_pos", "level"], descending=[False, False])
+        .drop("_pos")
+    )
+
+
+def _failure_frame(
+    source: pl.DataFrame,
+    failing: pl.Expr,
+    column: Column,
+    rule: str,
+    level: str,
+    message: pl.Expr,
+    value: pl.Expr | None = None,
+) -> pl.DataFrame:
+    return source.filter(failing.fill_null(False)).select(
+        pl.col("_row").alias("row"),
+        pl.lit(column.header).alias("column"),
+        (value if value is not None else pl.col(column.field)).cast(pl.String).alias("value"),
+        pl.lit(rule).alias("rule"),
+        pl.lit(level).alias("level"),
+        message.alias("message"),
+    )
+
+
+def type_columns(
+    text: pl.DataFrame, declaration: Declaration, today: dt.date
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Parse every column from its text; report what cannot be parsed."""
+    cleaned = text.with_columns(
+        [clean_text(pl.col(c.field)).alias(c.field) for c in declaration.columns]
+    )
+    typed_exprs: list[pl.Expr] = []
+    by_value: list[pl.Series] = []
+    for column in declaration.columns:
+        if column.type in _BY_VALUE:
+            by_value.append(_typed_by_value(cleaned, column, today))
+        else:
+            typed_exprs.append(_typed(column, today).alias(column.field))
+    typed = cleaned.with_columns(typed_exprs).with_columns(by_value).select(cleaned.columns)
+    failures: list[pl.DataFrame] = []
+    for column in declaration.columns:
+        failures.extend(_column_failures(text, cleaned, typed, column, today))
+    return typed, failures
+
+
+#: Column types whose parsing is a function of the cell's text alone, so it is done once
+#: per distinct value (a 10,000-row file has a few hundred months, dates or codes).
+_BY_VALUE = frozenset({"month", "date", "money", "int", "gender", "code"})
+
+
+def _typed_by_value(cleaned: pl.DataFrame, column: Column, today: dt.date) -> pl.Series:
+    """Parse a column's distinct values once and give each row its value's result."""
+    field = column.field
+    values = cleaned.select(pl.col(field).unique())
+    if 2 * values.height > cleaned.height:  # mostly distinct: parse the rows directly
+        return cleaned.select(_typed(column, today).alias(field)).to_series()
+    table = values.with_columns(_typed(column, today).alias("_typed"))
+    return (
+        cleaned.select(field)
+        .join(table, on=field, how="left", nulls_equal=True, maintain_order="left")
+        .get_column("_typed")
+        .alias(field)
+    )
+
+
+def _typed(column: Column, today: dt.date) -> pl.Expr:
+    value = pl.col(column.field)
+    match column.type:
+        case "id":
+            return ids.normalise(value)
+        case "month":
+            return parse_month(value)
+        case "date":
+            return parse_date(value)
+        case "money":
+            return parse_money_fen(value)
+        case "int":
+            return parse_int(value)
+        case "gender":
+            return parse_gender(value)
+        case "code":
+            assert column.code_table is not None
+            return codes.to_code(value, column.code_table)
+        case _:
+            return value
+
+
+def _column_failures(
+    raw: pl.DataFrame,
+    cleaned: pl.DataFrame,
+    typed: pl.DataFrame,
+    column: Column,
+    today: dt.date,
+) -> list[pl.DataFrame]:
+    """Report a column's cells that cannot be used; the value shown is as entered."""
+    field = column.field
+    both = cleaned.select("_row", pl.col(field).alias("_text")).with_columns(
+        typed[field].alias(field), raw[field].alias("_entered")
+    )
+    given = pl.col("_text").is_not_null()
+    text = pl.col("_text")  # cleaned: what the conditions look at
+    entered = pl.col("_entered")  # as typed: what the analyst is shown
+    out: list[pl.DataFrame] = []
+    header = column.header
+
+    def add(failing: pl.Expr, rule: str, level: str, message: pl.Expr) -> None:
+        out.append(
+            _failure_frame(both, given & failing, column, rule, level, message, value=entered)
+        )
+
+    match column.type:
+        case "id":
+            reason = ids.failure_reason(pl.col(field), today)
+            both = both.with_columns(
+                reason.alias("_reason"),
+                ids.expected_check_char(pl.col(field)).alias("_expected"),
+                ids.is_upgraded_15(text).alias("_upgraded"),
+            )
+            for code, template in ids.MESSAGES_ZH.items():
+                add(
+                    pl.col("_reason") == code,
+                    f"id_{code}",
+                    "reject",
+                    message_expr(
+                        f"{header}「{{value}}」{template}",
+                        value=entered,
+                        expected=pl.col("_expected"),
+                    ),
+                )
+            add(
+                pl.col("_upgraded") & pl.col("_reason").is_null(),
+                "id_upgraded_15",
+                "warn",
+                message_expr(
+                    f"{header}「{{value}}」是 15 位旧号码，已升为 18 位 {{new}}，请核对。",
+                    value=entered,
+                    new=pl.col(field),
+                ),
+            )
+        case "month" | "date":
+            what = "年月" if column.type == "month" else "日期"
+            example = "2019-04" if column.type == "month" else "1983-10-13"
+            add(
+                pl.col(field).is_null(),
+                f"{column.type}_format",
+                "reject",
+                message_expr(
+                    f"{header}「{{value}}」不是有效的{what}。提示：请写成 {example}。",
+                    value=entered,
+                ),
+            )
+            add(
+                is_excel_serial(text) & pl.col(field).is_not_null(),
+                "excel_serial",
+                "warn",
+                message_expr(
+                    f"{header}「{{value}}」是 Excel 日期序号，已按 {{parsed}} 读取，请核对。",
+                    value=entered,
+                    parsed=pl.col(field).dt.strftime(
+                        "%Y-%m" if column.type == "month" else "%Y-%m-%d"
+                    ),
+                ),
+            )
+            if column.type == "date" and not column.future_ok:
+                add(
+                    pl.col(field) > pl.lit(today),
+                    "date_in_future",
+                    "reject",
+                    message_expr(f"{header}「{{value}}」晚于今天。", value=entered),
+                )
+        case "money":
+            add(
+                pl.col(field).is_null(),
+                "money_format",
+                "reject",
+                message_expr(
+                    f"{header}「{{value}}」不是有效的金额。提示：只写数字，最多两位小数，如 5000.00。",
+                    value=entered,
+                ),
+            )
+            add(
+                pl.col(field) < 0,
+                "money_negative",
+                "reject",
+                message_expr(f"{header}「{{value}}」不能为负数。", value=entered),
+            )
+        case "int":
+            add(
+                pl.col(field).is_null(),
+                "int_format",
+                "reject",
+                message_expr(f"{header}「{{value}}」应为整数。", value=entered),
+            )
+        case "gender":
+            add(
+                pl.col(field).is_null(),
+                "gender_format",
+                "reject",
+                message_expr(f"{header}「{{value}}」应为“男”或“女”。", value=entered),
+            )
+        case "code":
+            assert column.code_table is not None
+            labels = codes.table(column.code_table)["label"].to_list()
+            hint = "、".join(labels) if len(labels) <= 8 else "请从模板的下拉列表中选择"
+            add(
+                pl.col(field).is_null(),
+                "code_unknown",
+                "reject",
+                message_expr(f"{header}「{{value}}」不是有效的选项。提示：{hint}。", value=entered),
+            )
+        case "phone":
+            add(
+                ~pl.col(field).str.contains(_PHONE),
+                "phone_format",
+                "reject",
+                message_expr(f"{header}「{{value}}」不是 11 位手机号码。", value=entered),
+            )
+        case "name" | "text":
+            if column.type == "name":
+                # a name becomes part of file names (缴费证明_姓名_….pdf): one path component
+                add(
+                    pl.col(field).str.contains(r"[/\\\x00-\x1f\x7f]"),
+                    "name_path_chars",
+                    "reject",
+                    message_expr(
+                        f"{header}「{{value}}」含有斜杠或控制字符（如换行），不是有效的姓名。"
+                        "提示：删去这些字符后重新导入。",
+                        value=entered,
+                    ),
+                )
+                add(
+                    pl.col(field).str.contains(r"[0-9A-Za-z]{2,}|[!#$%^&*_|<>?]"),
+                    "name_chars",
+                    "warn",
+                    message_expr(
+                        f"{header}「{{value}}」含有数字、字母或符号，请核对。", value=entered
+                    ),
+                )
+            add(
+                pl.col(field).str.contains(_FORMULA_START),
+                "formula_like",
+                "warn",
+                message_expr(
+                    f"{header}「{{value}}」以 = + - @ 开头，Excel 可能把它当作公式；sbbatch 写出时一律按文本处理。",
+                    value=entered,
+                ),
+            )
+    if column.max_length is not None:
+        add(
+            pl.col("_text").str.len_chars() > column.max_length,
+            "too_long",
+            "reject",
+            message_expr(f"{header}「{{value}}」超过 {column.max_length} 个字。", value=entered),
+        )
+    return out
+
+
+def numeric_id_failures(
+    raw: RawTable, declaration: Declaration, header_of: dict[str, str]
+) -> list[pl.DataFrame]:
+    """Reject ID cells that the spreadsheet stored as numbers (their last digits are lost)."""
+    out: list[pl.DataFrame] = []
+    for column in declaration.columns:
+        if column.type != "id" or column.field not in header_of:
+            continue
+        key = header_key(header_of[column.field])
+        cells = raw.non_text_cells.filter(
+            pl.col("header").map_elements(header_key, return_dtype=pl.String) == key
+        ).rename({"_row": "row"})
+        out.append(
+            cells.select(
+                pl.col("row").cast(pl.Int64),
+                pl.lit(column.header).alias("column"),
+                pl.col("value"),
+                pl.lit("id_stored_as_number").alias("rule"),
+                pl.lit("reject").alias("level"),
+                message_expr(
+                    f"{column.header}「{{value}}」被 Excel 存成了数字，末几位已丢失。"
+                    f"提示：把{column.header}列设为文本格式，再重新录入该号码。",
+                    value=pl.col("value"),
+                ).alias("message"),
+            )
+        )
+    return out
+
+
+def formula_failures(
+    raw: RawTable, declaration: Declaration, header_of: dict[str, str]
+) -> pl.DataFrame:
+    """Formula cells saved without a computed value (read as empty), by column.
+
+    A required column's cell is 不通过 (its value is unknown), another's 提示.
+    """
+    if raw.formula_cells.is_empty():
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    column_of = {header_of[c.field]: c for c in declaration.columns if c.field in header_of}
+    rows = [
+        (row, column_of[header])
+        for row, header in raw.formula_cells.iter_rows()
+        if header in column_of
+    ]
+    return pl.DataFrame(
+        {
+            "row": [row for row, _c in rows],
+            "column": [c.header for _r, c in rows],
+            "value": [None] * len(rows),
+            "rule": ["formula_without_value"] * len(rows),
+            "level": ["reject" if c.required else "warn" for _r, c in rows],
+            "message": [
+                f"{c.header}是公式，但文件中没有保存计算结果，读出为空。"
+                "提示：请在 Excel 中打开并保存（或把公式转成数值）后再导出。"
+                for _r, c in rows
+            ],
+        },
+        schema=FAILURE_SCHEMA,
+    )
+
+
+def hidden_row_failures(raw: RawTable) -> pl.DataFrame:
+    """A 提示 for each data row hidden in Excel: it is declared like the others."""
+    rows = list(raw.hidden_rows)
+    return pl.DataFrame(
+        {
+            "row": rows,
+            "column": ["整行"] * len(rows),
+            "value": [None] * len(rows),
+            "rule": ["hidden_row"] * len(rows),
+            "level": ["warn"] * len(rows),
+            "message": ["这一行在 Excel 中被隐藏了，但同样会被申报。提示：请确认是否应当删除。"]
+            * len(rows),
+        },
+        schema=FAILURE_SCHEMA,
+    )
+
+
+def with_id_facts(typed: pl.DataFrame) -> pl.DataFrame:
+    if "person_id" not in typed.columns:
+        return typed
+    valid = ids.failure_reason(pl.col("person_id"), dt.date.max).is_null()
+    return typed.with_columns(
+        pl.when(valid).then(ids.gender(pl.col("person_id"))).alias("id_gender"),
+        pl.when(valid).then(ids.birth_date(pl.col("person_id"))).alias("id_birth_date"),
+    ).with_columns(
+        codes.to_label(pl.col("id_gender"), "gender").alias("id_gender_label"),
+    )
+
+
+def duplicates(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
+    keys = [k for k in declaration.key_fields if k in typed.columns]
+    if not keys:
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    column = declaration.column(keys[0])
+    marked = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)).with_columns(
+        pl.col("_row").first().over(keys).alias("_first")
+    )
+    return _failure_frame(
+        marked,
+        pl.col("_row") != pl.col("_first"),
+        column,
+        "duplicate_in_file",
+        "reject",
+        message_expr(
+            f"{column.header}「{{value}}」在本文件中重复，与第 {{first}} 行相同。",
+            value=pl.col(column.field),
+            first=pl.col("_first"),
+        ),
+    )
+
+
+def rule_failures(
+    typed: pl.DataFrame, text: pl.DataFrame, declaration: Declaration
+) -> pl.DataFrame:
+    raw_values = text.select(
+        pl.col("_row"), *[pl.col(c.field).alias(f"{c.field}__raw") for c in declaration.columns]
+    )
+    return evaluate(
+        typed.join(raw_values, on="_row", how="left"),
+        declaration.rules,
+        row="_row",
+        headers=declaration.headers,
+        values={c.field: f"{c.field}__raw" for c in declaration.columns},
+    )
+
+
+def derive_from_id(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
+    """Fill blank derived columns (性别, 出生日期, 户口所在地) from a valid ID number."""
+    fields = {c.field for c in declaration.columns if c.derived_from_id}
+    if not fields or "person_id" not in typed.columns:
+        return typed
+    fills: list[pl.Expr] = []
+    if "gender" in fields:
+        fills.append(pl.coalesce("gender", "id_gender").alias("gender"))
+    if "birth_date" in fields:
+        fills.append(pl.coalesce("birth_date", "id_birth_date").alias("birth_date"))
+    derived = typed.with_columns(fills)
+    region = {
+        "hukou_province": ids.province_name,
+        "hukou_city": ids.city_name,
+        "hukou_county": ids.county_name,
+    }
+    wanted = [name for name in region if name in fields]
+    if wanted:
+        valid = pl.col("id_gender").is_not_null()
+        derived = derived.with_columns(
+            pl.coalesce(pl.col(name), pl.when(valid).then(region[name](pl.col("person_id")))).alias(
+                name
+            )
+            for name in wanted
+        )
+    return derived
+
+
+def pandera_failures(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
+    """Report required cells left empty, through the shape of the business's contract.
+
+    Only the shape (:meth:`~sbbatch.spec.Declaration.schema` with ``checks=False``):
+    unknown codes, long texts and repeated keys are reported by the column checks and
+    :func:`duplicates`, with their Chinese messages, at a fraction of the cost.
+    """
+    try:
+        declaration.schema(checks=False).validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases.filter(
+            (pl.col("check") == "not_nullable") & pl.col("index").is_not_null()
+        )
+        header = declaration.headers
+        rows = typed.select(pl.col("_row"), pl.int_range(pl.len()).alias("index"))
+        return (
+            cases.with_columns(pl.col("index").cast(pl.Int64))
+            .join(rows.with_columns(pl.col("index").cast(pl.Int64)), on="index", how="left")
+            .select(
+                pl.col("_row").alias("row"),
+                pl.col("column").replace_strict(header, default=pl.col("column")).alias("column"),
+                pl.lit(None, pl.String).alias("value"),
+                pl.lit("required").alias("rule"),
+                pl.lit("reject").alias("level"),
+                pl.concat_str(
+                    pl.col("column").replace_strict(header, default=pl.col("column")),
+                    pl.lit("必填，不能为空。"),
+                ).alias("message"),
+            )
+        )
+    return pl.DataFrame(schema=FAILURE_SCHEMA)
