@@ -127,10 +127,19 @@ print(time.perf_counter() - wall, time.process_time() - cpu, r.lines.height)
 Row = tuple[str, float, float | None, float | None]
 
 
+class _Rows(list[Row]):
+    """The table's rows, each also printed as soon as it is measured (a long run shows progress)."""
+
+    def append(self, row: Row) -> None:
+        """Keep the row and print it."""
+        super().append(row)
+        print(*row, sep="\t", flush=True)
+
+
 def _steps(out: Path) -> list[Row]:
     """Run every step; return (step, wall s, CPU s, peak RSS MB) rows."""
     db = str(out / "ws.duckdb")
-    rows: list[Row] = []
+    rows: list[Row] = _Rows()
     bare_wall, bare_cpu, bare_rss, bare_out = _timed(
         [sys.executable, "-c", BARE, str(out / "persons.xlsx")]
     )
@@ -160,12 +169,16 @@ def _steps(out: Path) -> list[Row]:
         ]
     )
     rows.append(("sbbatch roster (process: read, compare, write 5 files)", *roster[:3]))
-    parts = subprocess.run(
-        [sys.executable, "-c", INPROC_ROSTER, db, str(out / "roster.xlsx"), str(out / "r2")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    parts = (
+        subprocess.run(
+            [sys.executable, "-c", INPROC_ROSTER, db, str(out / "roster.xlsx"), str(out / "r2")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.splitlines()[-1]
+        .split()
+    )
     rows.append(
         (
             "  compare_roster() in-process: read + check + diff",
@@ -188,9 +201,13 @@ def _steps(out: Path) -> list[Row]:
         [SBBATCH, "--db", db, "reconcile", "--month", "2026-10", "-o", str(out / "r.xlsx")]
     )
     rows.append(("sbbatch reconcile one month -o xlsx (process)", *rec[:3]))
-    inproc = subprocess.run(
-        [sys.executable, "-c", INPROC_RECONCILE, db], capture_output=True, text=True, check=True
-    ).stdout.split()
+    inproc = (
+        subprocess.run(
+            [sys.executable, "-c", INPROC_RECONCILE, db], capture_output=True, text=True, check=True
+        )
+        .stdout.splitlines()[-1]
+        .split()
+    )
     rows.append(
         (
             f"  reconcile() {int(inproc[2]):,} lines, 2 months (in-process)",
