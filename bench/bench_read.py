@@ -125,10 +125,10 @@ def run_step(step: str, path: str) -> dict[str, float | int | str]:
     import fastexcel
     import polars as pl
 
-    from sbbatch.io import read
+    from sbbatch.io import _sheets, read
 
     if step == "read_table_pass":
-        read._guess_id_columns = lambda *args: set()
+        _sheets._guess_id_columns = lambda *args: set()
     rss_imported = peak_rss_mb()
     cpu_start = cpu_seconds()
     start = time.perf_counter()

@@ -29,7 +29,7 @@ normalisation several times. Normalise into a column first (as above), or run th
 query lazily (``frame.lazy()…collect()``), where polars computes each shared part once.
 
 The address codes (行政区划代码) come from python-stdnum's ``stdnum/cn/loc.dat``, which is
-loaded once at import into :func:`region_table`. Unlike ``stdnum.cn.ric.validate``,
+built on first use (:mod:`sbbatch._regions`) into :func:`region_table`. Unlike ``stdnum.cn.ric.validate``,
 sbbatch accepts an address code that existed at *any* time, whatever the birth year:
 ``370102`` (历下区, created 1983) is valid for a person born in 1970, because real people
 born then hold such numbers.
@@ -41,9 +41,9 @@ from datetime import date
 from typing import Final, TypeVar
 
 import polars as pl
-from stdnum import numdb
 
 from sbbatch._mask import mask_id
+from sbbatch._regions import regions
 from sbbatch.exceptions import UnusableInputError
 
 __all__ = [
@@ -98,116 +98,6 @@ Format every message with ``.format(expected=...)``; only ``checksum`` uses the 
 EARLIEST_BIRTH: Final[date] = date(1900, 1, 1)
 """Birth dates before this day are rejected as implausible."""
 
-# ---------------------------------------------------------------------------------------
-# Region table (行政区划代码表), loaded from python-stdnum at import
-# ---------------------------------------------------------------------------------------
-
-# A name with its optional period: "历下区", "[1983-]历下区", "[-1982]县", "[1983-1999]郊区".
-_PERIOD_RE: Final = r"^(?:\[([0-9]{4})?-([0-9]{4})?\])?(.+)$"
-# Prefecture-level names in loc.dat that are placeholders, not places.
-_PLACEHOLDER_PREFECTURES: Final = frozenset(
-    {"市辖区", "县", "省直辖县级行政单位", "省直辖行政单位"}
-)
-# Province-level municipalities (直辖市): their placeholder prefecture is the city itself.
-_MUNICIPALITIES: Final = frozenset({"11", "12", "31", "50"})
-
-
-def _read_loc_dat() -> pl.DataFrame:
-    """Return one row per address-code line of stdnum's ``cn/loc.dat``.
-
-    Columns: ``code`` (6 digits), ``province``, ``names`` (the raw ``county`` value,
-    e.g. ``"[1983-1999]郊区,[2000-]赛罕区"``) and ``line`` (file order).
-    """
-    codes: list[str] = []
-    provinces: list[str] = []
-    names: list[str] = []
-    # numdb entries: (length, low, high, properties, children); a line may hold a range.
-    for length, low, high, props, children in numdb.get("cn/loc").prefixes:
-        if length != 2 or "province" not in props:
-            msg = f"stdnum 的 cn/loc.dat 格式无法识别（省级条目 {low!r}）。提示：请检查 python-stdnum 版本。"
-            raise RuntimeError(msg)
-        for c_length, c_low, c_high, c_props, _ in children:
-            if c_length != 4 or "county" not in c_props:
-                msg = f"stdnum 的 cn/loc.dat 格式无法识别（县级条目 {low}{c_low!r}）。提示：请检查 python-stdnum 版本。"
-                raise RuntimeError(msg)
-            for p in range(int(low), int(high) + 1):
-                for c in range(int(c_low), int(c_high) + 1):
-                    codes.append(f"{p:02d}{c:04d}")
-                    provinces.append(props["province"])
-                    names.append(c_props["county"])
-    return pl.DataFrame(
-        {"code": codes, "province": provinces, "names": names},
-        schema={"code": pl.String, "province": pl.String, "names": pl.String},
-    ).with_row_index("line")
-
-
-def _build_region_table() -> pl.DataFrame:
-    """Return the region table: one row per (address code, name period), in file order."""
-    raw = _read_loc_dat()
-    periods = (
-        raw.with_columns(pl.col("names").str.split(","))
-        .explode("names")
-        .with_columns(
-            pl.col("names").str.extract(_PERIOD_RE, 1).cast(pl.Int16).alias("valid_from_year"),
-            pl.col("names").str.extract(_PERIOD_RE, 2).cast(pl.Int16).alias("valid_to_year"),
-            pl.col("names").str.extract(_PERIOD_RE, 3).alias("county"),
-        )
-        .drop("names", "line")
-    )
-    if periods["county"].is_null().any():
-        msg = "stdnum 的 cn/loc.dat 中有无法识别的名称。提示：请检查 python-stdnum 版本。"
-        raise RuntimeError(msg)
-    is_prefecture = pl.col("code").str.ends_with("00") & ~pl.col("code").str.ends_with("0000")
-    prefectures = (
-        _latest_names(periods.filter(is_prefecture))
-        .join(raw.select("code", "province"), on="code")
-        .select(
-            pl.col("code").alias("prefecture_code"),
-            pl.when(~pl.col("county").is_in(list(_PLACEHOLDER_PREFECTURES)))
-            .then(pl.col("county"))
-            .when(pl.col("code").str.slice(0, 2).is_in(list(_MUNICIPALITIES)))
-            .then(pl.col("province"))
-            .alias("city"),
-        )
-    )
-    return (
-        periods.with_columns(
-            pl.when(~pl.col("code").str.ends_with("0000"))
-            .then(pl.concat_str(pl.col("code").str.slice(0, 4), pl.lit("00")))
-            .alias("prefecture_code")
-        )
-        .join(prefectures, on="prefecture_code", how="left", maintain_order="left")
-        .select("code", "province", "city", "county", "valid_from_year", "valid_to_year")
-    )
-
-
-def _latest_names(periods: pl.DataFrame) -> pl.DataFrame:
-    """Return ``code`` → latest ``county`` name.
-
-    The latest period is the open-ended one, else the one that ended last; ties keep
-    file order (``loc.dat`` lists the names of a code oldest first).
-    """
-    return (
-        periods.sort(pl.col("valid_to_year").fill_null(9999), maintain_order=True)
-        .group_by("code", maintain_order=True)
-        .last()
-        .select("code", "county")
-    )
-
-
-_REGION_TABLE: Final = _build_region_table()
-_LATEST: Final = _latest_names(_REGION_TABLE).join(
-    _REGION_TABLE.unique("code", keep="first").select("code", "city"), on="code"
-)
-_CODES: Final = _LATEST["code"]
-_PROVINCES: Final[dict[str, str]] = dict(
-    _REGION_TABLE.select(pl.col("code").str.slice(0, 2), "province").unique().iter_rows()
-)
-_COUNTY_BY_CODE: Final[dict[str, str]] = dict(_LATEST.select("code", "county").iter_rows())
-_CITY_BY_CODE: Final[dict[str, str]] = dict(
-    _LATEST.filter(pl.col("city").is_not_null()).select("code", "city").iter_rows()
-)
-
 
 def region_table() -> pl.DataFrame:
     """Return the address-code table (行政区划代码表) read from python-stdnum's ``loc.dat``.
@@ -235,7 +125,7 @@ def region_table() -> pl.DataFrame:
         >>> t.filter(pl.col("code") == "110105")["city"].item()
         '北京市'
     """
-    return _REGION_TABLE.clone()
+    return regions().table.clone()
 
 
 # ---------------------------------------------------------------------------------------
@@ -403,7 +293,7 @@ def _region_known(expr: pl.Expr) -> pl.Expr:
     A code is listed under its 2-digit province, so a known code implies a known
     province.
     """
-    return expr.str.slice(0, 6).is_in(_CODES.implode())
+    return expr.str.slice(0, 6).is_in(regions().codes.implode())
 
 
 def failure_reason(expr: pl.Expr, today: date | pl.Expr) -> pl.Expr:
@@ -635,7 +525,7 @@ def province_name(expr: pl.Expr) -> pl.Expr:
         ['山东省', None]
     """
     known = _has_format(expr) & _region_known(expr)
-    return pl.when(known).then(_lookup(expr.str.slice(0, 2), _PROVINCES))
+    return pl.when(known).then(_lookup(expr.str.slice(0, 2), regions().provinces))
 
 
 def city_name(expr: pl.Expr) -> pl.Expr:
@@ -656,7 +546,7 @@ def city_name(expr: pl.Expr) -> pl.Expr:
         >>> df.select(city_name(pl.col("id"))).to_series().to_list()
         ['济南市', '北京市']
     """
-    return pl.when(_has_format(expr)).then(_lookup(expr.str.slice(0, 6), _CITY_BY_CODE))
+    return pl.when(_has_format(expr)).then(_lookup(expr.str.slice(0, 6), regions().city_by_code))
 
 
 def county_name(expr: pl.Expr) -> pl.Expr:
@@ -676,7 +566,7 @@ def county_name(expr: pl.Expr) -> pl.Expr:
         >>> df.select(county_name(pl.col("id"))).to_series().to_list()
         ['历下区', '历城区']
     """
-    return pl.when(_has_format(expr)).then(_lookup(expr.str.slice(0, 6), _COUNTY_BY_CODE))
+    return pl.when(_has_format(expr)).then(_lookup(expr.str.slice(0, 6), regions().county_by_code))
 
 
 def with_region_names(

@@ -272,7 +272,7 @@ def compare_roster(
     insured = store.insured_in_month(ws, unit, month)
     wages = store.latest_wages(ws, unit, month)
     rows = batch.accepted.with_columns(pl.col("person_category").alias("roster_category"))
-    known = store.known_persons(ws, rows["person_id"].drop_nulls().to_list())
+    known = store.known_persons(ws, rows["person_id"].drop_nulls())
     hire_month = pl.col("hire_date").dt.truncate("1mo")
     until = pl.col("leave_date").dt.truncate("1mo").dt.offset_by("1mo")
     people = (

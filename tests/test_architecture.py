@@ -51,6 +51,7 @@ BASE = frozenset(
         "sbbatch.codes",
         "sbbatch.policy",
         "sbbatch.ids",
+        "sbbatch._regions",
         "sbbatch.contributions",
         "sbbatch.photos",
         "sbbatch._progress",

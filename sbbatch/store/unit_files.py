@@ -321,10 +321,10 @@ def latest_wages(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
     )
 
 
-def known_persons(ws: Workspace, person_ids: list[str]) -> pl.DataFrame:
+def known_persons(ws: Workspace, person_ids: pl.Series | list[str]) -> pl.DataFrame:
     """Return ``person_id`` and ``ever_insured`` (any insured period anywhere) of known persons."""
     # the IDs as a registered frame, not a list parameter (converted value by value)
-    wanted = pl.DataFrame({"person_id": person_ids}, schema={"person_id": pl.String})
+    wanted = pl.DataFrame({"person_id": pl.Series(person_ids, dtype=pl.String)})
     with ws.registered(_sbbatch_ids=wanted):
         return ws.sql(
             "SELECT s.person_id, s.person_id IN (SELECT person_id FROM insured_periods) "

@@ -14,7 +14,7 @@ import pytest
 import xlsxwriter
 
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.io import read
+from sbbatch.io import _sheets, read
 from sbbatch.io.read import RawTable, header_key, read_table
 
 ID_TEXT = "370103198310135672"
@@ -73,7 +73,7 @@ def as_dict(table: RawTable) -> dict[str, list[Any]]:
 def id_check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test through both ID checks: the xlsx peek fast path and the cell pass."""
     if request.param == "calamine":
-        monkeypatch.setattr(read, "_guess_id_columns", lambda *args: set())
+        monkeypatch.setattr(_sheets, "_guess_id_columns", lambda *args: set())
     return str(request.param)
 
 
@@ -184,7 +184,7 @@ def test_text_ids_report_nothing(
         def no_second_pass(*args: object) -> None:
             raise AssertionError("the python-calamine pass should not run")
 
-        monkeypatch.setattr(read, "_non_text_cells", no_second_pass)
+        monkeypatch.setattr(_sheets, "_non_text_cells", no_second_pass)
     path = write_xlsx(
         tmp_path / "ids.xlsx",
         [
@@ -285,7 +285,7 @@ def test_header_only_sheet_has_no_rows(tmp_path: Path) -> None:
 
 def test_a_lost_row_stops_the_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_xlsx(tmp_path / "a.xlsx", [["姓名"], ["张三"], ["李四"]])
-    load = read._load_sheet
+    load = _sheets._load_sheet
 
     def losing_a_row(*args: Any, **kwargs: Any) -> Any:
         loaded = load(*args, **kwargs)
@@ -293,7 +293,7 @@ def test_a_lost_row_stops_the_read(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         frame, absolute, height = loaded
         return frame.head(-1), absolute, height
 
-    monkeypatch.setattr(read, "_load_sheet", losing_a_row)
+    monkeypatch.setattr(_sheets, "_load_sheet", losing_a_row)
     with pytest.raises(UnusableInputError, match="读出 2 行，但工作表实际有 3 行"):
         read_table(path)
 
