@@ -34,7 +34,6 @@ PENDING: frozenset[str] = frozenset(
         "sbbatch/_demo/money.py",
         "sbbatch/cards.py",
         "sbbatch/certificates.py",
-        "sbbatch/contributions.py",
         "sbbatch/declarations/_medical.py",
         "sbbatch/declarations/_other.py",
         "sbbatch/declarations/_pooled.py",

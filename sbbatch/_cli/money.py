@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
 from sbbatch._cli.args import date_arg, month_arg
-from sbbatch._files import atomic_path
 
 __all__ = ["contributions_frame", "register"]
 
@@ -33,7 +32,10 @@ def _workspace(args: argparse.Namespace, *, read_only: bool = False) -> Any:
     return Workspace(args.db, today=getattr(args, "today", None), read_only=read_only)
 
 
-def contributions_frame(detail: pl.DataFrame, fmt: str) -> pl.DataFrame:
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+
+
+def contributions_frame(detail: FrameT, fmt: str) -> FrameT:
     """Shape a contribution detail for a file: ``unit, person, month, insurance, payer,
     base, rate, amount, policy_id``.
 
@@ -68,9 +70,59 @@ def contributions_frame(detail: pl.DataFrame, fmt: str) -> pl.DataFrame:
     )
 
 
-def _contributions(args: argparse.Namespace) -> int:
+def _stream_contributions(args: argparse.Namespace, target: Path, fmt: str) -> int:
+    """``-o x.parquet|.csv``: stream the lines from DuckDB through the plan to the file."""
+    from decimal import Decimal
+
+    from sbbatch.contributions import contribution_plan, plain, write_lines
+    from sbbatch.contributions._workspace import file_summary
+
+    with _workspace(args, read_only=True) as ws:
+        plan = contribution_plan(
+            ws, months=args.month or None, unit_id=args.unit, person_id=args.person, stream=True
+        )
+        write_lines(contributions_frame(plain(plan.lines), fmt), target)
+        missing = plan.missing.collect(engine="streaming")
+    amount = pl.col("amount") if fmt == "parquet" else pl.col("amount").cast(pl.Decimal(18, 2))
+    lines, persons, total = file_summary(target, "person", amount)
+    total_fen = int(Decimal(total[0] or 0) * 100)
+    _report(target, plan.months, plan.skipped_months, lines, persons, total_fen, missing)
+    return 0
+
+
+def _report(
+    target: Path,
+    months: list[Any],
+    skipped: list[Any],
+    lines: int,
+    persons: int,
+    total_fen: int,
+    missing: pl.DataFrame,
+) -> None:
     from sbbatch._mask import mask_id as mask
-    from sbbatch.contributions import contributions, yuan
+    from sbbatch.contributions import yuan
+
+    span = f"{months[0]:%Y-%m} 至 {months[-1]:%Y-%m}" if months else "（无）"
+    print(f"缴费明细：{span}，{lines} 行，{persons} 人，合计 {yuan(total_fen)} 元。已写出 {target}")
+    if skipped:
+        print(
+            f"注意：{len(skipped)} 个月（{skipped[0]:%Y-%m} 至 {skipped[-1]:%Y-%m}）早于政策参数表，未计算。"
+            "提示：需要时请在 schemas/policy 的参数表中补充该期间。"
+        )
+    if missing.height:
+        shown = "、".join(
+            f"{mask(p)}（{m:%Y-%m}）"
+            for p, m in missing.select("person_id", "month").head(5).rows()
+        )
+        print(
+            f"注意：{missing.height} 个人月已参保但没有审核通过的缴费工资，未计算：{shown}"
+            + ("……" if missing.height > 5 else "")
+            + "。提示：请先办理工资申报。"
+        )
+
+
+def _contributions(args: argparse.Namespace) -> int:
+    from sbbatch.contributions import contributions
     from sbbatch.exceptions import UnusableInputError
 
     target = Path(args.output)
@@ -78,54 +130,44 @@ def _contributions(args: argparse.Namespace) -> int:
     if fmt not in ("xlsx", "csv", "parquet"):
         msg = f"不支持的输出格式「{target.suffix}」。提示：请用 .xlsx、.csv 或 .parquet。"
         raise UnusableInputError(msg)
+    if fmt != "xlsx":
+        return _stream_contributions(args, target, fmt)
     months = args.month or None
     with _workspace(args, read_only=True) as ws:
         result = contributions(ws, months=months, unit_id=args.unit, person_id=args.person)
     shaped = contributions_frame(result.plain(), fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        with atomic_path(target) as part:
-            shaped.write_csv(part)
-    elif fmt == "parquet":
-        with atomic_path(target) as part:
-            shaped.write_parquet(part)
-    else:
-        from sbbatch.io.xlsx import write_frame
+    from sbbatch.io.xlsx import write_frame
 
-        write_frame(
-            shaped,
-            target,
-            sheet="缴费明细",
-            headers={
-                "unit": "单位编号",
-                "person": "社会保障号码",
-                "month": "费款所属期",
-                "insurance": "险种",
-                "payer": "缴费人",
-                "base": "缴费基数",
-                "rate": "缴费费率",
-                "amount": "缴费金额",
-                "policy_id": "政策依据",
-            },
-            text_columns=["unit", "person", "insurance", "payer", "rate", "policy_id"],
-            money_columns=["base", "amount"],
-            month_columns=["month"],
-        )
-    span = f"{result.months[0]:%Y-%m} 至 {result.months[-1]:%Y-%m}" if result.months else "（无）"
-    print(
-        f"缴费明细：{span}，{shaped.height} 行，{result.detail['person_id'].n_unique()} 人，"
-        f"合计 {yuan(result.total_fen)} 元。已写出 {target}"
+    write_frame(
+        shaped,
+        target,
+        sheet="缴费明细",
+        headers={
+            "unit": "单位编号",
+            "person": "社会保障号码",
+            "month": "费款所属期",
+            "insurance": "险种",
+            "payer": "缴费人",
+            "base": "缴费基数",
+            "rate": "缴费费率",
+            "amount": "缴费金额",
+            "policy_id": "政策依据",
+        },
+        text_columns=["unit", "person", "insurance", "payer", "rate", "policy_id"],
+        money_columns=["base", "amount"],
+        month_columns=["month"],
     )
-    if result.missing.height:
-        shown = "、".join(
-            f"{mask(p)}（{m:%Y-%m}）"
-            for p, m in result.missing.select("person_id", "month").head(5).rows()
-        )
-        print(
-            f"注意：{result.missing.height} 个人月已参保但没有审核通过的缴费工资，未计算：{shown}"
-            + ("……" if result.missing.height > 5 else "")
-            + "。提示：请先办理工资申报。"
-        )
+    persons = result.detail["person_id"].n_unique()
+    _report(
+        target,
+        result.months,
+        result.skipped_months,
+        shaped.height,
+        persons,
+        result.total_fen,
+        result.missing,
+    )
     return 0
 
 

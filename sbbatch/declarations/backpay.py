@@ -54,6 +54,7 @@ from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure_row
 from sbbatch.policy import Policy
 from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
+from sbbatch.store.contributions import filters as unit_filter
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -148,7 +149,7 @@ def _month_facts(
     with ws.registered(sb_months=months.select("row_no", "person_id", "month")):
         facts = ws.sql(
             f"""
-            WITH bases AS ({effective_bases_sql("w.unit_id = $unit")})
+            WITH bases AS ({effective_bases_sql(unit_filter("w", unit, None)[0])})
             SELECT m.row_no, m.month,
                    (SELECT string_agg(DISTINCT p.unit_id, '、' ORDER BY p.unit_id) FROM insured_periods p
                      WHERE p.person_id = m.person_id AND p.unit_id <> $unit AND p.from_month <= m.month
