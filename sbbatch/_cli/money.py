@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from sbbatch._cli.args import date_arg, month_arg
+from sbbatch._files import atomic_path
 
 __all__ = ["contributions_frame", "register"]
 
@@ -121,6 +122,65 @@ def _report(
         )
 
 
+def _totals(args: argparse.Namespace, target: Path, fmt: str) -> int:
+    """``--totals``: per unit, month, insurance and payer, summed inside DuckDB (no lines)."""
+    from sbbatch.contributions import unit_totals, yuan, yuan_expr
+    from sbbatch.exceptions import UnusableInputError
+
+    if args.person:
+        msg = "--totals 按单位汇总，不能与 --person 同用。提示：查看个人明细请去掉 --totals。"
+        raise UnusableInputError(msg)
+    with _workspace(args, read_only=True) as ws:
+        totals = unit_totals(ws, months=args.month or None, unit_id=args.unit)
+    money = ("base_fen", "amount_fen")
+    if fmt == "xlsx":
+        from sbbatch.io.xlsx import write_frame
+
+        write_frame(
+            totals,
+            target,
+            sheet="缴费汇总",
+            headers=dict(TOTALS_HEADERS),
+            text_columns=["unit_id", "insurance", "payer"],
+            money_columns=list(money),
+            month_columns=["month"],
+        )
+    else:
+        shaped = totals.with_columns(
+            (
+                yuan_expr(pl.col(name)).cast(pl.Decimal(18, 2))
+                if fmt == "parquet"
+                else yuan_expr(pl.col(name))
+            ).alias(name)
+            for name in money
+        ).rename({"base_fen": "base", "amount_fen": "amount"})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as part:
+            if fmt == "parquet":
+                shaped.write_parquet(part)
+            else:
+                shaped.with_columns(pl.col("month").dt.strftime("%Y-%m")).write_csv(part)
+    months = totals["month"].unique().sort()
+    span = f"{months[0]:%Y-%m} 至 {months[-1]:%Y-%m}" if months.len() else "（无）"
+    print(
+        f"缴费汇总：{span}，{totals.height} 行，{totals['unit_id'].n_unique()} 个单位，"
+        f"合计 {yuan(int(totals['amount_fen'].sum()))} 元。已写出 {target}"
+    )
+    return 0
+
+
+#: Headers of ``contributions --totals`` in xlsx.
+TOTALS_HEADERS = (
+    ("unit_id", "单位编号"),
+    ("month", "费款所属期"),
+    ("insurance", "险种"),
+    ("payer", "缴费人"),
+    ("persons", "人数"),
+    ("base_fen", "缴费基数合计"),
+    ("amount_fen", "缴费金额合计"),
+)
+
+
 def _contributions(args: argparse.Namespace) -> int:
     from sbbatch.contributions import contributions
     from sbbatch.exceptions import UnusableInputError
@@ -130,6 +190,8 @@ def _contributions(args: argparse.Namespace) -> int:
     if fmt not in ("xlsx", "csv", "parquet"):
         msg = f"不支持的输出格式「{target.suffix}」。提示：请用 .xlsx、.csv 或 .parquet。"
         raise UnusableInputError(msg)
+    if args.totals:
+        return _totals(args, target, fmt)
     if fmt != "xlsx":
         return _stream_contributions(args, target, fmt)
     months = args.month or None
@@ -333,6 +395,11 @@ def register(commands: Any) -> None:
     )
     contributions.add_argument("--unit", help="单位编号")
     contributions.add_argument("--person", help="社会保障号码")
+    contributions.add_argument(
+        "--totals",
+        action="store_true",
+        help="只写出按单位、月份、险种、缴费人的汇总（在数据库内计算，不生成明细）",
+    )
     contributions.add_argument(
         "-o", "--output", required=True, help="输出文件：.xlsx、.csv 或 .parquet"
     )
