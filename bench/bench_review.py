@@ -226,6 +226,7 @@ def main_cli(n_rows: int = 100_000, n_persons: int = 1_000_000, n_units: int = 2
     print(f"{'declare':10} {declared}")
     found = re.search(r"已录入\S*? (\S+)，", str(declared["out"]))
     if not found:
+        shutil.rmtree(folder, ignore_errors=True)
         return
     declaration_id = found.group(1)
     for name, arguments in (
