@@ -254,6 +254,7 @@ def compute_lines(
         The columns of :data:`DETAIL_COLUMNS`.
 
     Examples:
+        >>> from sbbatch.contributions import limits_for
         >>> month = dt.date(2026, 11, 1)
         >>> periods = pl.LazyFrame({"unit_id": ["A"] * 2, "person_id": ["p", "q"], "insurance": ["1"] * 2,
         ...     "from_month": [month] * 2, "until_month": [None] * 2}, schema_overrides={"until_month": pl.Date})
