@@ -23,7 +23,7 @@ from sbbatch import codes
 from sbbatch._money import yuan
 from sbbatch.contributions import unit_totals
 from sbbatch.declarations import get
-from sbbatch.declarations._registry import retirement_month
+from sbbatch.declarations._registry_review import retirement_month
 from sbbatch.queries.cards import card_state_counts
 from sbbatch.queries.registry import unit_persons
 

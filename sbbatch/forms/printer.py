@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations import get
-from sbbatch.declarations._registry import code_labels
+from sbbatch.declarations._registry_review import code_labels
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.forms.other_forms import fee_declaration_form
 from sbbatch.forms.pdf import FormPDF, fill

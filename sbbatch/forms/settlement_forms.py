@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch._money import yuan
-from sbbatch.declarations._registry import PENSION, code_labels
+from sbbatch.declarations._registry_review import PENSION, code_labels
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.forms.pdf import FormPDF
 

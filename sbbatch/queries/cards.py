@@ -12,13 +12,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch.declarations.card_application import (
-    CARD_STATE_LABELS,
-    current_photos_sql,
-    insured_in_unit_sql,
-    unapplied_persons,
-)
+from sbbatch.declarations.card_application import CARD_STATE_LABELS, unapplied_persons
 from sbbatch.declarations.card_issuing_info import BANK_FIELDS
+from sbbatch.store.cards import CURRENT_PHOTOS as current_photos_sql
+from sbbatch.store.cards import insured_in_unit as insured_in_unit_sql
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import codes
-from sbbatch.declarations._registry import SUSPENDING_REASONS, code_labels
+from sbbatch.declarations._registry_review import SUSPENDING_REASONS, code_labels
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.store.workflow import STATUS_LABELS, kinds, resolve_kind
 
