@@ -20,6 +20,14 @@ the whole process (``ru_maxrss``: it includes the inputs):
 Every variant prints the grand total in fen; they must agree to the fen.
 
 Options: ``--persons``, ``--units``, ``--dir`` (keep the inputs), ``--repeat``.
+
+``--city`` measures the user's path instead: the synthetic world of
+:func:`sbbatch.sample.generate` (``--persons`` persons, 2026-01 to 2026-12) is loaded
+into a workspace file, then the CLI runs as separate processes, each timed with its
+own CPU time and peak RSS (``os.wait4``): ``sbbatch contributions -o detail.parquet`` (every line,
+streamed), ``contributions --totals -o totals.csv`` (summed in DuckDB) and ``bill``
+for one unit and month. ``--limit-gb`` caps the address space of each process
+(``ulimit -v``) so that a run cannot take a shared machine down.
 """
 
 from __future__ import annotations
@@ -147,6 +155,104 @@ def run_variant(variant: str, directory: Path) -> dict[str, object]:
     }
 
 
+CITY_TODAY = "2026-12-31"
+
+
+def _run_measured(command: list[str], limit_gb: float | None) -> dict[str, object]:
+    """Run a command as its own process: wall time, its own peak RSS (MiB) and exit code."""
+
+    def cap() -> None:
+        if limit_gb:
+            size = int(limit_gb * 1024**3)
+            resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, preexec_fn=cap, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        lines = out.read().strip().splitlines()
+        problem = err.read().strip()
+    return {
+        "wall_s": round(wall, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "code": process.returncode,
+        "out": " | ".join(lines[-2:])[:300],
+        "err": problem[-300:] if process.returncode else "",
+    }
+
+
+def city_setup(
+    directory: Path, persons: int, units: int, limit_gb: float | None
+) -> dict[str, object]:
+    """Generate the synthetic world and load it into ``directory / "city.duckdb"`` (own process)."""
+    code = (
+        "import datetime as dt, sys, json, time, resource; "
+        "from sbbatch.sample import generate; from sbbatch.store import Workspace; "
+        "t = time.perf_counter(); "
+        "w = generate(n_persons=int(sys.argv[2]), n_units=int(sys.argv[3]), "
+        "first_month=dt.date(2026, 1, 1), last_month=dt.date(2026, 12, 1)); "
+        "g = time.perf_counter() - t; "
+        "ws = Workspace(sys.argv[1], today=dt.date(2026, 12, 31), create=True); "
+        "n = w.load_into(ws); ws.close(); "
+        "print(json.dumps({'generate_s': round(g, 1), 'load_s': round(time.perf_counter() - t - g, 1), "
+        "'rows': n}))"
+    )
+    return _run_measured(
+        [sys.executable, "-c", code, str(directory / "city.duckdb"), str(persons), str(units)],
+        limit_gb,
+    )
+
+
+def _a_billed_unit(database: Path) -> str:
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        found = con.sql(
+            "SELECT u.unit_id FROM units u JOIN insured_periods p USING (unit_id) "
+            "WHERE u.payment_method <> '1' GROUP BY u.unit_id ORDER BY count(*) DESC LIMIT 1"
+        ).fetchall()
+    return str(found[0][0])
+
+
+def city(directory: Path, persons: int, units: int, limit_gb: float | None) -> None:
+    """The user's path at city scale: CLI processes on a workspace of the synthetic world."""
+    sbbatch = str(Path(sys.executable).with_name("sbbatch"))
+    database = directory / "city.duckdb"
+    print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if not database.exists():
+        made = city_setup(directory, persons, units, limit_gb)
+        print(f"world: {persons:,} persons, {units:,} units, 2026-01 to 2026-12 -> {made}")
+    steps = {
+        "contributions -o detail.parquet": [
+            "contributions",
+            "-o",
+            str(directory / "detail.parquet"),
+        ],
+        "contributions --totals -o totals.csv": [
+            "contributions",
+            "--totals",
+            "-o",
+            str(directory / "totals.csv"),
+        ],
+        "bill (one unit, 2026-12)": [
+            "bill",
+            "--unit",
+            _a_billed_unit(database),
+            "--month",
+            "2026-12",
+        ],
+    }
+    for name, arguments in steps.items():
+        command = [sbbatch, "--db", str(database), *arguments, "--today", CITY_TODAY]
+        print(f"{name:40} {_run_measured(command, limit_gb)}")
+    print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
@@ -156,11 +262,18 @@ def main() -> None:
         "--repeat", type=int, default=1, help="runs per variant (the median is reported)"
     )
     parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--city", action="store_true", help="the CLI on the synthetic world")
+    parser.add_argument("--limit-gb", type=float, help="address-space cap of each process")
     parser.add_argument("--only", nargs="*", choices=VARIANTS, help="run only these variants")
     args = parser.parse_args()
 
     if args.variant:
         print(json.dumps(run_variant(args.variant, Path(args.dir))))
+        return
+    if args.city:
+        folder = Path(args.dir or tempfile.mkdtemp(prefix="sbbatch-city-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        city(folder, args.persons, args.units, args.limit_gb)
         return
 
     directory = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="sbbatch-bench-"))

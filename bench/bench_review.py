@@ -15,6 +15,11 @@ peak RSS sampled during it, and the process's peak RSS.
 
 Run: ``.venv/bin/python bench/bench_review.py [rows] [persons] [units]``; with
 ``SBBATCH_PROFILE=1`` the review step is profiled (cProfile, cumulative). Not a test.
+
+``--cli`` measures the user's path instead: the same registry and rows, the rows
+written as an enrolment file (增员报盘, csv with the Chinese headers), then
+``sbbatch declare``, ``submit``, ``review`` and ``result -o`` run as separate
+processes, each with its wall time and its own peak RSS.
 """
 
 from __future__ import annotations
@@ -179,5 +184,64 @@ def main(n_rows: int = 100_000, n_persons: int = 1_000_000, n_units: int = 200) 
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
 
+def main_cli(n_rows: int = 100_000, n_persons: int = 1_000_000, n_units: int = 200) -> None:
+    """The user's path: declare, submit, review and result as CLI processes."""
+    import re
+
+    from bench_contributions import _run_measured
+
+    from sbbatch.declarations import get
+    from sbbatch.io.xlsx import template_frame
+
+    folder = Path(tempfile.mkdtemp(prefix="sbbatch-bench-"))
+    world = generate(n_persons=n_persons, n_units=n_units)
+    database = folder / "bench.duckdb"
+    ws = Workspace(database, today=TODAY, create=True)
+    ws.load(units=world.units, persons=world.persons, insured_periods=world.insured_periods)
+    unit_id = str(world.units["unit_id"][0])
+    del world
+    rows = _rows(ws, unit_id, n_rows, accepted_month(ws, "enrolment"))
+    ws.close()
+    upload = folder / "增员.csv"
+    template_frame(get("enrolment"), rows).write_csv(upload)
+    sbbatch = str(Path(sys.executable).with_name("sbbatch"))
+    base = [sbbatch, "--db", str(database)]
+    today = ["--today", TODAY.isoformat()]
+    print(f"{rows.height:,} enrolment rows against {n_persons:,} persons ({n_units} units)")
+    print("load average before: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
+    declared = _run_measured(
+        [
+            *base,
+            "declare",
+            str(upload),
+            "--unit",
+            unit_id,
+            "--kind",
+            "enrolment",
+            "--accepted-only",  # the synthetic rows include a few the check refuses
+            *today,
+        ],
+        None,
+    )
+    print(f"{'declare':10} {declared}")
+    found = re.search(r"已录入\S*? (\S+)，", str(declared["out"]))
+    if not found:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    declaration_id = found.group(1)
+    for name, arguments in (
+        ("submit", ["submit", declaration_id]),
+        ("review", ["review", declaration_id]),
+        ("result -o", ["result", declaration_id, "-o", str(folder / "结果.xlsx")]),
+    ):
+        print(f"{name:10} {_run_measured([*base, *arguments, *today], None)}")
+    print("load average after: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    main(*(int(arg) for arg in sys.argv[1:]))
+    numbers = [int(arg) for arg in sys.argv[1:] if arg != "--cli"]
+    if "--cli" in sys.argv:
+        main_cli(*numbers)
+    else:
+        main(*numbers)

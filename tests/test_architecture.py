@@ -9,8 +9,11 @@ never executed). From the bottom:
    Declaration and its faces), ``exceptions``, ``_clock``, ``_money``, ``_mask`` (the
    one masking of ID numbers and phones), ``_files`` (atomic writes, safe names),
    ``_csv``, ``_resources``, ``_rules`` (the rule engine on :mod:`sbbatch.spec`),
-   ``codes``, ``policy``, ``ids``, ``contributions`` (vectorised amounts) and ``photos``.
-2. **store** — :mod:`sbbatch.store`: the DuckDB workspace and the state machine.
+   ``codes``, ``policy``, ``ids``, the engine of ``contributions`` (``_lookups``,
+   ``_engine``, ``_late_fees``: vectorised amounts) and ``photos``.
+2. **store** — :mod:`sbbatch.store`: the DuckDB workspace and the state machine; and
+   the workspace face of the contributions (``sbbatch.contributions`` and its
+   ``_workspace``), which reads through :mod:`sbbatch.store.contributions`.
 3. **declarations** — :mod:`sbbatch.declarations`: one module per business, their
    helpers and the registry. A business never imports an engine.
 4. **engines** — everything else that works on declarations: batch, review, io,
@@ -52,11 +55,17 @@ BASE = frozenset(
         "sbbatch.policy",
         "sbbatch.ids",
         "sbbatch._regions",
-        "sbbatch.contributions",
+        "sbbatch.contributions._lookups",
+        "sbbatch.contributions._engine",
+        "sbbatch.contributions._late_fees",
         "sbbatch.photos",
         "sbbatch._progress",
     }
 )
+#: Modules outside ``sbbatch/store`` that sit in the store layer: the workspace face of
+#: the contributions reads the registry through :mod:`sbbatch.store.contributions`, so
+#: it (and the package that re-exports it) cannot be base; declarations use it.
+STORE_FACES = frozenset({"sbbatch.contributions", "sbbatch.contributions._workspace"})
 TOP = ("sbbatch.cli", "sbbatch._cli", "sbbatch.demo", "sbbatch._demo")
 LAYER_NAMES = ("base", "store", "declarations", "engines", "top")
 
@@ -69,7 +78,7 @@ def layer(module: str) -> int:
 
     if module in BASE:
         return 0
-    if within("sbbatch.store"):
+    if within("sbbatch.store") or module in STORE_FACES:
         return 1
     if within("sbbatch.declarations"):
         return 2
@@ -230,6 +239,8 @@ def test_the_layers_are_what_the_docstring_says() -> None:
     assert layer("sbbatch.spec") == 0
     assert layer("sbbatch._rules") == 0
     assert layer("sbbatch.store.workspace") == 1
+    assert layer("sbbatch.contributions._engine") == 0
+    assert layer("sbbatch.contributions") == 1
     assert layer("sbbatch.declarations._registry_review") == 2
     assert layer("sbbatch.declarations") == 2
     assert layer("sbbatch.review") == 3

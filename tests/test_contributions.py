@@ -17,8 +17,10 @@ from stdnum.cn import ric
 from sbbatch import contributions as c
 from sbbatch._resources import schemas_dir
 from sbbatch.exceptions import PolicyError, UnusableInputError
+from sbbatch.policy import Policy
 from sbbatch.sample import generate
 from sbbatch.store import Workspace
+from sbbatch.store import contributions as store_c
 
 UNIT = "0010118873"  # the conftest unit: risk class 1, 网银缴费
 ALL = ("1", "2", "3", "4", "10")
@@ -314,8 +316,9 @@ def test_sql_totals_equal_the_polars_detail(sample_ws: Workspace) -> None:
 
 def test_polars_totals_without_lines_equal_the_detail(sample_ws: Workspace) -> None:
     result = c.contributions(sample_ws)
-    periods, bases = c._inputs(sample_ws, result.months, None, None, None)
-    groups, rates = c.rate_groups(c._units(sample_ws, None), result.months)
+    periods = store_c.read_periods(sample_ws, result.months, None, None).lazy()
+    bases = store_c.read_bases(sample_ws, result.months, None, None).lazy()
+    groups, rates = c.rate_groups(store_c.read_units(sample_ws, None), result.months)
     totals = c.compute_totals(
         periods, bases, groups.lazy(), rates, c.limits_for(result.months).lazy()
     )
@@ -350,6 +353,67 @@ def test_sql_totals_of_one_unit_and_month(sample_ws: Workspace) -> None:
     ).totals()
     assert_frame_equal(polars, sql)
     assert sql.filter(pl.col("insurance") == "4")["payer"].to_list() == ["unit"]
+
+
+# ------------------------------------------------------------------ streaming to a file
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_sink_streams_the_same_lines_as_the_frame(
+    sample_ws: Workspace, tmp_path: Path, suffix: str
+) -> None:
+    frame = c.contributions(sample_ws)
+    written = c.contributions(sample_ws, sink=tmp_path / f"detail{suffix}")
+    assert isinstance(written, c.WrittenContributions)
+    if suffix == ".parquet":
+        streamed = pl.read_parquet(written.path)
+    else:
+        streamed = pl.read_csv(written.path, schema=c.PLAIN_COLUMNS)
+    keys = ["unit_id", "person_id", "month", "insurance", "payer"]
+    assert_frame_equal(streamed.sort(keys), frame.plain().sort(keys))
+    assert written.lines == frame.detail.height > 5000
+    assert written.total_fen == frame.total_fen == int(c.unit_totals(sample_ws)["amount_fen"].sum())
+    assert written.persons == frame.detail["person_id"].n_unique()
+    assert written.months == frame.months
+    assert_frame_equal(written.missing, frame.missing)
+
+
+def test_sink_of_one_unit_and_month_equals_the_sql_totals(
+    sample_ws: Workspace, tmp_path: Path
+) -> None:
+    unit = sample_ws.sql("SELECT max(unit_id) AS u FROM units")["u"][0]
+    written = c.contributions(
+        sample_ws, unit_id=unit, months=month("2026-11"), sink=tmp_path / "u.parquet"
+    )
+    summed = (
+        pl.read_parquet(written.path)
+        .group_by("unit_id", "month", "insurance", "payer")
+        .agg(pl.len().cast(pl.Int64).alias("persons"), pl.col("amount_fen").sum())
+        .sort("unit_id", "month", pl.col("insurance").cast(pl.Int64), pl.col("payer") == "person")
+    )
+    sql = c.unit_totals(sample_ws, unit_id=unit, months=month("2026-11"))
+    assert_frame_equal(summed, sql.select(summed.columns))
+
+
+def test_a_selection_too_big_for_a_frame_asks_for_the_sink(sample_ws: Workspace) -> None:
+    with pytest.raises(UnusableInputError, match="sink="):
+        c.contributions(sample_ws, max_lines=1000)
+    assert c.contributions(sample_ws, months=month("2026-11"), max_lines=None).detail.height
+
+
+def test_default_months_skip_history_before_the_policy(ws: Workspace, tmp_path: Path) -> None:
+    load(ws, {(1, "2026-10"): "5000", (1, "2026-11"): "5000"}, from_month="1998-09")
+    result = c.contributions(ws)
+    assert result.months[0] == month("2019-01") == c.policy_first_month(Policy.load())
+    assert result.months[-1] == month("2026-11")
+    assert len(result.skipped_months) == 4 + 20 * 12  # 1998-09 … 2018-12
+    assert result.skipped_months[0] == month("1998-09")
+    assert result.skipped_months[-1] == month("2018-12")
+    assert set(result.detail["month"].unique()) == {month("2026-10"), month("2026-11")}
+    written = c.contributions(ws, sink=tmp_path / "all.parquet")
+    assert written.skipped_months == result.skipped_months
+    assert written.total_fen == result.total_fen
+    assert int(c.unit_totals(ws)["amount_fen"].sum()) == result.total_fen
+    with pytest.raises(PolicyError, match="1998-09"):
+        c.contributions(ws, months=month("1998-09"))
 
 
 # ------------------------------------------------------------------ independent Decimal oracle

@@ -29,11 +29,7 @@ SQL_STATEMENT = re.compile(
     r"|CREATE\s+(OR\s+REPLACE\s+)?(TEMP\s+)?(TABLE|VIEW|INDEX)|COPY\s+\(|ALTER\s+TABLE)\b"
 )
 
-PENDING: frozenset[str] = frozenset(
-    {
-        "sbbatch/contributions.py",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 
 
 def _docstrings(tree: ast.AST) -> set[int]:

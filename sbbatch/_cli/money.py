@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -34,7 +34,10 @@ def _workspace(args: argparse.Namespace, *, read_only: bool = False) -> Any:
     return Workspace(args.db, today=getattr(args, "today", None), read_only=read_only)
 
 
-def contributions_frame(detail: pl.DataFrame, fmt: str) -> pl.DataFrame:
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+
+
+def contributions_frame(detail: FrameT, fmt: str) -> FrameT:
     """Shape a contribution detail for a file: ``unit, person, month, insurance, payer,
     base, rate, amount, policy_id``.
 
@@ -51,8 +54,9 @@ def contributions_frame(detail: pl.DataFrame, fmt: str) -> pl.DataFrame:
         base, amount = yuan_expr(base), yuan_expr(amount)
         month = pl.col("month").dt.strftime("%Y-%m")
     elif fmt == "parquet":
-        base = yuan_expr(base).cast(pl.Decimal(18, 2))
-        amount = yuan_expr(amount).cast(pl.Decimal(18, 2))
+        # exact: a whole number of fen divided by 100 has two decimals at most
+        base = (base.cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2))
+        amount = (amount.cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2))
         month = pl.col("month")
     else:
         month = pl.col("month")
@@ -69,9 +73,151 @@ def contributions_frame(detail: pl.DataFrame, fmt: str) -> pl.DataFrame:
     )
 
 
-def _contributions(args: argparse.Namespace) -> int:
+def _stream_contributions(args: argparse.Namespace, target: Path, fmt: str) -> int:
+    """``-o x.parquet|.csv``: stream the lines from DuckDB through the plan to the file."""
+    from decimal import Decimal
+
+    from sbbatch.contributions import contribution_plan, write_lines
+    from sbbatch.contributions._workspace import file_summary
+
+    with _workspace(args, read_only=True) as ws:
+        plan = contribution_plan(
+            ws, months=args.month or None, unit_id=args.unit, person_id=args.person, stream=True
+        )
+        # the plan's compact columns go to the file as they are (dictionary-encoded
+        # text in parquet); casting 60 million lines to plain strings first doubles the work
+        write_lines(contributions_frame(plan.lines, fmt), target)
+        missing = plan.missing.collect(engine="streaming")
+    amount = pl.col("amount") if fmt == "parquet" else pl.col("amount").cast(pl.Decimal(18, 2))
+    lines, persons, total = file_summary(target, "person", amount)
+    total_fen = int(Decimal(total[0] or 0) * 100)
+    _report(args, target, plan.months, plan.skipped_months, lines, persons, total_fen, missing)
+    return 0
+
+
+def _report(
+    args: argparse.Namespace,
+    target: Path,
+    months: list[Any],
+    skipped: list[Any],
+    lines: int,
+    persons: int,
+    total_fen: int,
+    missing: pl.DataFrame,
+) -> None:
     from sbbatch._mask import mask_id as mask
-    from sbbatch.contributions import contributions, yuan
+    from sbbatch.contributions import yuan
+
+    if json_mode(args):
+        print_json(
+            {
+                "file": str(target),
+                "months": [f"{m:%Y-%m}" for m in months],
+                "skipped_months": [f"{m:%Y-%m}" for m in skipped],
+                "rows": lines,
+                "persons": persons,
+                "total_fen": int(total_fen),
+                "total_yuan": str(yuan(total_fen)),
+                "missing": [
+                    {"person_id": p if args.unmask else mask(p), "month": f"{m:%Y-%m}"}
+                    for p, m in missing.select("person_id", "month").rows()
+                ],
+            }
+        )
+        return
+    span = f"{months[0]:%Y-%m} 至 {months[-1]:%Y-%m}" if months else "（无）"
+    print(f"缴费明细：{span}，{lines} 行，{persons} 人，合计 {yuan(total_fen)} 元。已写出 {target}")
+    if skipped:
+        print(
+            f"注意：{len(skipped)} 个月（{skipped[0]:%Y-%m} 至 {skipped[-1]:%Y-%m}）早于政策参数表，未计算。"
+            "提示：需要时请在 schemas/policy 的参数表中补充该期间。"
+        )
+    if missing.height:
+        shown = "、".join(
+            f"{mask(p)}（{m:%Y-%m}）"
+            for p, m in missing.select("person_id", "month").head(5).rows()
+        )
+        print(
+            f"注意：{missing.height} 个人月已参保但没有审核通过的缴费工资，未计算：{shown}"
+            + ("……" if missing.height > 5 else "")
+            + "。提示：请先办理工资申报。"
+        )
+
+
+def _totals(args: argparse.Namespace, target: Path, fmt: str) -> int:
+    """``--totals``: per unit, month, insurance and payer, summed inside DuckDB (no lines)."""
+    from sbbatch.contributions import unit_totals, yuan, yuan_expr
+    from sbbatch.exceptions import UnusableInputError
+
+    if args.person:
+        msg = "--totals 按单位汇总，不能与 --person 同用。提示：查看个人明细请去掉 --totals。"
+        raise UnusableInputError(msg)
+    with _workspace(args, read_only=True) as ws:
+        totals = unit_totals(ws, months=args.month or None, unit_id=args.unit)
+    money = ("base_fen", "amount_fen")
+    if fmt == "xlsx":
+        from sbbatch.io.xlsx import write_frame
+
+        write_frame(
+            totals,
+            target,
+            sheet="缴费汇总",
+            headers=dict(TOTALS_HEADERS),
+            text_columns=["unit_id", "insurance", "payer"],
+            money_columns=list(money),
+            month_columns=["month"],
+        )
+    else:
+        shaped = totals.with_columns(
+            (
+                yuan_expr(pl.col(name)).cast(pl.Decimal(18, 2))
+                if fmt == "parquet"
+                else yuan_expr(pl.col(name))
+            ).alias(name)
+            for name in money
+        ).rename({"base_fen": "base", "amount_fen": "amount"})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as part:
+            if fmt == "parquet":
+                shaped.write_parquet(part)
+            else:
+                shaped.with_columns(pl.col("month").dt.strftime("%Y-%m")).write_csv(part)
+    months = totals["month"].unique().sort()
+    total_fen = int(totals["amount_fen"].sum())
+    if json_mode(args):
+        print_json(
+            {
+                "file": str(target),
+                "months": [f"{m:%Y-%m}" for m in months],
+                "rows": totals.height,
+                "units": totals["unit_id"].n_unique(),
+                "total_fen": total_fen,
+                "total_yuan": str(yuan(total_fen)),
+            }
+        )
+        return 0
+    span = f"{months[0]:%Y-%m} 至 {months[-1]:%Y-%m}" if months.len() else "（无）"
+    print(
+        f"缴费汇总：{span}，{totals.height} 行，{totals['unit_id'].n_unique()} 个单位，"
+        f"合计 {yuan(total_fen)} 元。已写出 {target}"
+    )
+    return 0
+
+
+#: Headers of ``contributions --totals`` in xlsx.
+TOTALS_HEADERS = (
+    ("unit_id", "单位编号"),
+    ("month", "费款所属期"),
+    ("insurance", "险种"),
+    ("payer", "缴费人"),
+    ("persons", "人数"),
+    ("base_fen", "缴费基数合计"),
+    ("amount_fen", "缴费金额合计"),
+)
+
+
+def _contributions(args: argparse.Namespace) -> int:
+    from sbbatch.contributions import contributions
     from sbbatch.exceptions import UnusableInputError
 
     target = Path(args.output)
@@ -79,72 +225,47 @@ def _contributions(args: argparse.Namespace) -> int:
     if fmt not in ("xlsx", "csv", "parquet"):
         msg = f"不支持的输出格式「{target.suffix}」。提示：请用 .xlsx、.csv 或 .parquet。"
         raise UnusableInputError(msg)
+    if args.totals:
+        return _totals(args, target, fmt)
+    if fmt != "xlsx":
+        return _stream_contributions(args, target, fmt)
     months = args.month or None
     with _workspace(args, read_only=True) as ws:
         result = contributions(ws, months=months, unit_id=args.unit, person_id=args.person)
     shaped = contributions_frame(result.plain(), fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        with atomic_path(target) as part:
-            shaped.write_csv(part)
-    elif fmt == "parquet":
-        with atomic_path(target) as part:
-            shaped.write_parquet(part)
-    else:
-        from sbbatch.io.xlsx import write_frame
+    from sbbatch.io.xlsx import write_frame
 
-        write_frame(
-            shaped,
-            target,
-            sheet="缴费明细",
-            headers={
-                "unit": "单位编号",
-                "person": "社会保障号码",
-                "month": "费款所属期",
-                "insurance": "险种",
-                "payer": "缴费人",
-                "base": "缴费基数",
-                "rate": "缴费费率",
-                "amount": "缴费金额",
-                "policy_id": "政策依据",
-            },
-            text_columns=["unit", "person", "insurance", "payer", "rate", "policy_id"],
-            money_columns=["base", "amount"],
-            month_columns=["month"],
-        )
-    if json_mode(args):
-        from sbbatch._mask import mask_id
-
-        print_json(
-            {
-                "file": str(target),
-                "months": [f"{m:%Y-%m}" for m in result.months],
-                "rows": shaped.height,
-                "persons": result.detail["person_id"].n_unique(),
-                "total_fen": int(result.total_fen),
-                "total_yuan": str(yuan(result.total_fen)),
-                "missing": [
-                    {"person_id": p if args.unmask else mask_id(p), "month": f"{m:%Y-%m}"}
-                    for p, m in result.missing.select("person_id", "month").rows()
-                ],
-            }
-        )
-        return 0
-    span = f"{result.months[0]:%Y-%m} 至 {result.months[-1]:%Y-%m}" if result.months else "（无）"
-    print(
-        f"缴费明细：{span}，{shaped.height} 行，{result.detail['person_id'].n_unique()} 人，"
-        f"合计 {yuan(result.total_fen)} 元。已写出 {target}"
+    write_frame(
+        shaped,
+        target,
+        sheet="缴费明细",
+        headers={
+            "unit": "单位编号",
+            "person": "社会保障号码",
+            "month": "费款所属期",
+            "insurance": "险种",
+            "payer": "缴费人",
+            "base": "缴费基数",
+            "rate": "缴费费率",
+            "amount": "缴费金额",
+            "policy_id": "政策依据",
+        },
+        text_columns=["unit", "person", "insurance", "payer", "rate", "policy_id"],
+        money_columns=["base", "amount"],
+        month_columns=["month"],
     )
-    if result.missing.height:
-        shown = "、".join(
-            f"{mask(p)}（{m:%Y-%m}）"
-            for p, m in result.missing.select("person_id", "month").head(5).rows()
-        )
-        print(
-            f"注意：{result.missing.height} 个人月已参保但没有审核通过的缴费工资，未计算：{shown}"
-            + ("……" if result.missing.height > 5 else "")
-            + "。提示：请先办理工资申报。"
-        )
+    persons = result.detail["person_id"].n_unique()
+    _report(
+        args,
+        target,
+        result.months,
+        result.skipped_months,
+        shaped.height,
+        persons,
+        result.total_fen,
+        result.missing,
+    )
     return 0
 
 
@@ -391,6 +512,11 @@ def register(commands: Any) -> None:
     )
     contributions.add_argument("--unit", help="单位编号")
     contributions.add_argument("--person", help="社会保障号码")
+    contributions.add_argument(
+        "--totals",
+        action="store_true",
+        help="只写出按单位、月份、险种、缴费人的汇总（在数据库内计算，不生成明细）",
+    )
     contributions.add_argument(
         "-o", "--output", required=True, help="输出文件：.xlsx、.csv 或 .parquet"
     )

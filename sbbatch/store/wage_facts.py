@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from sbbatch.contributions import effective_bases_sql
-from sbbatch.store._sql import Fragment, compose
+from sbbatch.store._sql import compose, fragment
+from sbbatch.store.contributions import effective_bases_sql
 from sbbatch.store.registry import rows_source
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def backpay_month_facts(ws: Workspace, *, unit_id: str, declaration_id: str) -> 
             LEFT JOIN bases b ON b.person_id = m.person_id AND b.month = m.month
             ORDER BY m.row_no, m.month
             """,
-            bases=Fragment(effective_bases_sql("w.unit_id = $unit")),
+            bases=effective_bases_sql(fragment("w.unit_id = $unit")),
         ),
         {"unit": unit_id, "self": declaration_id},
     )

@@ -114,7 +114,10 @@ def test_contributions_csv(db: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
         "amount",
         "policy_id",
     ]
-    first = frame.row(0, named=True)
+    # the file is streamed, in no particular order: find the line
+    first = frame.filter(
+        (pl.col("person") == person(1)) & (pl.col("insurance") == "1") & (pl.col("payer") == "unit")
+    ).row(0, named=True)
     assert first == {
         "unit": UNIT,
         "person": person(1),
@@ -182,6 +185,36 @@ def test_contributions_all_months_xlsx_and_parquet(
     assert rows[1][:8] == [BANK, person(3), "2026-10", "1", "unit", 6000, "0.16", 960]
     injury = next(r for r in rows[1:] if r[3] == "4")
     assert injury[6:9] == ["0.009", 54, "rates:injury:unit:class4:2018-01"]
+
+
+def test_contributions_totals_are_summed_in_the_workspace(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "totals.csv"
+    code, out, _ = run(
+        capsys, "--db", str(db), "contributions", "--totals", "-o", str(target), "--today", TODAY
+    )
+    assert code == 0 and "缴费汇总：2026-10 至 2026-11" in out
+    totals = pl.read_csv(target, infer_schema_length=0)
+    assert totals.columns == ["unit_id", "month", "insurance", "payer", "persons", "base", "amount"]
+    with Workspace(db, read_only=True) as ws:
+        expected = contributions(ws).total_fen
+    assert sum(Decimal(a) for a in totals["amount"]) * 100 == expected
+    assert f"合计 {Decimal(expected) / 100:.2f} 元" in out
+    code, _, err = run(
+        capsys,
+        "--db",
+        str(db),
+        "contributions",
+        "--totals",
+        "--person",
+        person(1),
+        "-o",
+        str(target),
+        "--today",
+        TODAY,
+    )
+    assert code == 2 and "--totals" in err
 
 
 def test_unknown_format_and_missing_db(
