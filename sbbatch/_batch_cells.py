@@ -481,7 +481,7 @@ def pandera_failures(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFr
     try:
         declaration.schema(checks=False).validate(typed, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases.filter(
+        cases: pl.DataFrame = errors.failure_cases.filter(
             (pl.col("check") == "not_nullable") & pl.col("index").is_not_null()
         )
         header = declaration.headers

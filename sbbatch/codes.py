@@ -294,6 +294,21 @@ def label_enum(key: str) -> pl.Enum:
     return pl.Enum(_load(key).frame.get_column("label").unique(maintain_order=True))
 
 
+def code_of(key: str, label: str) -> str:
+    """The code of one ``label`` of table ``key`` (so no code is typed in Python).
+
+    Example:
+        >>> from sbbatch import codes
+        >>> codes.code_of("gender", "女")
+        '2'
+    """
+    frame = table(key).filter(pl.col("label") == label)
+    if frame.height != 1:
+        msg = f"代码表 {key} 中没有「{label}」。"
+        raise LookupError(msg)
+    return str(frame["code"][0])
+
+
 def to_code(expr: pl.Expr | str, key: str) -> pl.Expr:
     """Map codes, labels or aliases to codes.
 

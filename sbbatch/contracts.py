@@ -67,7 +67,7 @@ def contract_text(declaration: Declaration | str, fmt: Format = "yaml") -> str:
         f"# {declaration.title}（{declaration.kind}）的数据契约："
         f"由 sbbatch schema {declaration.kind} --format yaml 生成，请勿手改。\n"
     )
-    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return head + str(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100))
 
 
 def write_contracts(

@@ -405,7 +405,7 @@ def headcount_by_status(
         for target in (axes, lower):
             if target is None:
                 continue
-            target.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+            target.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))  # type: ignore[no-untyped-call]
             target.yaxis.set_major_locator(MaxNLocator(integer=True))
             target.set_ylabel("人数")
             target.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))

@@ -351,7 +351,10 @@ def reconcile(
     )
     in_agency = pl.col("agency_unit_fen").is_not_null() | pl.col("agency_person_fen").is_not_null()
     in_ours = pl.col("ours_unit_fen").is_not_null()
-    close = lambda a, b: (pl.col(a).fill_null(0) - pl.col(b).fill_null(0)).abs() <= _ROUNDING_FEN  # noqa: E731
+
+    def close(a: str, b: str) -> pl.Expr:
+        return (pl.col(a).fill_null(0) - pl.col(b).fill_null(0)).abs() <= _ROUNDING_FEN
+
     equal = (pl.col("agency_unit_fen").fill_null(0) == pl.col("ours_unit_fen").fill_null(0)) & (
         pl.col("agency_person_fen").fill_null(0) == pl.col("ours_person_fen").fill_null(0)
     )

@@ -10,6 +10,7 @@ transaction. :func:`result` gives the outcome as the manual's result table.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import polars as pl
 
@@ -93,7 +94,7 @@ def _business_month(
         else pl.Series([], dtype=pl.Date)
     )
     if months.len() == 1 and rows["month"].null_count() == 0:
-        return months.item()
+        return cast("dt.date", months.item())
     msg = f"{declaration.title}需要申报年月。提示：请指定 business_month（如 2026-11）。"
     raise UnusableInputError(msg)
 

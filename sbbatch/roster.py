@@ -20,10 +20,9 @@ every person (``schemas/codes/roster_outcome.csv``):
   roster — listed for the analyst to verify, never departed automatically;
 - 花名册有误: roster rows the check refused.
 
-The totals reconcile: roster rows = 新入职 + 超出退休年龄 + 离职 + 基数变化 + 已在参保 +
-已离职未参保 + 未到入职日期 + 花名册有误. Nothing is declared unless asked
-(:func:`declare_roster`). :func:`write_roster` writes the three 报盘 in the agency's
-template layouts (ready for ``check``/``declare``/upload) and a 花名册比对 summary.
+The totals reconcile: roster rows = the sum of the outcomes above. Nothing is declared
+unless asked (:func:`declare_roster`). :func:`write_roster` writes the three 报盘 in the
+agency's template layouts (ready for ``check``/``declare``/upload) and a 花名册比对 summary.
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from sbbatch import codes
+from sbbatch._money import yuan_expr
 from sbbatch._rules import join_messages
 from sbbatch.batch import Batch, check, check_frame
 from sbbatch.declarations import departure, enrolment, wage_base
@@ -442,8 +442,6 @@ def compare_roster(
 
 
 def _yuan(fen: pl.Expr) -> pl.Expr:
-    from sbbatch._money import yuan_expr
-
     return yuan_expr(fen).cast(pl.String).fill_null("（无）")
 
 
@@ -451,8 +449,8 @@ def _enrolment_rows(people: pl.DataFrame) -> pl.DataFrame:
     new = people.filter(pl.col("outcome_label") == ENROL)
     add_reason = (
         pl.when(pl.col("ever_insured").fill_null(False))
-        .then(pl.lit(_code_of("add_reason", "在职人员续保")))
-        .otherwise(pl.lit(_code_of("add_reason", "在职人员新参保")))
+        .then(pl.lit(codes.code_of("add_reason", "在职人员续保")))
+        .otherwise(pl.lit(codes.code_of("add_reason", "在职人员新参保")))
     )
     wanted = {c.field for c in enrolment.DECLARATION.columns}
     extra = [c for c in ("phone", "hukou_type", "identity") if c in wanted]
@@ -466,12 +464,6 @@ def _enrolment_rows(people: pl.DataFrame) -> pl.DataFrame:
         pl.col("hire_date").alias("work_start_date"),
         *extra,
     )
-
-
-def _code_of(table: str, label: str) -> str:
-    """Return the code of ``label`` in code table ``table`` (schemas/codes)."""
-    found = codes.table(table).filter(pl.col("label") == label)["code"]
-    return str(found.item())
 
 
 def _departure_rows(people: pl.DataFrame, accepted: dt.date) -> pl.DataFrame:

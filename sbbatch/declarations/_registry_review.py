@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
@@ -76,13 +76,7 @@ REGISTRY_KINDS = ("enrolment", "departure", "leave_reason_change", "interrupted_
 OPEN_STATUSES = ("draft", "submitted")
 
 
-def _code_of(table: str, label: str) -> str:
-    """Return the code of a label in a code table (so no code is typed in Python)."""
-    frame = codes.table(table).filter(pl.col("label") == label)
-    if frame.height != 1:  # pragma: no cover - the shipped tables hold these labels
-        msg = f"代码表 {table} 中没有「{label}」。"
-        raise LookupError(msg)
-    return str(frame["code"][0])
+_code_of = codes.code_of
 
 
 #: 险种 code of 基本养老保险 (AAE140).
@@ -197,7 +191,7 @@ def accepted_month(ws: Workspace, business: str) -> dt.date:
     if month is None:  # pragma: no cover - the window table is open-ended
         msg = f"没有 {ws.today} 适用的{business}受理期。"
         raise LookupError(msg)
-    return month
+    return cast("dt.date", month)
 
 
 @cache

@@ -92,9 +92,9 @@ def _month(month: dt.date | None, ws: Workspace) -> dt.date:
 
 
 _STATUS_CODES = {
-    "insured": codes.table("insured_status").filter(pl.col("label") == "参保缴费")["code"][0],
-    "suspended": codes.table("insured_status").filter(pl.col("label") == "暂停缴费")["code"][0],
-    "ended": codes.table("insured_status").filter(pl.col("label") == "终止参保")["code"][0],
+    "insured": codes.code_of("insured_status", "参保缴费"),
+    "suspended": codes.code_of("insured_status", "暂停缴费"),
+    "ended": codes.code_of("insured_status", "终止参保"),
 }
 
 
