@@ -128,6 +128,10 @@ def _status(ws: Any, declaration_id: str) -> str:
     return str(label or status)
 
 
+#: How many refused rows ``review`` lists in the terminal (the rest: ``result -o``).
+_SHOWN_FAILURES = 20
+
+
 def _review(args: argparse.Namespace) -> int:
     from sbbatch.review import review
 
@@ -160,9 +164,14 @@ def _review(args: argparse.Namespace) -> int:
                 pl.col("review_result") == "不通过"
             )
             print("不通过的人员：")
-            for row in failed.iter_rows(named=True):
+            for row in failed.head(_SHOWN_FAILURES).iter_rows(named=True):
                 who = " ".join(str(row[field]) for field in ("name", "person_id") if row.get(field))
                 print(f"  序号{row['row_no']} {who}：{row['review_opinion']}".replace(" ：", "："))
+            if failed.height > _SHOWN_FAILURES:
+                print(
+                    f"  ……另有 {failed.height - _SHOWN_FAILURES} 人不通过。完整的审核结果："
+                    f"sbbatch --db {args.db} result {args.id} -o 审核结果.xlsx"
+                )
             print(
                 f"提示：设为已读后，不通过的 {rejected} 人转入新的录入申报，可修改后重新提交"
                 f"（sbbatch --db {args.db} read {args.id}），或加 --void-failed 作废。"

@@ -203,3 +203,33 @@ def test_every_business_has_a_result_review_never_fails_after_saving(
     assert values[2][1] == "审核成功" and values[2][3] == GOOD  # in full: the user's own file
     assert values[2][5:] == ("5000.00", "2026-12")
     assert values[3][1] == "不通过"
+
+
+def test_review_lists_the_first_refusals_and_points_to_the_result_file(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A big refusal is not 9,000 terminal lines: 20 shown, the rest counted, ``result -o`` named."""
+    early = [_id("19910101", f"{n:03d}") for n in range(200, 225)]
+    path = tmp_path / "增员25.csv"
+    pl.DataFrame(
+        {
+            "身份证号码": early,
+            "姓名": [f"测试{n}" for n in range(25)],
+            "用工形式": ["城镇合同制职工"] * 25,
+            "增加原因": ["在职人员新参保"] * 25,
+            "增员年月": ["2026-11"] * 25,  # before the month the agency accepts: 不通过
+            "人员类别": ["城镇制"] * 25,
+        }
+    ).write_csv(path)
+    code, out, _ = _run(
+        capsys, "--db", db, "declare", str(path), "--unit", UNIT, "--kind", "enrolment", *TODAY
+    )
+    assert code == 0
+    did = "ZY20261100001"
+    assert _run(capsys, "--db", db, "submit", did, *TODAY)[0] == 0
+    code, out, _ = _run(capsys, "--db", db, "review", did, *TODAY)
+    assert code == 1
+    assert "共25人，审核成功 0 人，不通过 25 人" in out
+    listed = [line for line in out.splitlines() if line.startswith("  序号")]
+    assert len(listed) == 20
+    assert "……另有 5 人不通过" in out and f"result {did} -o 审核结果.xlsx" in out
