@@ -13,13 +13,21 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from sbbatch._cli import Parser, batchfiles, cards, core, declare, money, unit_files
+from sbbatch._cli import Parser, app, batchfiles, cards, core, declare, money, unit_files
 from sbbatch.exceptions import SbbatchError
 
 __all__ = ["COMMAND_MODULES", "main"]
 
 #: The modules that add commands, in the order ``sbbatch --help`` lists them.
-COMMAND_MODULES: tuple[ModuleType, ...] = (core, batchfiles, unit_files, declare, money, cards)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    core,
+    batchfiles,
+    unit_files,
+    declare,
+    money,
+    cards,
+    app,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -9,7 +9,8 @@ never executed). From the bottom:
    Declaration and its faces), ``exceptions``, ``_clock``, ``_money``, ``_mask`` (the
    one masking of ID numbers and phones), ``_files`` (atomic writes, safe names),
    ``_csv``, ``_resources``, ``_rules`` (the rule engine on :mod:`sbbatch.spec`),
-   ``codes``, ``policy``, ``ids``, ``contributions`` (vectorised amounts) and ``photos``.
+   ``codes``, ``policy``, ``ids``, ``contributions`` (vectorised amounts) and ``photos`` (with ``_photo_image``, one
+   photo's content).
 2. **store** — :mod:`sbbatch.store`: the DuckDB workspace and the state machine.
 3. **declarations** — :mod:`sbbatch.declarations`: one module per business, their
    helpers and the registry. A business never imports an engine.
@@ -53,6 +54,7 @@ BASE = frozenset(
         "sbbatch.ids",
         "sbbatch.contributions",
         "sbbatch.photos",
+        "sbbatch._photo_image",
     }
 )
 TOP = ("sbbatch.cli", "sbbatch._cli", "sbbatch.demo", "sbbatch._demo")
