@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,10 +51,12 @@ def _app(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     command = voila_command(args.port, open_browser=not args.no_browser)
-    try:
-        return subprocess.run(command, env=env, check=False).returncode
-    except KeyboardInterrupt:
-        return 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # the command becomes Voilà (same process): Ctrl+C or SIGTERM stop it, and it shuts
+    # its kernel down (freeing the workspace) before it exits
+    os.execve(command[0], command, env)
+    return 0  # pragma: no cover - execve does not return
 
 
 def register(commands: Any) -> None:

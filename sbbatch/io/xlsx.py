@@ -542,7 +542,7 @@ def write_frame(
     Returns:
         The path written.
 
-    Example:
+    Examples:
         >>> import tempfile, polars as pl, openpyxl
         >>> frame = pl.DataFrame({"id": ["370103198310135672"], "wage": [500069]})
         >>> path = write_frame(frame, tempfile.mkdtemp() + "/a.xlsx",
@@ -662,7 +662,7 @@ def template_frame(declaration: Declaration, data: pl.DataFrame | None = None) -
     their labels (a value that is no known code is kept as it is, for the check to
     report). String values are kept verbatim.
 
-    Example:
+    Examples:
         >>> import polars as pl
         >>> from datetime import date
         >>> from sbbatch.declarations import get
@@ -1146,7 +1146,7 @@ def write_result(
     Returns:
         The path written.
 
-    Example:
+    Examples:
         >>> import tempfile, polars as pl, openpyxl
         >>> frame = pl.DataFrame({"person_id": ["370103198310135672"], "result": ["审核成功"]})
         >>> path = write_result(frame, tempfile.mkdtemp() + "/r.xlsx", "增员申报审核结果",

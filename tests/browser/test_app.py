@@ -49,7 +49,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--lang=zh-CN",
 ]
-START_TIMEOUT_S = 90.0
+START_TIMEOUT_S = 180.0
 
 
 def _missing() -> str | None:
@@ -79,7 +79,7 @@ def _new_person_id() -> str:
 
 
 class App:
-    """``sbbatch app`` in its own process group (the command starts Voilà as a child)."""
+    """``sbbatch app`` (the process becomes Voilà), stopped with SIGTERM like a Ctrl+C."""
 
     def __init__(self, workspace: Path, out: Path, log: Path) -> None:
         self.port = _free_port()
@@ -103,7 +103,6 @@ class App:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             cwd=workspace.parent,
-            start_new_session=True,
         )
 
     def wait_ready(self) -> None:
@@ -122,11 +121,11 @@ class App:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.send_signal(signal.SIGTERM)  # Voilà shuts its kernel down
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.kill()
                 self.process.wait(timeout=10)
         self._log.close()
 
