@@ -97,7 +97,7 @@ def _status(text: str, tone: str = "info") -> str:
     )
 
 
-class App(widgets.VBox):
+class App(widgets.VBox):  # type: ignore[misc,unused-ignore]
     """The page: 报盘检查, 单笔申报 and 信息查询 for one unit of a workspace.
 
     Args:

@@ -106,7 +106,7 @@ def download_link(path: Path, text: str, mime: str = "application/pdf") -> str:
     )
 
 
-class FormFields(widgets.VBox):
+class FormFields(widgets.VBox):  # type: ignore[misc,unused-ignore]
     """The inputs of a form, one per column of each slot, with their message areas.
 
     Built and owned by :class:`~sbbatch.widgets.form.DeclarationForm`, which sets the

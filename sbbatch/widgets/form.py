@@ -488,7 +488,8 @@ class DeclarationForm(FormFields):
 
         A saved notebook does not keep the live form; this copy it keeps.
         """
-        return HTML(self.status.value + self.download_link.value + self.result_panel.value)
+        html = self.status.value + self.download_link.value + self.result_panel.value
+        return HTML(html)  # type: ignore[no-untyped-call,unused-ignore]
 
     def choose_photo(self, name: str, data: bytes) -> None:
         """Choose a photo in 上传照片 as the person would (for forms with a photo part)."""
