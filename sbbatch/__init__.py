@@ -17,7 +17,7 @@ imports from ``sbbatch`` only. The monthly path, as functions::
 
 Modules that group many functions are namespaces of this package: :mod:`queries`
 (信息查询: ``queries.registry``, ``queries.money``, ``queries.cards``), :mod:`cards`
-(社保卡), :mod:`wages` (取上次申报工资, 撤销工资申报), :mod:`sample` (a synthetic city).
+(社保卡), :mod:`codes` (code tables and their labels), :mod:`wages` (取上次申报工资, 撤销工资申报), :mod:`sample` (a synthetic city).
 The widget form (:class:`DeclarationForm`) and :mod:`plots` need the ``[notebook]``
 extra and are imported on first use; :mod:`sample_batches` (sample files and their
 unit) is too, since it builds its sample when imported.
@@ -48,7 +48,7 @@ from sbbatch.exceptions import (
 from sbbatch.store import Workspace
 
 if TYPE_CHECKING:  # what the names below are, for type checkers (imported on first use)
-    from sbbatch import cards, plots, queries, sample, sample_batches, wages
+    from sbbatch import cards, codes, plots, queries, sample, sample_batches, wages
     from sbbatch.batch import Batch, check
     from sbbatch.contributions import PAYER_LABELS, Contributions, contributions
     from sbbatch.declarations import Declaration, get, registry
@@ -106,7 +106,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 #: Modules that are namespaces of the public API (``sbbatch.queries.money.bills`` …).
-_NAMESPACES = frozenset({"cards", "plots", "queries", "sample", "sample_batches", "wages"})
+_NAMESPACES = frozenset({"cards", "codes", "plots", "queries", "sample", "sample_batches", "wages"})
 
 
 def _module(name: str) -> types.ModuleType:
@@ -115,6 +115,8 @@ def _module(name: str) -> types.ModuleType:
         import sbbatch.batch
     elif name == "cards":
         import sbbatch.cards
+    elif name == "codes":
+        import sbbatch.codes
     elif name == "contributions":
         import sbbatch.contributions
     elif name == "declarations":
@@ -230,6 +232,7 @@ __all__ = [
     "cards",
     "check",
     "check_photos",
+    "codes",
     "compare_roster",
     "contributions",
     "convert",
