@@ -5,6 +5,10 @@ time (after imports) and peak RSS are its own (Linux keeps a peak across exec, s
 happens in the parent). The goals (issue 3): ``check`` without a report within 2.5×
 the bare read; with the report within 1.5× of bare read + writing the same rows.
 
+The user's path is timed too: ``sbbatch check`` with and without ``--report``, each as
+a CLI process (wall time including start-up and imports, CPU time, peak RSS of the
+process). Goal (issue 14): with the report ≤ 12 s, or ≤ 2 × without.
+
 Run: ``.venv/bin/python bench/bench_check.py [rows]``.
 """
 
@@ -96,6 +100,23 @@ def _run(code: str, *args: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _cli(*args: str) -> dict[str, float]:
+    """Run ``sbbatch`` as a process; its wall and CPU seconds and peak RSS."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    sbbatch = str(Path(sys.executable).with_name("sbbatch"))
+    subprocess.run([sbbatch, "--quiet", *args], capture_output=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": cpu,
+        "peak_rss_mb": after.ru_maxrss / 1024,
+    }
+
+
 def main() -> None:
     """Make the file, run every step three times, print the medians."""
     with tempfile.TemporaryDirectory() as folder:
@@ -110,6 +131,15 @@ def main() -> None:
             runs = [_run(RUN.format(body=body), xlsx, parquet, report) for _ in range(3)]
             runs.sort(key=lambda r: r["seconds"])
             results[name] = runs[1]
+        for name, args in (
+            ("CLI: sbbatch check", ["check", xlsx, "--kind", "enrolment", "--format", "json"]),
+            (
+                "CLI: sbbatch check --report",
+                ["check", xlsx, "--kind", "enrolment", "--format", "json", "--report", report],
+            ),
+        ):
+            runs = sorted((_cli(*args) for _ in range(3)), key=lambda r: r["seconds"])
+            results[name] = runs[1]
         print(f"\n| step ({ROWS:,} rows) | median s | peak RSS MB |\n|---|---:|---:|")
         for name, result in results.items():
             print(f"| {name} | {result['seconds']:.2f} | {result['peak_rss_mb']:.0f} |")
@@ -121,6 +151,12 @@ def main() -> None:
         print(
             f"check with report / (bare read + write) = "
             f"{results['check with report']['seconds'] / (bare + write):.2f} (goal ≤ 1.5)"
+        )
+        plain, full = results["CLI: sbbatch check"], results["CLI: sbbatch check --report"]
+        print(
+            f"CLI check --report: {full['seconds']:.1f} s wall, {full['cpu']:.1f} s CPU "
+            f"(goal ≤ 12 s); / check = {full['seconds'] / plain['seconds']:.2f} wall, "
+            f"{full['cpu'] / plain['cpu']:.2f} CPU (goal ≤ 2)"
         )
 
 

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
+from sbbatch import _progress as progress
 from sbbatch._cli import Parser, app, batchfiles, cards, core, declare, money, unit_files
 from sbbatch.exceptions import SbbatchError
 
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser._positionals.title = "命令"
     parser._optionals.title = "选项"
     parser.add_argument("--db", help="工作区文件（DuckDB）", default=None)
+    parser.add_argument(
+        "--quiet", action="store_true", help="不显示进度（进度只在终端里显示，写在 stderr 上）"
+    )
     commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=Parser)
     for module in COMMAND_MODULES:
         module.register(commands)
@@ -61,8 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "needs_db", False) and not args.db:
         print("sbbatch：请用 --db 指定工作区文件。", file=sys.stderr)
         return 2
+    progress.set_quiet(bool(getattr(args, "quiet", False)))
     try:
-        return handler(args)
+        with progress.task(f"sbbatch {args.command}：正在处理"):
+            return handler(args)
     except SbbatchError as exc:
         print(f"sbbatch：{exc.text}", file=sys.stderr)
         return 2

@@ -55,6 +55,7 @@ BASE = frozenset(
         "sbbatch.contributions",
         "sbbatch.photos",
         "sbbatch._photo_image",
+        "sbbatch._progress",
     }
 )
 TOP = ("sbbatch.cli", "sbbatch._cli", "sbbatch.demo", "sbbatch._demo")
@@ -230,7 +231,7 @@ def test_the_layers_are_what_the_docstring_says() -> None:
     assert layer("sbbatch.spec") == 0
     assert layer("sbbatch._rules") == 0
     assert layer("sbbatch.store.workspace") == 1
-    assert layer("sbbatch.declarations._registry") == 2
+    assert layer("sbbatch.declarations._registry_review") == 2
     assert layer("sbbatch.declarations") == 2
     assert layer("sbbatch.review") == 3
     assert layer("sbbatch.widgets.form") == 3

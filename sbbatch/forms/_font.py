@@ -2,19 +2,28 @@
 
 The font comes with ``pip install`` (the OFL-licensed ``pylopdf-fonts-zh-cn`` wheel).
 Its outlines are CFF, which fpdf2 embeds in a way that pypdf and pdfplumber cannot
-extract (feasibility.md §2); converted once to TrueType outlines (fontTools cu2qu,
-about 16 s), every extractor reads the text. The converted file is cached.
+extract (feasibility.md §2); converted to TrueType outlines (fontTools cu2qu), every
+extractor reads the text. The conversion takes 16 s on an idle machine and measured
+50 s of CPU (390 s wall) on a busy 2-core one, so it is no longer on the user's path:
+sbbatch ships the converted font, gzipped (``forms/fonts/NotoSansSC-Regular.ttf.gz``,
+6 MB, with its licence ``OFL.txt``), and the first use unpacks it into the cache in
+well under a second. Only when that file is missing (a trimmed install) is the font
+converted as before, with a progress line saying so.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
+import shutil
 import sys
 import tempfile
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
+from sbbatch import _progress
 from sbbatch.exceptions import SbbatchError
 
 __all__ = ["cache_dir", "cjk_font_path"]
@@ -43,15 +52,33 @@ def cjk_font_path() -> Path:
     target = cache_dir() / f"{_FONT_NAME}.ttf"
     if target.exists() and target.stat().st_size > 1_000_000:
         return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shipped = resources.files("sbbatch.forms") / "fonts" / f"{_FONT_NAME}.ttf.gz"
+    if shipped.is_file():
+        with _progress.task("正在准备中文字体（仅首次）"), shipped.open("rb") as packed:
+            _write_atomic(target, packed)
+        return target
     try:
         source = resources.files("pylopdf_fonts_zh_cn") / f"{_FONT_NAME}.otf"
     except ModuleNotFoundError:  # pragma: no cover - a dependency of sbbatch
         msg = "找不到中文字体。提示：pip install pylopdf-fonts-zh-cn，或用环境变量 SBBATCH_FONT 指定 .ttf 字体。"
         raise SbbatchError(msg) from None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with resources.as_file(source) as otf:
+    message = "正在把中文字体转换为 TrueType（仅首次，需要几十秒）"
+    with resources.as_file(source) as otf, _progress.task(message):
         _otf_to_ttf(Path(otf), target)
     return target
+
+
+def _write_atomic(target: Path, packed: IO[bytes]) -> None:
+    """Unpack the gzipped font beside ``target`` and rename it into place."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".ttf.part")
+    try:
+        with os.fdopen(handle, "wb") as out, gzip.GzipFile(fileobj=packed) as font:
+            shutil.copyfileobj(font, out, 1 << 20)
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def _otf_to_ttf(source: Path, target: Path) -> None:
