@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.sbbatch-installed
 
-.PHONY: demo test test-browser lint bench contracts notebook clean
+.PHONY: demo test test-browser lint bench contracts notebook docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sbbatch 需要 Python 3.11 或更高版本"'
@@ -43,6 +43,11 @@ contracts: $(STAMP)
 # JupyterLab on the analyst walkthroughs (notebooks/).
 notebook: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
+
+# The API reference and reference pages, built into out/site/ (warnings are errors).
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_docs.py
+	$(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

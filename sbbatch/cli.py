@@ -18,6 +18,7 @@ from sbbatch._cli import (
     Parser,
     UsageError,
     add_shared_options,
+    app,
     batchfiles,
     cards,
     core,
@@ -32,7 +33,15 @@ from sbbatch.exceptions import SbbatchError
 __all__ = ["COMMAND_MODULES", "main"]
 
 #: The modules that add commands, in the order ``sbbatch --help`` lists them.
-COMMAND_MODULES: tuple[ModuleType, ...] = (core, batchfiles, unit_files, declare, money, cards)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    core,
+    batchfiles,
+    unit_files,
+    declare,
+    money,
+    cards,
+    app,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -10,7 +10,8 @@ never executed). From the bottom:
    one masking of ID numbers and phones), ``_files`` (atomic writes, safe names),
    ``_csv``, ``_resources``, ``_rules`` (the rule engine on :mod:`sbbatch.spec`),
    ``codes``, ``policy``, ``ids``, the engine of ``contributions`` (``_lookups``,
-   ``_engine``, ``_late_fees``: vectorised amounts) and ``photos``.
+   ``_engine``, ``_late_fees``: vectorised amounts) and ``photos`` (with
+   ``_photo_image``, one photo's content).
 2. **store** — :mod:`sbbatch.store`: the DuckDB workspace and the state machine; and
    the workspace face of the contributions (``sbbatch.contributions`` and its
    ``_workspace``), which reads through :mod:`sbbatch.store.contributions`.
@@ -59,6 +60,7 @@ BASE = frozenset(
         "sbbatch.contributions._engine",
         "sbbatch.contributions._late_fees",
         "sbbatch.photos",
+        "sbbatch._photo_image",
         "sbbatch._progress",
     }
 )

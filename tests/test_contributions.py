@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -14,13 +15,16 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from stdnum.cn import ric
 
-from sbbatch import contributions as c
+import sbbatch.contributions  # noqa: F401 (loads the module looked up below)
 from sbbatch._resources import schemas_dir
 from sbbatch.exceptions import PolicyError, UnusableInputError
 from sbbatch.policy import Policy
 from sbbatch.sample import generate
 from sbbatch.store import Workspace
 from sbbatch.store import contributions as store_c
+
+# the module: ``sbbatch.contributions`` the package attribute is its function (public API)
+c = sys.modules["sbbatch.contributions"]
 
 UNIT = "0010118873"  # the conftest unit: risk class 1, 网银缴费
 ALL = ("1", "2", "3", "4", "10")

@@ -20,8 +20,10 @@ import sbbatch.io.results as _io_results
 import sbbatch.io.xlsx as _io_xlsx
 import sbbatch.payments as _payments
 import sbbatch.queries.cards as _queries_cards
-import sbbatch.review as _review
 import sbbatch.sample as _sample
+from sbbatch.review import declare as _review_declare
+from sbbatch.review import result as _review_result
+from sbbatch.review import review as _review_review
 
 __all__ = ["DemoKit"]
 
@@ -42,7 +44,7 @@ class DemoKit:
     collect_photos = staticmethod(_cards.collect_photos)
     complete_production = staticmethod(_cards.complete_production)
     create_bill = staticmethod(_payments.create_bill)
-    declare = staticmethod(_review.declare)
+    declare = staticmethod(_review_declare)
     declare_applications = staticmethod(_cards.declare_applications)
     export_unapplied = staticmethod(_cards.export_unapplied)
     fetch_police_photo = staticmethod(_cards.fetch_police_photo)
@@ -57,8 +59,8 @@ class DemoKit:
     pension_basic_info_form = staticmethod(_forms_settlement_forms.pension_basic_info_form)
     print_declaration = staticmethod(_certificates.print_declaration)
     print_form = staticmethod(_forms_printer.print_form)
-    result = staticmethod(_review.result)
-    review = staticmethod(_review.review)
+    result = staticmethod(_review_result)
+    review = staticmethod(_review_review)
     revocation_result = staticmethod(_cards.revocation_result)
     revoke_applications = staticmethod(_cards.revoke_applications)
     write_application_result = staticmethod(_cards.write_application_result)

@@ -270,7 +270,7 @@ def write_result(
     Returns:
         The path written.
 
-    Example:
+    Examples:
         >>> import tempfile, polars as pl, openpyxl
         >>> frame = pl.DataFrame({"person_id": ["370103198310135672"], "result": ["审核成功"]})
         >>> path = write_result(frame, tempfile.mkdtemp() + "/r.xlsx", "增员申报审核结果",

@@ -107,7 +107,7 @@ def template_frame(declaration: Declaration, data: pl.DataFrame | None = None) -
     their labels (a value that is no known code is kept as it is, for the check to
     report). String values are kept verbatim.
 
-    Example:
+    Examples:
         >>> import polars as pl
         >>> from datetime import date
         >>> from sbbatch.declarations import get

@@ -70,7 +70,7 @@ _DATA_SHEET_NOTE = "浅红色单元格：不通过；黄色单元格：提示。
 def display_width(expr: pl.Expr) -> pl.Expr:
     """Return how many Latin digits wide each text is: a CJK character counts as 2.
 
-    Example:
+    Examples:
         >>> import polars as pl
         >>> pl.DataFrame({"s": ["张三", "ab", "城镇（非农业户口）", None]}).select(
         ...     display_width(pl.col("s"))
@@ -84,7 +84,7 @@ def display_width(expr: pl.Expr) -> pl.Expr:
 def text_width(text: str) -> int:
     """Return the display width of one text (CJK characters count as 2).
 
-    Example:
+    Examples:
         >>> text_width("身份证号码"), text_width("No.")
         (10, 3)
     """
@@ -537,7 +537,7 @@ def write_frame(
     Returns:
         The path written.
 
-    Example:
+    Examples:
         >>> import tempfile, polars as pl, openpyxl
         >>> frame = pl.DataFrame({"id": ["370103198310135672"], "wage": [500069]})
         >>> path = write_frame(frame, tempfile.mkdtemp() + "/a.xlsx",

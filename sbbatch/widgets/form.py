@@ -19,101 +19,41 @@ says 审核成功 or 不通过：…; the result panel masks ID numbers and phon
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import Any
 
 import ipywidgets as widgets
 import polars as pl
+from IPython.display import HTML
 
-from sbbatch import codes, ids
+from sbbatch import ids
 from sbbatch._files import inside, safe_component
 from sbbatch.batch import Batch, check_frame
-from sbbatch.declarations import Column, Declaration, get
-from sbbatch.display import mask_text, record, show
-from sbbatch.exceptions import SbbatchError
+from sbbatch.declarations import Declaration, get
+from sbbatch.display import record, show
+from sbbatch.exceptions import SbbatchError, UnusableInputError
 from sbbatch.forms.printer import print_form
 from sbbatch.review import declare, result, review, review_failures
-from sbbatch.spec import PrintedForm, Section, Slot, WidgetLayout
+from sbbatch.spec import PrintedForm, Slot, WidgetLayout
 from sbbatch.store import Workspace
 from sbbatch.store.queries import find_person
 from sbbatch.store.workflow import STATUS_LABELS, find_transition
+from sbbatch.widgets._fields import (
+    _STYLE,
+    ACTIONS,
+    EXTRAS,
+    FieldWidget,
+    FormExtra,
+    FormFields,
+    _escape,
+    download_link,
+)
 from sbbatch.widgets.photo import PhotoUpload
 
 __all__ = ["ACTIONS", "EXTRAS", "DeclarationForm", "FieldWidget", "FormExtra"]
 
-#: The buttons, by action, with their default text (the manual's words).
-ACTIONS: dict[str, str] = {
-    "next": "下一步",
-    "submit": "提交",
-    "modify": "修改",
-    "void": "作废",
-    "mark_read": "设为已读",
-    "print": "打印",
-    "finish": "完成",
-}
 
-
-class FormExtra(Protocol):
-    """A special part of a form below its fields, named in a business's widget layout."""
-
-    def widgets(self) -> list[widgets.Widget]:
-        """The widgets shown below the fields."""
-        ...
-
-    def check(self, values: dict[str, Any]) -> pl.DataFrame | None:
-        """Extra failures of the case on 下一步 (failures shape), or None."""
-        ...
-
-    def set_disabled(self, disabled: bool) -> None:
-        """Lock or unlock the part with the fields."""
-        ...
-
-
-#: The special parts a widget layout may name (``WidgetLayout.extras``), by name:
-#: each is built from (workspace, unit, a way to read the case's values).
-EXTRAS: dict[str, Callable[[Workspace, str, Callable[[], dict[str, Any]]], FormExtra]] = {
-    "photo": PhotoUpload,
-}
-
-#: The input widget of a field: ``Text``, or ``Dropdown`` for codes and 性别.
-FieldWidget: TypeAlias = Any
-
-_LABEL_WIDTH = "9.5em"
-
-_PLACEHOLDERS = {
-    "id": "18 位身份证号码",
-    "month": "如 2019-04",
-    "date": "如 1999-06-23",
-    "money": "如 5000.00",
-    "phone": "11 位手机号码",
-}
-
-_STYLE = """<style>
-.sb-form{max-width:1100px;font-family:"Noto Sans SC","Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif}
-.sb-form .sb-title{font-size:18px;font-weight:600;margin:4px 0 8px;color:#1f3b5a}
-.sb-form .sb-section{font-size:14px;font-weight:600;color:#1f3b5a;border-bottom:2px solid #3a6ea5;
- margin:10px 0 4px;padding-bottom:2px}
-.sb-form .sb-required .widget-label::after{content:" *";color:#d40000;font-weight:700}
-.sb-form .sb-msg{font-size:12px;line-height:1.35;margin:0 0 2px 9.5em}
-.sb-form .sb-msg .sb-reject{color:#b00020}
-.sb-form .sb-msg .sb-warn{color:#8a5a00}
-.sb-form .sb-msg .sb-ok{color:#1e6b34}
-.sb-form .sb-note{font-size:12px;color:#555;margin:2px 0 6px}
-.sb-form .sb-status{font-size:14px;padding:6px 10px;border-radius:3px;margin-top:6px}
-.sb-form .sb-status-ok{background:#e6f4ea;color:#1e6b34;border:1px solid #9fd3ad}
-.sb-form .sb-status-reject{background:#fde2e2;color:#9b0018;border:1px solid #f1a7a7}
-.sb-form .sb-status-info{background:#eef3f8;color:#1f3b5a;border:1px solid #bfcddb}
-.sb-form .sb-status ul{margin:4px 0 0 1.2em;padding:0}
-</style>"""
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-class DeclarationForm(widgets.VBox):
+class DeclarationForm(FormFields):
     """A single-case form (单笔申报) of a business, driven by its columns.
 
     How the fields are grouped, what the print button says and which special
@@ -129,6 +69,9 @@ class DeclarationForm(widgets.VBox):
         auto_review: Review (审核, simulated) right after 提交, as the agency
             would; otherwise the declaration waits in 已提交.
         output_dir: Where 打印 writes the PDF form.
+        download: Also offer the printed PDF as a download link under the status
+            line (for a page in a browser, such as ``sbbatch app``, whose user does
+            not see the server's folders).
 
     Attributes:
         declaration: The business.
@@ -167,6 +110,7 @@ class DeclarationForm(widgets.VBox):
         *,
         auto_review: bool = True,
         output_dir: str | Path = "out/forms",
+        download: bool = False,
     ) -> None:
         super().__init__()
         self.ws = ws
@@ -176,6 +120,8 @@ class DeclarationForm(widgets.VBox):
         self.printed_form: PrintedForm | None = self.declaration.form
         self.auto_review = auto_review
         self.output_dir = Path(output_dir)
+        self.download = download
+        self.download_link = widgets.HTML("")
         self.declaration_id: str | None = None
         self.editing = True
         self.slots: list[Slot] = self._slots()
@@ -211,64 +157,7 @@ class DeclarationForm(widgets.VBox):
         """The messages shown under each field of the first row, as plain text."""
         return self.slot_message_texts[0]
 
-    def _slots(self) -> list[Slot]:
-        if self.widget_layout.slots:
-            return list(self.widget_layout.slots)
-        return [Slot("", tuple(c.field for c in self.declaration.columns))]
-
-    def _sections(self, slot: Slot) -> list[Section]:
-        if len(self.slots) > 1 or not self.widget_layout.sections:
-            return [Section(slot.title, slot.fields)]
-        sections = [
-            Section(s.title, tuple(f for f in s.fields if f in slot.fields), s.collapsed)
-            for s in self.widget_layout.sections
-        ]
-        placed = {f for s in sections for f in s.fields}
-        rest = tuple(f for f in slot.fields if f not in placed)
-        if rest:
-            sections.append(Section("", rest))
-        return [s for s in sections if s.fields]
-
     # -- building ---------------------------------------------------------------------
-
-    def _required(self, column: Column, slot: Slot) -> bool:
-        if slot.optional:
-            return False
-        return column.required or (self.declaration.has_business_month and column.field == "month")
-
-    def _make_input(self, column: Column, slot: Slot) -> FieldWidget:
-        common: dict[str, Any] = {
-            "description": column.header,
-            "style": {"description_width": _LABEL_WIDTH},
-            "layout": widgets.Layout(width="auto"),
-        }
-        if column.help:
-            common["tooltip"] = column.help
-        widget: FieldWidget
-        if column.type == "code" and column.code_table:
-            widget = widgets.Dropdown(options=self._options(column.code_table), value="", **common)
-        elif column.type == "gender":
-            widget = widgets.Dropdown(
-                options=[("", ""), ("男", "1"), ("女", "2")], value="", **common
-            )
-        else:
-            placeholder = _PLACEHOLDERS.get(column.type, "")
-            widget = widgets.Text(
-                value="", placeholder=placeholder, continuous_update=False, **common
-            )
-        if self._required(column, slot):
-            widget.add_class("sb-required")
-        return widget
-
-    def _options(self, table: str) -> list[tuple[str, str]]:
-        """Return ("", "") then (label, code) of the codes valid on the agency's date."""
-        frame = codes.table(table)
-        today = self.ws.today
-        valid = frame.filter(
-            (pl.col("valid_from").is_null() | (pl.col("valid_from") <= today))
-            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= today))
-        ).unique("code", keep="last", maintain_order=True)
-        return [("", ""), *zip(valid["label"].to_list(), valid["code"].to_list(), strict=True)]
 
     def _build(self) -> None:
         title = widgets.HTML(f'<div class="sb-title">{_escape(self.declaration.title)}</div>')
@@ -323,19 +212,10 @@ class DeclarationForm(widgets.VBox):
             *self.extras,
             widgets.HBox(list(self.buttons.values()), layout=widgets.Layout(margin="10px 0 0 0")),
             self.status,
+            self.download_link,
             self.result_panel,
         ]
         self.add_class("sb-form")
-
-    def _cell(self, index: int, slot: Slot, name: str) -> widgets.Widget:
-        column = self.declaration.column(name)
-        widget = self._make_input(column, slot)
-        message = widgets.HTML("")
-        message.add_class("sb-msg")
-        self.slot_fields[index][name] = widget
-        self.slot_messages[index][name] = message
-        self.slot_message_texts[index][name] = []
-        return widgets.VBox([widget, message], layout=widgets.Layout(width="100%"))
 
     def _apply_defaults(self) -> None:
         if self.declaration.has_business_month and "month" in self.fields:
@@ -346,53 +226,6 @@ class DeclarationForm(widgets.VBox):
             self.set_values({k: v for k, v in values.items() if k in self.fields})
 
     # -- values -----------------------------------------------------------------------
-
-    def slot_values(self, index: int) -> dict[str, str | None]:
-        """Return one row's inputs as text by English field (blank fields are None)."""
-        out: dict[str, str | None] = {}
-        for name, widget in self.slot_fields[index].items():
-            value = widget.value
-            out[name] = None if value is None or str(value).strip() == "" else str(value).strip()
-        return out
-
-    def values(self) -> dict[str, str | None]:
-        """Return the case (its first row) as text by English field (blank fields are None)."""
-        return self.slot_values(0)
-
-    def set_values(self, values: dict[str, Any], slot: int = 0) -> None:
-        """Fill fields of a row from English field → value (labels or codes for dropdowns)."""
-        for name, value in values.items():
-            widget = self.slot_fields[slot][name]
-            if isinstance(widget, widgets.Dropdown):
-                self._set_dropdown(widget, value)
-            elif hasattr(value, "isoformat"):
-                widget.value = value.isoformat()
-            else:
-                widget.value = "" if value is None else str(value)
-
-    @staticmethod
-    def _set_dropdown(widget: widgets.Dropdown, value: Any) -> None:
-        text = "" if value is None else str(value)
-        for label, code in widget.options:
-            if text in (label, code):
-                widget.value = code
-                return
-
-    def rows(self) -> pl.DataFrame:
-        """Return the rows the form declares: one per filled slot, every column as text."""
-        names = [c.field for c in self.declaration.columns]
-        rows: list[dict[str, str | None]] = []
-        self._row_slots = []
-        for index, slot in enumerate(self.slots):
-            values = self.slot_values(index)
-            if slot.optional and all(v is None for v in values.values()):
-                continue
-            row: dict[str, str | None] = dict.fromkeys(names)
-            row.update(values)
-            row.update(dict(slot.fixed))
-            rows.append(row)
-            self._row_slots.append(index)
-        return pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String))
 
     def _on_id(self, index: int, change: dict[str, Any]) -> None:
         """Fill 性别, 出生日期, 户口所在地 and what the registry knows from a typed ID."""
@@ -441,46 +274,6 @@ class DeclarationForm(widgets.VBox):
             self._filling = False
 
     # -- messages ---------------------------------------------------------------------
-
-    def _set_messages(self, slot: int, field: str, items: list[tuple[str, str]]) -> None:
-        self.slot_message_texts[slot][field] = [text for _, text in items]
-        self.slot_messages[slot][field].value = "".join(
-            f'<div class="sb-{level}">{_escape(mask_text(text))}</div>' for level, text in items
-        )
-
-    def _clear_messages(self) -> None:
-        for index, fields in enumerate(self.slot_fields):
-            for name in fields:
-                self._set_messages(index, name, [])
-
-    def _show_failures(self, failures: pl.DataFrame) -> list[str]:
-        """Put each failure under its field; return the messages of no field."""
-        self._clear_messages()
-        found: dict[tuple[int, str], list[tuple[str, str]]] = {}
-        elsewhere: list[str] = []
-        for failure in failures.sort(pl.col("level") != "reject").iter_rows(named=True):
-            label = "提示：" if failure["level"] == "warn" else ""
-            text = f"{label}{failure['message']}"
-            row = int(failure["row"] or 1) - 1
-            slot = self._row_slots[row] if 0 <= row < len(self._row_slots) else 0
-            field = self._field_of_header.get(failure["column"])
-            if field is not None and field in self.slot_fields[slot]:
-                found.setdefault((slot, field), []).append((failure["level"], text))
-            else:
-                elsewhere.append(text)
-        for (slot, field), items in found.items():
-            self._set_messages(slot, field, items)
-        return elsewhere
-
-    def _set_status(self, text: str, tone: str = "info", details: list[str] | None = None) -> None:
-        self.status_text = text
-        items = "".join(f"<li>{_escape(mask_text(d))}</li>" for d in details or [])
-        self.status.value = (
-            f'<div class="sb-status sb-status-{tone}" role="status">{_escape(mask_text(text))}'
-            f"{f'<ul>{items}</ul>' if items else ''}</div>"
-            if text
-            else ""
-        )
 
     # -- state ------------------------------------------------------------------------
 
@@ -686,11 +479,30 @@ class DeclarationForm(widgets.VBox):
         )
         path = print_form(self.ws, self.declaration_id, target, self.printed_form)
         label = self.widget_layout.print_label.removeprefix("打印")
-        self._set_status(f"已生成{label}：{path}", "ok")
+        self._set_status(f"已生成{label}：{path.name}", "ok")
+        if self.download:
+            self.download_link.value = download_link(path, f"下载{label}（{path.name}）")
         return path
+
+    def snapshot(self) -> HTML:
+        """The status line, the download link and the result panel as static HTML (masked).
+
+        A saved notebook does not keep the live form; this copy it keeps.
+        """
+        html = self.status.value + self.download_link.value + self.result_panel.value
+        return HTML(html)  # type: ignore[no-untyped-call,unused-ignore]
+
+    def choose_photo(self, name: str, data: bytes) -> None:
+        """Choose a photo in 上传照片 as the person would (for forms with a photo part)."""
+        part = self.extra_parts.get("photo")
+        if not isinstance(part, PhotoUpload):
+            msg = f"{self.declaration.title}表单没有上传照片。"
+            raise UnusableInputError(msg)
+        part.choose(name, data)
 
     def finish(self) -> None:
         """完成: clear the form for the next case."""
+        self.download_link.value = ""
         self.declaration_id = None
         self.editing = True
         self._filling = True

@@ -165,7 +165,7 @@ def test_enrolment_form_in_browser(workspace: tuple[Path, str], tmp_path: Path) 
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 1250}, locale="zh-CN")
                 page.set_default_timeout(30_000)
-                page.goto(server.url)
+                page.goto(server.url, timeout=180_000)  # Voilà runs the notebook first
                 expect(page.get_by_role("button", name="下一步")).to_be_enabled(timeout=60_000)
                 timings["page"] = time.monotonic() - started
 

@@ -215,6 +215,12 @@ def test_every_command_answers_json_valid_against_its_schema(
     demo = run("demo", "--out", str(tmp_path / "demo"), db=False)
     assert demo["files"] == [str(tmp_path / "demo" / "x.txt")]
 
+    # -- app (the page itself is tested in a browser; here: where it will be, then Voilà)
+    started: list[list[str]] = []
+    monkeypatch.setattr("sbbatch._cli.app.os.execve", lambda _f, argv, _env: started.append(argv))
+    page = run("app", "--port", "8899", "--no-browser", "--out", str(tmp_path / "app"))
+    assert page["url"] == "http://127.0.0.1:8899/" and started and "voila" in started[0]
+
     commands = {name for name, _ in _leaf_commands(cli.build_parser())}
     assert commands - run.seen <= {"cards-result"}, sorted(commands - run.seen)
 
