@@ -158,6 +158,8 @@ TABLES: Final[tuple[_Spec, ...]] = (
         "retirement",
         {
             "group": "text!",
+            "effective_from": "month!",
+            "effective_to": "month",
             "original_age_years": "int!",
             "step_months": "int",
             "max_delay_months": "int",
@@ -166,7 +168,7 @@ TABLES: Final[tuple[_Spec, ...]] = (
             "elastic_late_max_months": "int",
         },
         ("group",),
-        None,
+        "month",  # the window holds the retirement month a row applies to
     ),
     _Spec(
         "retirement_groups",
@@ -698,6 +700,30 @@ def _attach(
     return joined.drop(on)
 
 
+def _delay_months(born: pl.Expr, step: Any, cap: Any, first: Any) -> pl.Expr:
+    """Delay of the 2025 raise: 0 if n <= 0 or no step, else min(ceil(n / step), cap)."""
+    step_e = step if isinstance(step, pl.Expr) else pl.lit(step, pl.Int64)
+    cap_e = cap if isinstance(cap, pl.Expr) else pl.lit(cap, pl.Int64)
+    first_e = first if isinstance(first, pl.Expr) else pl.lit(first, pl.Int64)
+    n = born - first_e + 1
+    raw_delay = (n + step_e - 1) // step_e
+    return (
+        pl.when(step_e.is_null() | (n <= 0))
+        .then(pl.lit(0, pl.Int64))
+        .when(raw_delay > cap_e)
+        .then(cap_e)
+        .otherwise(raw_delay)
+    )
+
+
+def _row_age_months(born: pl.Expr, row: dict[str, Any]) -> pl.Expr:
+    """Statutory age in months by one ``retirement.csv`` row (its age plus its delay)."""
+    first = row["first_affected_birth_month"]
+    first_index = None if first is None else first.year * 12 + first.month - 1
+    delay = _delay_months(born, row["step_months"], row["max_delay_months"], first_index)
+    return row["original_age_years"] * 12 + delay
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class Policy:
     """The dated policy of one city (政策参数), each table a typed polars frame.
@@ -1141,13 +1167,33 @@ class Policy:
         )
 
     # ------------------------------------------------------------------ retirement
-    def _retirement_param(self, group: pl.Expr, column: str) -> pl.Expr:
-        table = self.retirement
-        values: list[Any] = table[column].to_list()
-        if column == "first_affected_birth_month":
-            values = [None if d is None else d.year * 12 + d.month - 1 for d in values]
-        mapping = dict(zip(table["group"].to_list(), values, strict=True))
-        return group.cast(pl.String).replace_strict(mapping, default=None, return_dtype=pl.Int64)
+    def _retirement_param(self, birth_date: pl.Expr, group: pl.Expr, column: str) -> pl.Expr:
+        """One parameter of the ``retirement.csv`` row of ``group`` for this birth date.
+
+        A group may have several rows with windows of months (``effective_from`` /
+        ``effective_to``): the row applies whose own retirement month (birth month +
+        its original age + its delay) falls in its window. Null for an unknown group or
+        a retirement month outside every window.
+        """
+        born = _month_index(birth_date)
+        group_text = group.cast(pl.String)
+        branches: list[pl.Expr] = []
+        for row in self.retirement.rows(named=True):
+            value = row[column]
+            if isinstance(value, date):
+                value = value.year * 12 + value.month - 1
+            start = row["effective_from"]
+            end = row["effective_to"]
+            index = born + _row_age_months(born, row)
+            inside = index >= start.year * 12 + start.month - 1
+            if end is not None:
+                inside = inside & (index <= end.year * 12 + end.month - 1)
+            branches.append(
+                pl.when((group_text == row["group"]) & inside).then(pl.lit(value, pl.Int64))
+            )
+        if not branches:
+            return pl.lit(None, pl.Int64)
+        return pl.coalesce(branches)
 
     def statutory_age_months(self, birth_date: pl.Expr, group: pl.Expr) -> pl.Expr:
         """Statutory retirement age in months (法定退休年龄), by birth month and group.
@@ -1165,19 +1211,11 @@ class Policy:
             722
         """
         born = _month_index(birth_date)
-        age = self._retirement_param(group, "original_age_years") * 12
-        step = self._retirement_param(group, "step_months")
-        cap = self._retirement_param(group, "max_delay_months")
-        first = self._retirement_param(group, "first_affected_birth_month")
-        n = born - first + 1
-        raw_delay = (n + step - 1) // step
-        delay = (
-            pl.when(step.is_null() | (n <= 0))
-            .then(pl.lit(0, pl.Int64))
-            .when(raw_delay > cap)
-            .then(cap)
-            .otherwise(raw_delay)
-        )
+        age = self._retirement_param(birth_date, group, "original_age_years") * 12
+        step = self._retirement_param(birth_date, group, "step_months")
+        cap = self._retirement_param(birth_date, group, "max_delay_months")
+        first = self._retirement_param(birth_date, group, "first_affected_birth_month")
+        delay = _delay_months(born, step, cap, first)
         return (age + delay).alias("statutory_age_months")
 
     def retirement_month(self, birth_date: pl.Expr, group: pl.Expr) -> pl.Expr:
@@ -1261,8 +1299,8 @@ class Policy:
         """
         born = _month_index(birth_date)
         statutory = born + self.statutory_age_months(birth_date, group)
-        early = self._retirement_param(group, "elastic_early_max_months")
-        floor = born + self._retirement_param(group, "original_age_years") * 12
+        early = self._retirement_param(birth_date, group, "elastic_early_max_months")
+        floor = born + self._retirement_param(birth_date, group, "original_age_years") * 12
         index = pl.max_horizontal(statutory - early, floor)
         return (pl.when(early.is_not_null()).then(pl.date(index // 12, index % 12 + 1, 1))).alias(
             "elastic_earliest_month"
@@ -1280,7 +1318,7 @@ class Policy:
         index = (
             _month_index(birth_date)
             + self.statutory_age_months(birth_date, group)
-            + self._retirement_param(group, "elastic_late_max_months")
+            + self._retirement_param(birth_date, group, "elastic_late_max_months")
         )
         return pl.date(index // 12, index % 12 + 1, 1).alias("elastic_latest_month")
 

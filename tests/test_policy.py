@@ -546,7 +546,8 @@ def test_retirement_special_and_unknown_groups(policy: Policy) -> None:
     got = frame.select(policy.retirement_month(pl.col("born"), pl.col("group")))
     assert got["retirement_month"].to_list() == [date(2025, 6, 1), date(2025, 2, 1), None, None]
     special = policy.retirement.filter(pl.col("group").str.starts_with("special_job"))
-    assert set(special["status"].to_list()) == {"secondary"}
+    # sourced (secondary) for retirements before 2025, inference after (issue 12 item 9)
+    assert set(special["status"].to_list()) == {"secondary", "inference"}
     schedule = policy.retirement.filter(pl.col("step_months").is_not_null())
     assert set(schedule["status"].to_list()) == {"verified"}
 
@@ -685,3 +686,37 @@ def test_the_view_shows_the_split_status_tags(policy: Policy) -> None:
         assert f"{last_two['effective_from'][1]:%Y-%m}" == sourced_from, prefix
         # the inference window ends the month before the sourced one
         assert last_two["effective_to"][0] < last_two["effective_from"][1], prefix
+
+
+def test_special_and_illness_ages_split_at_the_2025_reform(policy: Policy) -> None:
+    """Issue 12 item 9: the 1978 ages are sourced before 2025 only; after, inference."""
+    split = policy.retirement.filter(
+        pl.col("group").str.starts_with("special_job") | pl.col("group").str.starts_with("illness")
+    ).sort("group", "effective_from")
+    got = {
+        (row["group"], row["effective_from"], row["effective_to"]): row["status"]
+        for row in split.rows(named=True)
+    }
+    for group in ("special_job_male", "special_job_female", "illness_male", "illness_female"):
+        assert got[(group, date(1978, 6, 1), date(2024, 12, 1))] == "secondary"
+        assert got[(group, date(2025, 1, 1), None)] == "inference"
+    assert len(got) == 8
+    later = split.filter(pl.col("status") == "inference")
+    assert later["note"].str.contains("按 sbbatch 的假设").all()
+    assert later["source"].str.contains("NOT FOUND").all()
+    assert "retirement:illness_female:2025-01" in split["policy_id"].to_list()
+
+
+def test_special_and_illness_ages_unchanged_across_2025(policy: Policy) -> None:
+    """The split changes only the tags: a person retiring in 2024 and in 2026 keeps the age."""
+    groups = ["special_job_male", "special_job_female", "illness_male", "illness_female"]
+    ages = [55, 45, 50, 45]
+    born_2024 = [date(2024 - age, 3, 15) for age in ages]
+    born_2026 = [date(2026 - age, 3, 15) for age in ages]
+    frame = pl.DataFrame({"born": born_2024 + born_2026, "group": groups * 2})
+    got = frame.select(
+        policy.statutory_age_months(pl.col("born"), pl.col("group")),
+        policy.retirement_month(pl.col("born"), pl.col("group")),
+    )
+    assert got["statutory_age_months"].to_list() == [age * 12 for age in ages] * 2
+    assert got["retirement_month"].to_list() == [date(2024, 3, 1)] * 4 + [date(2026, 3, 1)] * 4
