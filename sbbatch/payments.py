@@ -462,7 +462,7 @@ def _payable(ws: Workspace, header: dict[str, Any]) -> None:
         ws.today > until or (bool(header["late_fee_fen"]) and ws.today != until)
     )
     if stale:
-        again = "补缴单据" if header["kind"] == "backpay" else "单据"
+        again = "补缴单据" if header["kind"] == BACKPAY_BILL else "单据"
         msg = (
             f"单据「{header['bill_id']}」的滞纳金计算至 {until:%Y-%m-%d}，今天是 {ws.today:%Y-%m-%d}，"
             f"金额已变化。提示：请放弃支付该单据，重新生成{again}。"

@@ -41,7 +41,13 @@ from sbbatch import codes
 from sbbatch._rules import join_messages
 from sbbatch.batch import Batch, check, check_frame
 from sbbatch.declarations import departure, enrolment, wage_base
-from sbbatch.declarations._common import gender_matches_id, id_column, name_column
+from sbbatch.declarations._common import (
+    birth_date_column,
+    gender_column,
+    gender_matches_id,
+    id_column,
+    name_column,
+)
 from sbbatch.declarations._registry import RETIREMENT_REASON, accepted_month, retirement_month
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.convert import load_mapping, map_raw
@@ -63,22 +69,8 @@ ROSTER: Final = Declaration(
     columns=(
         id_column(),
         name_column(),
-        Column(
-            "gender",
-            "性别",
-            "gender",
-            example="男",
-            help="可不填，按身份证号码带出",
-            derived_from_id=True,
-        ),
-        Column(
-            "birth_date",
-            "出生日期",
-            "date",
-            example="1990-01-01",
-            help="可不填，按身份证号码带出",
-            derived_from_id=True,
-        ),
+        gender_column(),
+        birth_date_column(example="1990-01-01"),
         Column(
             "hire_date",
             "入职日期",

@@ -38,7 +38,13 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from sbbatch.batch import Batch, check, check_frame
-from sbbatch.declarations._common import gender_matches_id, id_column, name_column
+from sbbatch.declarations._common import (
+    birth_date_column,
+    gender_column,
+    gender_matches_id,
+    id_column,
+    name_column,
+)
 from sbbatch.declarations._registry import category_insurances
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.spec import FAILURE_SCHEMA, Column, Declaration, Rule
@@ -120,22 +126,8 @@ PERSONS: Final = Declaration(
         _UNIT_ID_OPTIONAL,
         id_column(),
         name_column(),
-        Column(
-            "gender",
-            "性别",
-            "gender",
-            example="男",
-            help="可不填，按身份证号码带出",
-            derived_from_id=True,
-        ),
-        Column(
-            "birth_date",
-            "出生日期",
-            "date",
-            example="1983-10-13",
-            help="可不填，按身份证号码带出",
-            derived_from_id=True,
-        ),
+        gender_column(),
+        birth_date_column(example="1983-10-13"),
         Column("identity", "个人身份", "code", code_table="identity", example="工人"),
         Column(
             "person_category",
@@ -299,14 +291,6 @@ LOAD_KINDS: Final[dict[str, Declaration]] = {
     spec.kind: spec for spec in (UNIT, PERSONS, WAGES, PAYMENTS)
 }
 
-#: How each kind's row is identified within the unit.
-_KEYS: Final[dict[str, tuple[str, ...]]] = {
-    "unit": ("unit_id",),
-    "persons": ("person_id",),
-    "wages": ("person_id", "month"),
-    "payments": ("person_id", "month", "insurance"),
-}
-
 
 @dataclass(frozen=True)
 class LoadResult:
@@ -407,30 +391,6 @@ def _own_unit_failures(rows: pl.DataFrame, spec: Declaration, unit_id: str) -> p
             pl.lit("reject").alias("level"),
             pl.format(
                 "单位编号「{}」不是本次装入的单位 {}。", pl.col("unit_id"), pl.lit(unit_id)
-            ).alias("message"),
-        )
-    )
-
-
-def _duplicate_failures(
-    rows: pl.DataFrame, spec: Declaration, key: tuple[str, ...]
-) -> pl.DataFrame:
-    """A second row with the same key as an earlier one is refused (one value per key)."""
-    keyed = rows.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-    first = pl.col("source_row").min().over(key)
-    dupes = keyed.with_columns(first.alias("_first")).filter(
-        pl.col("source_row") != pl.col("_first")
-    )
-    what = "、".join(spec.column(k).header for k in key)
-    return _failures(
-        dupes.select(
-            pl.col("source_row").alias("row"),
-            pl.lit(spec.column(key[0]).header).alias("column"),
-            pl.col(key[0]).cast(pl.String).alias("value"),
-            pl.lit("unique_in_file").alias("rule"),
-            pl.lit("reject").alias("level"),
-            pl.format(
-                "与第 {} 行的{}相同，同一文件中只能出现一次。", pl.col("_first"), pl.lit(what)
             ).alias("message"),
         )
     )
@@ -543,13 +503,8 @@ def load(
     else:
         batch = check(source, spec, today=ws.today, sheet=sheet, encoding=encoding)
         file = str(Path(source).resolve())
-    key = _KEYS[spec.kind]
-    extra = pl.concat(
-        [
-            _own_unit_failures(batch.rows, spec, unit),
-            _duplicate_failures(batch.rows, spec, key),
-        ]
-    )
+    key = spec.key_fields  # a repeated key is already refused by check (duplicate_in_file)
+    extra = _own_unit_failures(batch.rows, spec, unit)
     if extra.height:
         batch = dataclasses.replace(
             batch, failures=pl.concat([batch.failures, extra]).sort("row", maintain_order=True)

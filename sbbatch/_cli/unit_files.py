@@ -128,10 +128,10 @@ def _overview(args: argparse.Namespace) -> int:
     with Workspace(args.db, read_only=True, today=args.today) as ws:
         result = overview(ws, args.unit, month=args.month)
     if args.format == "json":
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str)
     else:
         text = result.summary_zh()
-        print(text if args.unmask else mask_text(text))
+    print(text if args.unmask else mask_text(text))  # ID numbers and phones masked unless asked
     return 0
 
 

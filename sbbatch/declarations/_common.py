@@ -64,6 +64,30 @@ def name_column(*, required: bool = True) -> Column:
     )
 
 
+def gender_column(*, example: str = "男") -> Column:
+    """Return the 性别 column, optional and derived from the ID number when left blank."""
+    return Column(
+        "gender",
+        "性别",
+        "gender",
+        example=example,
+        help="可不填，按身份证号码带出",
+        derived_from_id=True,
+    )
+
+
+def birth_date_column(*, example: str = "1983-10-13") -> Column:
+    """Return the 出生日期 column, optional and derived from the ID number when left blank."""
+    return Column(
+        "birth_date",
+        "出生日期",
+        "date",
+        example=example,
+        help="可不填，按身份证号码带出",
+        derived_from_id=True,
+    )
+
+
 def leave_month_column(
     *,
     example: str = "2019-04",

@@ -323,12 +323,14 @@ def latest_wages(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
 
 def known_persons(ws: Workspace, person_ids: list[str]) -> pl.DataFrame:
     """Return ``person_id`` and ``ever_insured`` (any insured period anywhere) of known persons."""
-    return ws.sql(
-        "SELECT s.person_id, EXISTS (SELECT 1 FROM insured_periods p "
-        "WHERE p.person_id = s.person_id) AS ever_insured "
-        "FROM persons s WHERE s.person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": person_ids},
-    )
+    # the IDs as a registered frame, not a list parameter (converted value by value)
+    wanted = pl.DataFrame({"person_id": person_ids}, schema={"person_id": pl.String})
+    with ws.registered(_sbbatch_ids=wanted):
+        return ws.sql(
+            "SELECT s.person_id, s.person_id IN (SELECT person_id FROM insured_periods) "
+            "AS ever_insured FROM persons s "
+            "WHERE s.person_id IN (SELECT person_id FROM _sbbatch_ids)"
+        )
 
 
 def load_history(ws: Workspace) -> pl.DataFrame:

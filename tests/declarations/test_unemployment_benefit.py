@@ -142,7 +142,7 @@ def _review_one(registry: Workspace, person_id: str, unit: str) -> dict[str, obj
     did = declare(registry, {"身份证号码": person_id}, unit, kind="unemployment_benefit")
     registry.submit(did)
     review(registry, did)
-    return benefit_result(registry, did).row(0, named=True)
+    return benefit_result(registry, did, result(registry, did)).row(0, named=True)
 
 
 def test_the_amount_uses_the_units_minimum_wage_tier(

@@ -197,7 +197,7 @@ def test_every_row_is_accepted_or_reported_with_its_sheet_row(
     assert set(rejected["rule"]) >= {
         "leave_after_start",
         "leave_reason_with_month",
-        "unique_in_file",
+        "duplicate_in_file",
     }
     assert ws.table("persons")["person_id"].to_list() == [ZHANG]
 

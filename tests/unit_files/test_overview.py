@@ -73,3 +73,4 @@ def test_the_cli_masks_ids_unless_asked(tmp_path: Path, capsys: pytest.CaptureFi
     shown = json.loads(capsys.readouterr().out)
     assert shown["unit_id"] == "0017365116"
     assert len(shown["retiring"]) == 3
+    assert all("*" in row["身份证号码"] for row in shown["retiring"])  # masked unless --unmask
