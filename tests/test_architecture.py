@@ -9,7 +9,8 @@ never executed). From the bottom:
    Declaration and its faces), ``exceptions``, ``_clock``, ``_money``, ``_mask`` (the
    one masking of ID numbers and phones), ``_files`` (atomic writes, safe names),
    ``_csv``, ``_resources``, ``_rules`` (the rule engine on :mod:`sbbatch.spec`),
-   ``codes``, ``policy``, ``ids``, ``contributions`` (vectorised amounts) and ``photos``.
+   ``codes``, ``policy`` (a package: every module in it is base), ``ids``,
+   ``contributions`` (vectorised amounts) and ``photos``.
 2. **store** — :mod:`sbbatch.store`: the DuckDB workspace and the state machine.
 3. **declarations** — :mod:`sbbatch.declarations`: one module per business, their
    helpers and the registry. A business never imports an engine.
@@ -55,6 +56,8 @@ BASE = frozenset(
         "sbbatch.photos",
     }
 )
+BASE_PACKAGES = ("sbbatch.policy",)
+"""Base packages: every module inside them is base too (``sbbatch.policy._rates`` …)."""
 TOP = ("sbbatch.cli", "sbbatch._cli", "sbbatch.demo", "sbbatch._demo")
 LAYER_NAMES = ("base", "store", "declarations", "engines", "top")
 
@@ -65,7 +68,7 @@ def layer(module: str) -> int:
     def within(prefix: str) -> bool:
         return module == prefix or module.startswith(prefix + ".")
 
-    if module in BASE:
+    if module in BASE or any(within(prefix) for prefix in BASE_PACKAGES):
         return 0
     if within("sbbatch.store"):
         return 1
@@ -227,6 +230,8 @@ def test_the_bottom_imports_nothing_of_sbbatch() -> None:
 def test_the_layers_are_what_the_docstring_says() -> None:
     assert layer("sbbatch.spec") == 0
     assert layer("sbbatch._rules") == 0
+    assert layer("sbbatch.policy") == 0
+    assert layer("sbbatch.policy._retirement") == 0
     assert layer("sbbatch.store.workspace") == 1
     assert layer("sbbatch.declarations._registry") == 2
     assert layer("sbbatch.declarations") == 2
