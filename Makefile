@@ -74,7 +74,7 @@ test-lower: $(UV)
 	$(UV) venv -q -p $(PYTHON) $(LOWER)
 	$(UV) pip install -q --python $(LOWER)/bin/python -r requirements/lower-bounds.txt
 	$(UV) pip install -q --python $(LOWER)/bin/python --no-deps .
-	$(LOWER)/bin/python -m pytest -p no:cacheprovider $(LOWER_TESTS)
+	$(LOWER)/bin/pytest -p no:cacheprovider $(LOWER_TESTS)
 	bash scripts/core_smoke.sh $(CURDIR)/$(LOWER)/bin/sbbatch $(LOWER)-run
 
 bench: $(STAMP)

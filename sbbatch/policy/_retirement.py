@@ -10,58 +10,64 @@ import polars as pl
 from sbbatch.policy._base import _month_index, _PolicyBase
 
 
-def _delay_months(born: pl.Expr, step: Any, cap: Any, first: Any) -> pl.Expr:
-    """Delay of the 2025 raise: 0 if n <= 0 or no step, else min(ceil(n / step), cap)."""
-    step_e = step if isinstance(step, pl.Expr) else pl.lit(step, pl.Int64)
-    cap_e = cap if isinstance(cap, pl.Expr) else pl.lit(cap, pl.Int64)
-    first_e = first if isinstance(first, pl.Expr) else pl.lit(first, pl.Int64)
-    n = born - first_e + 1
-    raw_delay = (n + step_e - 1) // step_e
-    return (
-        pl.when(step_e.is_null() | (n <= 0))
-        .then(pl.lit(0, pl.Int64))
-        .when(raw_delay > cap_e)
-        .then(cap_e)
-        .otherwise(raw_delay)
-    )
-
-
 def _row_age_months(born: pl.Expr, row: dict[str, Any]) -> pl.Expr:
-    """Statutory age in months by one ``retirement.csv`` row (its age plus its delay)."""
+    """Statutory age in months by one ``retirement.csv`` row (its age plus its delay).
+
+    The delay of the 2025 raise: with n = born - first + 1 (months, the first affected
+    birth month counting as 1), 0 if n <= 0 else min(ceil(n / step), cap) — written
+    as ``((n + step - 1) // step).clip(0, cap)`` so that ``born`` occurs once.
+    """
+    age = int(row["original_age_years"]) * 12
     first = row["first_affected_birth_month"]
-    first_index = None if first is None else first.year * 12 + first.month - 1
-    delay = _delay_months(born, row["step_months"], row["max_delay_months"], first_index)
-    return delay + int(row["original_age_years"]) * 12
+    if row["step_months"] is None or first is None:
+        return pl.lit(age, pl.Int64)
+    step = int(row["step_months"])
+    first_index = int(first.year * 12 + first.month - 1)
+    delay = ((born - first_index + step) // step).clip(0, int(row["max_delay_months"]))
+    return delay + age
 
 
 class _RetirementLookups(_PolicyBase):
     """Look-ups of the retirement schedule (a mixin of :class:`sbbatch.policy.Policy`)."""
 
     # ------------------------------------------------------------------ retirement
-    def _retirement_param(self, birth_date: pl.Expr, group: pl.Expr, column: str) -> pl.Expr:
-        """One parameter of the ``retirement.csv`` row of ``group`` for this birth date.
+    def _retirement_rows(
+        self, birth_date: pl.Expr, group: pl.Expr
+    ) -> list[tuple[dict[str, Any], pl.Expr, pl.Expr]]:
+        """Each ``retirement.csv`` row with when it applies and its age in months.
 
         A group may have several rows with windows of months (``effective_from`` /
         ``effective_to``): the row applies whose own retirement month (birth month +
-        its original age + its delay) falls in its window. Null for an unknown group or
-        a retirement month outside every window.
+        its original age + its delay) falls in its window. Every expression holds the
+        row's figures as literals, so a look-up is one flat ``coalesce`` over the rows
+        (nesting the parameters of one look-up in another grows the plan quadratically).
         """
         born = _month_index(birth_date)
         group_text = group.cast(pl.String)
-        branches: list[pl.Expr] = []
+        found = []
         for row in self.retirement.rows(named=True):
+            start = row["effective_from"]
+            end = row["effective_to"]
+            age = _row_age_months(born, row)
+            index = born + age
+            inside = (group_text == row["group"]) & (index >= start.year * 12 + start.month - 1)
+            if end is not None:
+                inside = inside & (index <= end.year * 12 + end.month - 1)
+            found.append((row, inside, age))
+        return found
+
+    def _retirement_param(self, birth_date: pl.Expr, group: pl.Expr, column: str) -> pl.Expr:
+        """One parameter of the ``retirement.csv`` row of ``group`` for this birth date.
+
+        Null for an unknown group or a retirement month outside every window (the
+        Jinan table covers every month from 1900-01).
+        """
+        branches: list[pl.Expr] = []
+        for row, inside, _ in self._retirement_rows(birth_date, group):
             value = row[column]
             if isinstance(value, date):
                 value = value.year * 12 + value.month - 1
-            start = row["effective_from"]
-            end = row["effective_to"]
-            index = born + _row_age_months(born, row)
-            inside = index >= start.year * 12 + start.month - 1
-            if end is not None:
-                inside = inside & (index <= end.year * 12 + end.month - 1)
-            branches.append(
-                pl.when((group_text == row["group"]) & inside).then(pl.lit(value, pl.Int64))
-            )
+            branches.append(pl.when(inside).then(pl.lit(value, pl.Int64)))
         if not branches:
             return pl.lit(None, pl.Int64)
         return pl.coalesce(branches)
@@ -82,13 +88,12 @@ class _RetirementLookups(_PolicyBase):
             >>> frame.select(Policy.load().statutory_age_months(pl.col("born"), pl.col("group"))).item()
             722
         """
-        born = _month_index(birth_date)
-        age = self._retirement_param(birth_date, group, "original_age_years") * 12
-        step = self._retirement_param(birth_date, group, "step_months")
-        cap = self._retirement_param(birth_date, group, "max_delay_months")
-        first = self._retirement_param(birth_date, group, "first_affected_birth_month")
-        delay = _delay_months(born, step, cap, first)
-        return (age + delay).alias("statutory_age_months")
+        branches = [
+            pl.when(inside).then(age) for _, inside, age in self._retirement_rows(birth_date, group)
+        ]
+        if not branches:
+            return pl.lit(None, pl.Int64).alias("statutory_age_months")
+        return pl.coalesce(branches).alias("statutory_age_months")
 
     def retirement_month(self, birth_date: pl.Expr, group: pl.Expr) -> pl.Expr:
         """Month of reaching the statutory retirement age (退休年月), first of the month.
