@@ -33,6 +33,8 @@ from sbbatch.declarations.payment_certificate import period_of
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.forms.pdf import FormPDF
 from sbbatch.forms.rmb import fen_in_words
+from sbbatch.store import payments as store
+from sbbatch.store.queries import find_person, find_unit, persons_in
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -96,13 +98,7 @@ def paid_lines(
     Columns: ``person_id, unit_id, month, insurance, payer, base_fen, amount_fen``.
     """
     first, last = _period(first, last)
-    return ws.sql(
-        "SELECT l.person_id, l.unit_id, l.month, l.insurance, l.payer, l.base_fen, l.amount_fen "
-        "FROM bill_lines l JOIN bills b ON b.bill_id = l.bill_id "
-        "WHERE b.status = 'paid' AND l.person_id IN (SELECT unnest($ids::VARCHAR[])) "
-        "AND l.month BETWEEN $first AND $last AND (NOT $only OR l.unit_id = $unit)",
-        {"ids": list(person_ids), "first": first, "last": last, "only": only_unit, "unit": unit_id},
-    )
+    return store.paid_lines(ws, unit_id, person_ids, first, last, only_unit=only_unit)
 
 
 def unpaid_months(
@@ -119,27 +115,7 @@ def unpaid_months(
     Columns: ``person_id, insurance, month`` (应缴未缴, one row per month and 险种).
     """
     first, last = _period(first, last)
-    return ws.sql(
-        """
-        WITH months AS (
-            SELECT unnest(generate_series($first::DATE, $last::DATE, INTERVAL 1 MONTH))::DATE AS month
-        ),
-        insured AS (
-            SELECT DISTINCT p.person_id, p.unit_id, p.insurance, m.month
-            FROM insured_periods p JOIN months m
-              ON m.month >= p.from_month AND (p.until_month IS NULL OR m.month < p.until_month)
-            WHERE p.person_id IN (SELECT unnest($ids::VARCHAR[]))
-              AND (NOT $only OR p.unit_id = $unit)
-        )
-        SELECT DISTINCT i.person_id, i.insurance, i.month FROM insured i
-        WHERE NOT EXISTS (
-            SELECT 1 FROM bill_lines l JOIN bills b ON b.bill_id = l.bill_id
-            WHERE b.status = 'paid' AND l.person_id = i.person_id AND l.unit_id = i.unit_id
-              AND l.insurance = i.insurance AND l.month = i.month)
-        ORDER BY 1, 2, 3
-        """,
-        {"ids": list(person_ids), "first": first, "last": last, "only": only_unit, "unit": unit_id},
-    )
+    return store.unpaid_months(ws, unit_id, person_ids, first, last, only_unit=only_unit)
 
 
 def payment_persons(
@@ -172,11 +148,7 @@ def payment_persons(
     if category and category_code is None:
         msg = f"职工类别「{category}」无效。"
         raise UnusableInputError(msg)
-    staff = ws.sql(
-        "SELECT DISTINCT person_id FROM insured_periods WHERE unit_id = $unit "
-        "AND ($category IS NULL OR person_category = $category)",
-        {"unit": unit_id, "category": category_code},
-    )["person_id"]
+    staff = store.staff_of_unit(ws, unit_id, category_code)
     lines = paid_lines(ws, unit_id, staff.to_list(), first, last, only_unit=only_unit)
     empty = {
         "person_id": pl.String(),
@@ -188,9 +160,8 @@ def payment_persons(
     }
     if lines.height == 0:
         return pl.DataFrame(schema=empty)
-    persons = ws.sql(
-        "SELECT person_id, name, gender FROM persons WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": lines["person_id"].unique().to_list()},
+    persons = persons_in(ws, lines["person_id"].unique().to_list()).select(
+        "person_id", "name", "gender"
     )
     summary = lines.group_by("person_id").agg(
         insurance_label_expr(pl.col("insurance"))
@@ -249,8 +220,8 @@ def certificate_data(
     ``paid_fen`` (Σ paid).
     """
     first, last = _period(first, last)
-    person = ws.sql("SELECT * FROM persons WHERE person_id = ?", [person_id])
-    unit = ws.sql("SELECT * FROM units WHERE unit_id = ?", [unit_id])
+    person = find_person(ws, person_id)
+    unit = find_unit(ws, unit_id)
     if person.height == 0 or unit.height == 0:
         msg = "工作区中没有该人员或单位。"
         raise UnusableInputError(msg)
@@ -408,9 +379,9 @@ def print_certificates(
     with ws.transaction():
         for person_id in wanted:  # one PDF per person: the loop is over documents
             data = certificate_data(ws, unit_id, person_id, first, last, only_unit=only_unit)
-            number = int(ws.sql("SELECT nextval('certificate_seq') AS n")["n"][0])
-            ws.execute(
-                "INSERT INTO payment_certificates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            number = store.next_certificate_number(ws)
+            store.insert_certificate(
+                ws,
                 [number, unit_id, person_id, first, last, code, note, data["paid_fen"], ws.today],
             )
             pdf = _certificate_pdf(data, code, note, ws.today, number)

@@ -23,9 +23,10 @@ from sbbatch import codes
 from sbbatch._money import yuan
 from sbbatch.contributions import unit_totals
 from sbbatch.declarations import get
-from sbbatch.declarations._registry import retirement_month
+from sbbatch.declarations._registry_review import retirement_month
 from sbbatch.queries.cards import card_state_counts
 from sbbatch.queries.registry import unit_persons
+from sbbatch.store import queries as store
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -135,7 +136,7 @@ def overview(
     """
     unit_id = ws.unit_or_only(unit_id)
     at = (month or ws.today).replace(day=1)
-    unit_name = str(ws.sql("SELECT name FROM units WHERE unit_id = ?", [unit_id])["name"][0])
+    unit_name = str(store.unit_name(ws, unit_id))
     persons = unit_persons(ws, unit_id, month=at)
     headcount = (
         persons.group_by("insured_status", "person_category")
@@ -146,11 +147,7 @@ def overview(
     totals = unit_totals(ws, months=at, unit_id=unit_id)
     due_unit = int(totals.filter(pl.col("payer") == "unit")["amount_fen"].sum())
     due_person = int(totals.filter(pl.col("payer") == "person")["amount_fen"].sum())
-    paid = ws.sql(
-        "SELECT coalesce(sum(contribution_fen), 0)::BIGINT AS paid FROM bills "
-        "WHERE unit_id = $unit AND fee_month = $month AND status = 'paid'",
-        {"unit": unit_id, "month": at},
-    )["paid"][0]
+    paid = store.paid_in_month(ws, unit_id, at)
     money = {
         "due_fen": due_unit + due_person,
         "due_unit_fen": due_unit,
@@ -172,10 +169,8 @@ def overview(
         )
     )
     insured_ids = persons.filter(pl.col("insured_status") == "参保缴费")["person_id"]
-    registry = ws.sql(
-        "SELECT person_id, name, gender, identity, birth_date FROM persons "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": insured_ids.to_list()},
+    registry = store.persons_in(ws, insured_ids.to_list()).select(
+        "person_id", "name", "gender", "identity", "birth_date"
     )
     horizon = _months_ahead(at, RETIREMENT_HORIZON_MONTHS)
     retiring = (
@@ -192,12 +187,7 @@ def overview(
             pl.col("_r").dt.strftime("%Y-%m").alias("法定退休年月"),
         )
     )
-    filings = ws.sql(
-        "SELECT f.person_id, s.name, f.region_name, f.medical_type, f.approved_on "
-        "FROM remote_filings f LEFT JOIN persons s USING (person_id) "
-        "WHERE f.unit_id = $unit AND f.ended_on IS NULL ORDER BY f.person_id",
-        {"unit": unit_id},
-    )
+    filings = store.open_remote_filings(ws, unit_id)
     filings_to_revoke = filings.filter(~pl.col("person_id").is_in(insured_ids.implode())).select(
         pl.col("person_id").alias("身份证号码"),
         pl.col("name").alias("姓名"),

@@ -54,6 +54,8 @@ from sbbatch.contributions import (
 )
 from sbbatch.exceptions import InvalidTransitionError, UnusableInputError
 from sbbatch.policy import Policy
+from sbbatch.store import payments as store
+from sbbatch.store.queries import find_unit
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -183,7 +185,7 @@ class SimulatedGateway:
 # ------------------------------------------------------------------------------- reading
 def bill(ws: Workspace, bill_id: str) -> dict[str, Any]:
     """Return one bill's header as a dict, or raise a Chinese error."""
-    found = ws.sql("SELECT * FROM bills WHERE bill_id = ?", [bill_id])
+    found = store.bill_header(ws, bill_id)
     if found.height == 0:
         msg = f"找不到单据「{bill_id}」。"
         raise UnusableInputError(msg)
@@ -193,7 +195,7 @@ def bill(ws: Workspace, bill_id: str) -> dict[str, Any]:
 def bill_lines(ws: Workspace, bill_id: str) -> pl.DataFrame:
     """Return a bill's lines in order (one per person, month, insurance and payer)."""
     bill(ws, bill_id)
-    return ws.sql("SELECT * FROM bill_lines WHERE bill_id = ? ORDER BY line_no", [bill_id])
+    return store.bill_lines(ws, bill_id)
 
 
 def bill_summary(ws: Workspace, bill_id: str) -> pl.DataFrame:
@@ -203,49 +205,29 @@ def bill_summary(ws: Workspace, bill_id: str) -> pl.DataFrame:
     amount_fen, late_fee_fen``; ``rate`` is null where a unit's lines mix rates
     (several months or units with different rates).
     """
-    return ws.sql(
-        """
-        SELECT insurance, payer, count(DISTINCT person_id) AS persons,
-               sum(base_fen)::BIGINT AS base_fen,
-               CASE WHEN count(DISTINCT coalesce(rate, '')) = 1 THEN min(rate) END AS rate,
-               CASE WHEN count(DISTINCT coalesce(rate_ppm, -1)) = 1 THEN min(rate_ppm) END AS rate_ppm,
-               CASE WHEN count(DISTINCT coalesce(fixed_fen, -1)) = 1 THEN min(fixed_fen) END AS fixed_fen,
-               sum(amount_fen)::BIGINT AS amount_fen, sum(late_fee_fen)::BIGINT AS late_fee_fen
-        FROM bill_lines WHERE bill_id = ?
-        GROUP BY insurance, payer ORDER BY insurance::INTEGER, payer = 'person'
-        """,
-        [bill_id],
-    )
+    return store.bill_summary(ws, bill_id)
 
 
 def payments_of(ws: Workspace, bill_id: str) -> pl.DataFrame:
     """Return every payment attempt of a bill, oldest first."""
-    return ws.sql("SELECT * FROM payments WHERE bill_id = ? ORDER BY attempt", [bill_id])
+    return store.payments_of(ws, bill_id)
 
 
 # ------------------------------------------------------------------------------- writing
 def _log(
     ws: Workspace, bill_id: str, action: str, before: str | None, after: str | None, note: str
 ) -> None:
-    ws.execute(
-        "INSERT INTO events (declaration_id, action, from_status, to_status, occurred_at, by_user, note) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [bill_id, action, before, after, ws.now(), ws.user, note],
-    )
+    store.log_event(ws, bill_id, action, before, after, note)
 
 
 def _next_bill_id(ws: Workspace) -> str:
     name = f"bill:{ws.today:%Y%m%d}"
-    ws.execute(
-        "INSERT INTO counters VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1",
-        [name],
-    )
-    number = int(ws.sql("SELECT value FROM counters WHERE name = ?", [name])["value"][0])
+    number = store.next_counter(ws, name)
     return f"DJ{ws.today:%Y%m%d}{number:05d}"
 
 
 def _unit(ws: Workspace, unit_id: str) -> dict[str, Any]:
-    found = ws.sql("SELECT * FROM units WHERE unit_id = ?", [unit_id])
+    found = find_unit(ws, unit_id)
     if found.height == 0:
         msg = f"单位编号「{unit_id}」不在工作区中。"
         raise UnusableInputError(msg)
@@ -254,16 +236,7 @@ def _unit(ws: Workspace, unit_id: str) -> dict[str, Any]:
 
 def _taken_keys(ws: Workspace, unit_id: str) -> pl.DataFrame:
     """Keys already on a bill that is not abandoned, or in an approved back-payment."""
-    return ws.sql(
-        """
-        SELECT l.unit_id, l.person_id, l.month, l.insurance, l.payer FROM bill_lines l
-        JOIN bills b ON b.bill_id = l.bill_id
-        WHERE l.unit_id = $unit AND b.status <> 'abandoned'
-        UNION
-        SELECT unit_id, person_id, month, insurance, payer FROM backpay_items WHERE unit_id = $unit
-        """,
-        {"unit": unit_id},
-    )
+    return store.taken_keys(ws, unit_id)
 
 
 def _insert_bill(
@@ -295,24 +268,22 @@ def _insert_bill(
     contribution = int(stored["amount_fen"].sum())
     late_fee = int(stored["late_fee_fen"].sum())
     insurances = ",".join(sorted(stored["insurance"].unique().to_list(), key=int))
-    ws.execute(
-        "INSERT INTO bills (bill_id, kind, unit_id, fee_month, insurances, status, created_at, created_by, "
-        "late_fee_until, contribution_fen, late_fee_fen, total_fen, note) "
-        "VALUES (?, ?, ?, ?, ?, 'unpaid', ?, ?, ?, ?, ?, ?, ?)",
-        [
-            bill_id,
-            kind,
-            unit_id,
-            fee_month,
-            insurances,
-            ws.now(),
-            ws.user,
-            late_fee_until,
-            contribution,
-            late_fee,
-            contribution + late_fee,
-            note,
-        ],
+    store.insert_bill(
+        ws,
+        {
+            "bill_id": bill_id,
+            "kind": kind,
+            "unit_id": unit_id,
+            "fee_month": fee_month,
+            "insurances": insurances,
+            "created_at": ws.now(),
+            "created_by": ws.user,
+            "late_fee_until": late_fee_until,
+            "contribution_fen": contribution,
+            "late_fee_fen": late_fee,
+            "total_fen": contribution + late_fee,
+            "note": note,
+        },
     )
     ws._checkpoint("bill:header")
     ws.insert_frame("bill_lines", stored)
@@ -422,18 +393,7 @@ def create_backpay_bill(
     del unit
     chosen = list(declarations) if declarations is not None else None
     with ws.transaction():
-        items = ws.sql(
-            """
-            SELECT i.* FROM backpay_items i
-            WHERE i.unit_id = $unit AND NOT EXISTS (
-                SELECT 1 FROM bill_lines l JOIN bills b ON b.bill_id = l.bill_id
-                WHERE b.status <> 'abandoned' AND l.backpay_id = i.declaration_id
-                  AND l.person_id = i.person_id AND l.month = i.month
-                  AND l.insurance = i.insurance AND l.payer = i.payer)
-            ORDER BY i.declaration_id, i.row_no, i.month, i.insurance::INTEGER, i.payer = 'person'
-            """,
-            {"unit": unit_id},
-        )
+        items = store.unbilled_backpay_items(ws, unit_id)
         if chosen is not None:
             items = items.filter(pl.col("declaration_id").is_in(chosen))
         if items.height == 0:
@@ -510,32 +470,25 @@ def record_payment(
     with ws.transaction():
         header = bill(ws, bill_id)
         _payable(ws, header)
-        attempt = (
-            int(ws.sql("SELECT count(*) AS n FROM payments WHERE bill_id = ?", [bill_id])["n"][0])
-            + 1
-        )
+        attempt = store.count_payments(ws, bill_id) + 1
         after = "paid" if outcome.success else "failed"
-        ws.execute(
-            "INSERT INTO payments (bill_id, attempt, paid_on, occurred_at, by_user, gateway, amount_fen, "
-            "outcome, reference, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                bill_id,
-                attempt,
-                ws.today,
-                ws.now(),
-                ws.user,
-                gateway,
-                header["total_fen"],
-                "success" if outcome.success else "failure",
-                outcome.reference,
-                outcome.message,
-            ],
+        store.insert_payment(
+            ws,
+            {
+                "bill_id": bill_id,
+                "attempt": attempt,
+                "paid_on": ws.today,
+                "occurred_at": ws.now(),
+                "by_user": ws.user,
+                "gateway": gateway,
+                "amount_fen": header["total_fen"],
+                "outcome": "success" if outcome.success else "failure",
+                "reference": outcome.reference,
+                "message": outcome.message,
+            },
         )
         ws._checkpoint("payment:attempt")
-        ws.execute(
-            "UPDATE bills SET status = ?, paid_at = ? WHERE bill_id = ?",
-            [after, ws.now() if outcome.success else None, bill_id],
-        )
+        store.set_bill_status(ws, bill_id, after, ws.now() if outcome.success else None)
         action = "pay" if attempt == 1 else "repay"
         label = "立即支付" if attempt == 1 else "重新支付"
         _log(
@@ -563,5 +516,5 @@ def abandon(ws: Workspace, bill_id: str, note: str | None = None) -> None:
         if header["status"] == "abandoned":
             msg = f"单据「{bill_id}」已放弃支付。"
             raise InvalidTransitionError(msg)
-        ws.execute("UPDATE bills SET status = 'abandoned' WHERE bill_id = ?", [bill_id])
+        store.abandon_bill(ws, bill_id)
         _log(ws, bill_id, "abandon", header["status"], "abandoned", note or "放弃支付")

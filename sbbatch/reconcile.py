@@ -38,6 +38,7 @@ from sbbatch.io.xlsx import write_frame
 from sbbatch.policy import half_up_fen
 from sbbatch.spec import Column, Declaration
 from sbbatch.store import unit_files as store
+from sbbatch.store.queries import agency_payment_lines, persons_in
 from sbbatch.unit_files import PAYMENTS
 
 if TYPE_CHECKING:
@@ -230,11 +231,7 @@ def _agency_lines(
     ws: Workspace, unit_id: str, months: list[dt.date], source: str | Path | pl.DataFrame | None
 ) -> tuple[pl.DataFrame, Batch | None]:
     if source is None:
-        lines = ws.sql(
-            "SELECT person_id, month, insurance, base_fen, unit_fen, person_fen FROM agency_payments "
-            "WHERE unit_id = $unit AND month IN (SELECT unnest($months::DATE[]))",
-            {"unit": unit_id, "months": months},
-        )
+        lines = agency_payment_lines(ws, unit_id, months)
         return lines, None
     batch = (
         check_frame(source, PAYMENTS, today=ws.today)
@@ -400,10 +397,7 @@ def reconcile(
         .then(_cause(ROUNDING))
         .otherwise(_cause(BASE))
     )
-    names = ws.sql(
-        "SELECT person_id, name FROM persons WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": lines["person_id"].unique().to_list()},
-    )
+    names = persons_in(ws, lines["person_id"].unique().to_list()).select("person_id", "name")
     result = (
         lines.with_columns(agency_cause.alias("agency_cause"), payroll_cause.alias("payroll_cause"))
         .join(names, on="person_id", how="left")

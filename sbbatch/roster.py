@@ -48,7 +48,11 @@ from sbbatch.declarations._common import (
     id_column,
     name_column,
 )
-from sbbatch.declarations._registry import RETIREMENT_REASON, accepted_month, retirement_month
+from sbbatch.declarations._registry_review import (
+    RETIREMENT_REASON,
+    accepted_month,
+    retirement_month,
+)
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.convert import load_mapping, map_raw
 from sbbatch.io.read import read_table

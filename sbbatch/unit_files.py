@@ -45,7 +45,7 @@ from sbbatch.declarations._common import (
     id_column,
     name_column,
 )
-from sbbatch.declarations._registry import category_insurances
+from sbbatch.declarations._registry_review import category_insurances
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.spec import FAILURE_SCHEMA, Column, Declaration, Rule
 from sbbatch.store import unit_files as store

@@ -233,7 +233,7 @@ def test_the_layers_are_what_the_docstring_says() -> None:
     assert layer("sbbatch.policy") == 0
     assert layer("sbbatch.policy._retirement") == 0
     assert layer("sbbatch.store.workspace") == 1
-    assert layer("sbbatch.declarations._registry") == 2
+    assert layer("sbbatch.declarations._registry_review") == 2
     assert layer("sbbatch.declarations") == 2
     assert layer("sbbatch.review") == 3
     assert layer("sbbatch.widgets.form") == 3

@@ -44,7 +44,7 @@ TOY_MODULE = textwrap.dedent(
     import polars as pl
 
     from sbbatch.declarations._common import registry_form
-    from sbbatch.declarations._registry import PERSON_FACTS, with_person_facts
+    from sbbatch.declarations._registry_review import PERSON_FACTS, with_person_facts
     from sbbatch.spec import (
         Column,
         Declaration,

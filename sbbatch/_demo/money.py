@@ -34,6 +34,7 @@ from sbbatch.payments import SimulatedGateway, bill, create_backpay_bill, create
 from sbbatch.queries.money import ZH_HEADERS, unit_payments
 from sbbatch.review import declare, review
 from sbbatch.store import Workspace
+from sbbatch.store import queries as store
 from sbbatch.wages import draft_from_last
 
 if TYPE_CHECKING:
@@ -44,36 +45,12 @@ __all__ = ["run"]
 
 def _unit(ws: Workspace, month: dt.date) -> str:
     """The online-paying unit with the most persons insured in ``month``."""
-    found = ws.sql(
-        """
-        SELECT u.unit_id, count(DISTINCT p.person_id) AS n FROM units u
-        JOIN insured_periods p ON p.unit_id = u.unit_id
-        WHERE u.payment_method <> '1' AND p.from_month <= $m AND (p.until_month IS NULL OR p.until_month > $m)
-        GROUP BY u.unit_id ORDER BY n DESC, u.unit_id LIMIT 1
-        """,
-        {"m": month},
-    )
-    return str(found["unit_id"][0])
+    return store.busiest_online_unit(ws, month)
 
 
 def _late_starter(ws: Workspace, unit_id: str, months: int) -> tuple[str, dt.date] | None:
     """A person whose first period in the unit began after ``months`` uninsured months."""
-    found = ws.sql(
-        f"""
-        WITH first AS (
-            SELECT person_id, min(from_month) AS first_month FROM insured_periods
-            WHERE unit_id = $unit GROUP BY person_id
-        )
-        SELECT f.person_id, f.first_month FROM first f
-        WHERE f.first_month - INTERVAL {months} MONTH >= $start AND f.first_month <= $current
-          AND NOT EXISTS (
-            SELECT 1 FROM insured_periods p WHERE p.person_id = f.person_id
-              AND p.from_month < f.first_month
-              AND (p.until_month IS NULL OR p.until_month > f.first_month - INTERVAL {months} MONTH))
-        ORDER BY f.first_month DESC, f.person_id LIMIT 1
-        """,
-        {"unit": unit_id, "start": policy_start(), "current": ws.today.replace(day=1)},
-    )
+    found = store.late_starter(ws, unit_id, months, policy_start(), ws.today.replace(day=1))
     if found.height == 0:
         return None
     person, first = found.row(0)
@@ -176,11 +153,7 @@ def run(_kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     if found is not None:
         person_id, first_month = found
         start, end = _months_before(first_month, 6)
-        wages = ws.sql(
-            "SELECT wage_fen FROM wage_bases WHERE unit_id = ? AND person_id = ? AND revoked_by IS NULL "
-            "ORDER BY month LIMIT 1",
-            [unit_id, person_id],
-        )["wage_fen"]
+        wages = store.first_wage(ws, unit_id, person_id)
         case = {
             "社会保障号码": person_id,
             "补缴年月": f"{start:%Y-%m}",

@@ -10,6 +10,7 @@ vectorised look-up or one polars expression here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -18,7 +19,7 @@ import polars as pl
 from sbbatch import codes, ids
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
-from sbbatch.declarations._registry import RETIREE_CATEGORY, RETIREMENT_REASON, code_labels
+from sbbatch.declarations._registry_review import RETIREE_CATEGORY, RETIREMENT_REASON, code_labels
 from sbbatch.spec import (
     FieldGrid,
     FormField,
@@ -28,6 +29,7 @@ from sbbatch.spec import (
     Rule,
     Signatures,
 )
+from sbbatch.store import records, registry
 from sbbatch.store.workflow import kind_title
 
 if TYPE_CHECKING:
@@ -187,10 +189,6 @@ def refile_allowed_from(registered: pl.Expr) -> pl.Expr:
 
 
 # ------------------------------------------------------------------------- look-ups
-def _ids(person_ids: pl.Series) -> list[str]:
-    return person_ids.drop_nulls().cast(pl.String).unique().to_list()
-
-
 def person_status(ws: Workspace, unit_id: str, person_ids: pl.Series) -> pl.DataFrame:
     """Return, per person, whether they are insured in or retired from the unit.
 
@@ -200,23 +198,8 @@ def person_status(ws: Workspace, unit_id: str, person_ids: pl.Series) -> pl.Data
     unit) and ``status`` (``employed`` / ``retired`` / null) — the word
     codes/medical_type's ``applies_to`` uses.
     """
-    found = ws.sql(
-        """
-        SELECT person_id,
-               bool_or(until_month IS NULL AND person_category <> $retiree) AS employed_here,
-               bool_or((until_month IS NULL AND person_category = $retiree)
-                       OR leave_reason = $retired) AS retired_here,
-               arg_max(person_category, from_month) AS unit_category
-        FROM insured_periods
-        WHERE unit_id = $unit AND person_id IN (SELECT unnest($ids::VARCHAR[]))
-        GROUP BY person_id
-        """,
-        {
-            "unit": unit_id,
-            "ids": _ids(person_ids),
-            "retiree": RETIREE_CATEGORY,
-            "retired": RETIREMENT_REASON,
-        },
+    found = records.medical_unit_facts(
+        ws, unit_id, person_ids, retiree=RETIREE_CATEGORY, retired=RETIREMENT_REASON
     )
     return found.with_columns(
         pl.when(pl.col("employed_here"))
@@ -236,16 +219,7 @@ def active_filings(ws: Workspace, person_ids: pl.Series) -> pl.DataFrame:
     ``filing_medical_type``, ``filing_unit_id``), plus ``filing_id``,
     ``filing_approved_on`` and ``refile_from`` (the first date it may end).
     """
-    found = ws.sql(
-        "SELECT person_id, filing_id, unit_id AS filing_unit_id, "
-        "region_code AS filing_region_code, region_name AS filing_region_name, "
-        "hospital_code AS filing_hospital_code, hospital_name AS filing_hospital_name, "
-        "address AS filing_address, start_date AS filing_start_date, "
-        "medical_type AS filing_medical_type, approved_on AS filing_approved_on "
-        "FROM remote_filings WHERE ended_on IS NULL "
-        "AND person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": _ids(person_ids)},
-    )
+    found = records.active_remote_filings(ws, person_ids)
     return found.with_columns(
         refile_allowed_from(pl.col("filing_approved_on")).alias("refile_from"),
         pl.col("filing_approved_on").dt.strftime("%Y-%m-%d").alias("filing_approved_text"),
@@ -259,20 +233,8 @@ def open_medical_declarations(
 
     Columns: ``person_id``, ``other_declaration_id``, ``other_kind_title``.
     """
-    found = ws.sql(
-        "SELECT r.person_id, min(d.declaration_id) AS other_declaration_id, "
-        "arg_min(d.kind, d.declaration_id) AS other_kind "
-        "FROM declaration_rows r JOIN declarations d USING (declaration_id) "
-        "WHERE d.status IN (SELECT unnest($statuses)) AND d.kind IN (SELECT unnest($kinds)) "
-        "AND d.declaration_id <> $exclude "
-        "AND substr(d.declaration_id, 3) < substr($exclude, 3) "
-        "AND r.person_id IN (SELECT unnest($ids::VARCHAR[])) GROUP BY r.person_id",
-        {
-            "ids": _ids(person_ids),
-            "statuses": list(_OPEN_STATUSES),
-            "kinds": list(kinds),
-            "exclude": exclude,
-        },
+    found = records.earlier_open_declarations(
+        ws, person_ids, kinds=kinds, statuses=_OPEN_STATUSES, exclude=exclude
     )
     titles = {kind: kind_title(kind) for kind in kinds}
     return found.select(
@@ -293,11 +255,7 @@ def with_medical_person(
     ``employed_here``, ``retired_here``, ``unit_category``, ``status``,
     ``other_declaration_id``, ``other_kind_title``, ``today`` and ``today_text``.
     """
-    names = ws.sql(
-        "SELECT person_id, name AS reg_name FROM persons "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": _ids(rows["person_id"])},
-    )
+    names = registry.person_columns(ws, rows["person_id"], {"name": "reg_name"})
     status = person_status(ws, header["unit_id"], rows["person_id"])
     others = open_medical_declarations(ws, rows["person_id"], header["declaration_id"], kinds)
     today: dt.date = ws.today
@@ -338,19 +296,15 @@ def insured_or_retired_here(business: str) -> Rule:
 
 
 #: The filings a 备案 declaration made, or a 撤销 declaration ended (the 备案表's rows).
-_FILINGS_MADE = (
-    "SELECT * FROM remote_filings WHERE declaration_id = $declaration ORDER BY person_id"
-)
-_FILINGS_ENDED = "SELECT * FROM remote_filings WHERE ended_by = $declaration ORDER BY person_id"
+_FILINGS_MADE = records.remote_filings_made
+_FILINGS_ENDED = records.remote_filings_ended
 
 
-def _filing_rows(query: str) -> FormRows:
+def _filing_rows(read: Callable[[Workspace, str], pl.DataFrame]) -> FormRows:
     def rows(ws: Workspace, declaration_id: str) -> pl.DataFrame:
-        filings = ws.sql(query, {"declaration": declaration_id})
-        persons = ws.sql(
-            "SELECT person_id, name, gender FROM persons "
-            "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-            {"ids": filings["person_id"].to_list()},
+        filings = read(ws, declaration_id)
+        persons = registry.person_columns(
+            ws, filings["person_id"], {"name": "name", "gender": "gender"}
         )
         joined = filings.join(persons, on="person_id", how="left", maintain_order="left")
 

@@ -19,6 +19,7 @@ import polars as pl
 from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
 from sbbatch.spec import Rule
+from sbbatch.store import records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -110,32 +111,8 @@ def in_unit(
     month is given), ``first_month_here`` and ``last_leave_reason`` (减员原因 of the
     latest closed period here). ``insurance`` limits the periods to one 险种.
     """
-    return ws.sql(
-        """
-        WITH wanted AS (SELECT DISTINCT unnest($ids::VARCHAR[]) AS person_id),
-        here AS (
-            SELECT * FROM insured_periods
-            WHERE unit_id = $unit AND ($insurance IS NULL OR insurance = $insurance)
-        )
-        SELECT w.person_id, s.name AS reg_name, s.gender AS reg_gender,
-               s.birth_date AS reg_birth_date,
-               count(h.period_id) > 0 AS ever_here,
-               coalesce(bool_or(h.period_id IS NOT NULL AND h.until_month IS NULL), false) AS open_here,
-               coalesce(bool_or(h.from_month <= $month
-                        AND (h.until_month IS NULL OR h.until_month > $month)), false)
-                   AS insured_in_month,
-               min(h.from_month) AS first_month_here,
-               arg_max(h.leave_reason, h.until_month) AS last_leave_reason
-        FROM wanted w JOIN persons s USING (person_id)
-        LEFT JOIN here h USING (person_id)
-        GROUP BY ALL
-        """,
-        {
-            "ids": person_ids.drop_nulls().cast(pl.String).unique().to_list(),
-            "unit": unit_id,
-            "insurance": insurance,
-            "month": (month or ws.today).replace(day=1),
-        },
+    return records.unit_insurance_facts(
+        ws, unit_id, person_ids, month=(month or ws.today).replace(day=1), insurance=insurance
     )
 
 

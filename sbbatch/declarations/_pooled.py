@@ -17,9 +17,15 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._registry import rows_source
+from sbbatch.declarations._other import known_person
+from sbbatch.declarations._registry_review import (
+    name_matches_registry,
+    once_in_declaration,
+    with_all_columns,
+)
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.spec import Column, Rule
+from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.store import pooled, registry
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -33,6 +39,7 @@ __all__ = [
     "pooled_facts",
     "pooled_here_rule",
     "pooled_of_unit",
+    "revocation",
     "revoke_checks",
 ]
 
@@ -44,8 +51,6 @@ PERSON_COLUMNS: tuple[Column, ...] = (
     name_column(),
     Column("gender", "性别", "gender", example="男", derived_from_id=True),
 )
-
-_CHECK_TABLES = {"person": "pooled_person_checks", "pension": "pooled_pension_checks"}
 
 
 def mark_pooled(
@@ -62,11 +67,7 @@ def mark_pooled(
     Raises:
         UnusableInputError: A person is unknown or never insured in the unit.
     """
-    found = ws.sql(
-        "SELECT DISTINCT person_id FROM insured_periods "
-        "WHERE unit_id = $unit AND person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"unit": unit_id, "ids": person_ids},
-    )["person_id"].to_list()
+    found = registry.insured_persons_of_unit(ws, unit_id, person_ids)
     missing = sorted(set(person_ids) - set(found))
     if missing:
         msg = f"{len(missing)} 人未在单位 {unit_id} 参保过，不能列为行业统筹人员。"
@@ -77,12 +78,7 @@ def mark_pooled(
         pl.lit(since).alias("since"),
     )
     with ws.transaction():
-        source, params = rows_source(frame.select("person_id"))
-        ws.execute(
-            f"DELETE FROM pooled_persons WHERE person_id IN (SELECT person_id FROM {source})",
-            params,
-        )
-        ws.insert_frame("pooled_persons", frame)
+        pooled.replace_pooled(ws, frame)
         ws.log_effect(None, f"单位 {unit_id} 列入行业统筹人员 {frame.height} 人（{scheme}）。")
     return frame.height
 
@@ -97,19 +93,7 @@ def pooled_of_unit(ws: Workspace, unit_id: str, *, check: str | None = None) -> 
             tick for a 核对); ``"-person"`` / ``"-pension"``: only persons *with* it
             (to revoke); None: all.
     """
-    where = ""
-    if check is not None:
-        table = _CHECK_TABLES[check.lstrip("-")]
-        negate = "" if check.startswith("-") else "NOT "
-        where = (
-            f"AND {negate}EXISTS (SELECT 1 FROM {table} c WHERE c.person_id = q.person_id "
-            "AND c.unit_id = q.unit_id AND c.status = 'confirmed')"
-        )
-    return ws.sql(
-        "SELECT q.person_id, s.name, s.gender FROM pooled_persons q "
-        f"JOIN persons s USING (person_id) WHERE q.unit_id = $unit {where} ORDER BY q.person_id",
-        {"unit": unit_id},
-    )
+    return pooled.pooled_of_unit(ws, unit_id, check=check)
 
 
 def pooled_facts(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.DataFrame:
@@ -119,22 +103,7 @@ def pooled_facts(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.DataFram
     the unit's confirmed basic-info check (``person_check_id``, ``person_checked_on``)
     and pension check (``pension_check_id``, ``pension_checked_on``).
     """
-    facts = ws.sql(
-        """
-        WITH wanted AS (SELECT DISTINCT unnest($ids::VARCHAR[]) AS person_id)
-        SELECT w.person_id, s.name AS reg_name, s.gender AS reg_gender,
-               q.unit_id AS pooled_unit_id, q.scheme,
-               pc.declaration_id AS person_check_id, pc.confirmed_on AS person_checked_on,
-               yc.declaration_id AS pension_check_id, yc.confirmed_on AS pension_checked_on
-        FROM wanted w JOIN persons s USING (person_id)
-        LEFT JOIN pooled_persons q USING (person_id)
-        LEFT JOIN pooled_person_checks pc ON pc.person_id = w.person_id
-             AND pc.unit_id = $unit AND pc.status = 'confirmed'
-        LEFT JOIN pooled_pension_checks yc ON yc.person_id = w.person_id
-             AND yc.unit_id = $unit AND yc.status = 'confirmed'
-        """,
-        {"ids": rows["person_id"].drop_nulls().to_list(), "unit": unit_id},
-    )
+    facts = pooled.pooled_facts(ws, rows["person_id"].drop_nulls().to_list(), unit_id)
     return rows.join(facts, on="person_id", how="left", maintain_order="left").with_columns(
         (pl.col("pooled_unit_id") == unit_id).fill_null(False).alias("pooled_here"),
         pl.col("person_checked_on").dt.strftime("%Y-%m-%d").alias("person_checked_text"),
@@ -173,17 +142,61 @@ def revoke_checks(ws: Workspace, which: str, approved: pl.DataFrame, header: dic
     """
     if not approved.height:
         return 0
-    table = _CHECK_TABLES[which]
-    source, params = rows_source(approved.select("person_id"))
-    params = {**params, "unit": header["unit_id"]}
-    condition = (
-        f"{table}.person_id IN (SELECT person_id FROM {source}) "
-        f"AND {table}.unit_id = $unit AND {table}.status = 'confirmed'"
+    return pooled.revoke_checks(
+        ws,
+        which,
+        approved,
+        unit_id=header["unit_id"],
+        declaration_id=header["declaration_id"],
+        today=ws.today,
     )
-    revoked = int(ws.sql(f"SELECT count(*) AS n FROM {table} WHERE {condition}", params)["n"][0])
-    ws.execute(
-        f"UPDATE {table} SET status = 'revoked', revoked_by = $declaration, "
-        f"revoked_on = $today WHERE {condition}",
-        {**params, "declaration": header["declaration_id"], "today": ws.today},
+
+
+def revocation(
+    *,
+    kind: str,
+    title: str,
+    which: str,
+    description: str,
+    confirmed: Rule,
+    before_once: tuple[Rule, ...] = (),
+) -> Declaration:
+    """Return the Declaration of a 撤销行业统筹人员…认定 business (manual §3.10, §3.12).
+
+    Both revocations take one row per person (身份证号码, 姓名, 性别), prefill the unit's
+    persons whose ``which`` (``"person"`` / ``"pension"``) confirmation stands, check
+    the registry person and that confirmation (``confirmed``, plus ``before_once``),
+    and, when approved, set the unit's confirmations of the persons to revoked.
+    """
+
+    def prefill(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
+        del month
+        return pooled_of_unit(ws, unit_id, check=f"-{which}")
+
+    def context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
+        return pooled_facts(ws, with_all_columns(rows, PERSON_COLUMNS), header["unit_id"])
+
+    def effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> None:
+        revoked = revoke_checks(ws, which, approved, header)
+        ws.log_effect(
+            header["declaration_id"],
+            f"{title}审核通过 {approved.height} 人：撤销认定 {revoked} 条。",
+        )
+
+    rules = (
+        known_person(),
+        name_matches_registry(),
+        gender_matches_registry(),
+        confirmed,
+        *before_once,
+        once_in_declaration(),
     )
-    return revoked
+    return Declaration(
+        kind=kind,
+        title=title,
+        columns=PERSON_COLUMNS,
+        description=description,
+        prefill=prefill,
+        review=Review(rules, context, effects),
+        detectable=False,
+    )

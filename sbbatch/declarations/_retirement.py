@@ -22,6 +22,7 @@ from sbbatch._money import PPM, half_up, half_up_div
 from sbbatch._resources import schemas_dir
 from sbbatch.declarations._other import figure, figure_text
 from sbbatch.spec import Column, Rule
+from sbbatch.store import records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -116,30 +117,7 @@ def contribution_months(
         if since is not None
         else pl.DataFrame(schema={"person_id": pl.String, "since_month": pl.Date})
     )
-    with ws.registered(sb_since=starts):
-        return ws.sql(
-            """
-        WITH p AS (
-            SELECT i.person_id, greatest(i.from_month, coalesce(s.since_month, i.from_month))
-                       AS from_month,
-                   least(coalesce(i.until_month, $end), $end) AS stop
-            FROM insured_periods i LEFT JOIN sb_since s ON s.person_id = i.person_id
-            WHERE i.insurance = $insurance AND i.person_id IN (SELECT unnest($ids::VARCHAR[]))
-        ), months AS (
-            SELECT person_id,
-                   unnest(generate_series(from_month, stop - INTERVAL 1 MONTH, INTERVAL 1 MONTH))
-                   AS month
-            FROM p WHERE stop > from_month
-        )
-        SELECT person_id, count(DISTINCT month)::BIGINT AS contribution_months
-        FROM months GROUP BY person_id
-        """,
-            {
-                "ids": person_ids.drop_nulls().unique().to_list(),
-                "insurance": insurance,
-                "end": end,
-            },
-        )
+    return records.contribution_months(ws, person_ids, insurance, end=end, starts=starts)
 
 
 #: 特殊工种标识 of the heavy kinds (井下、高温、高空、特别繁重体力劳动), codes/special_job_type.
@@ -161,20 +139,7 @@ def special_job_facts(ws: Workspace, person_ids: pl.Series) -> pl.DataFrame:
     """
     heavy = int(figure("special_job_min_months_heavy"))
     harmful = int(figure("special_job_min_months_harmful"))
-    found = ws.sql(
-        """
-        WITH months AS (
-            SELECT person_id, special_job_type,
-                   unnest(generate_series(from_month, to_month, INTERVAL 1 MONTH)) AS month
-            FROM special_job_periods WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))
-        )
-        SELECT person_id, count(DISTINCT month)::BIGINT AS special_job_months,
-               count(DISTINCT month) FILTER (WHERE special_job_type IN (SELECT unnest($heavy::VARCHAR[])))::BIGINT
-                   AS heavy_job_months
-        FROM months GROUP BY person_id
-        """,
-        {"ids": person_ids.drop_nulls().unique().to_list(), "heavy": list(HEAVY_SPECIAL_JOBS)},
-    )
+    found = records.special_job_months(ws, person_ids, HEAVY_SPECIAL_JOBS)
     return found.with_columns(
         ((pl.col("heavy_job_months") >= heavy) | (pl.col("special_job_months") >= harmful)).alias(
             "special_job_qualified"
@@ -184,9 +149,7 @@ def special_job_facts(ws: Workspace, person_ids: pl.Series) -> pl.DataFrame:
 
 def approver_of(ws: Workspace, unit_id: str) -> dict[str, Any] | None:
     """Return the unit's current approver (单位审定人): ``name``, ``phone``; None if none."""
-    found = ws.sql(
-        "SELECT name, phone FROM unit_approvers WHERE unit_id = $unit", {"unit": unit_id}
-    )
+    found = records.unit_approver(ws, unit_id)
     return found.row(0, named=True) if found.height else None
 
 

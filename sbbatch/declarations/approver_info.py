@@ -13,6 +13,7 @@ import polars as pl
 
 from sbbatch.declarations._samples import retirement as _samples
 from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
+from sbbatch.store import effects
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -72,16 +73,13 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
         return
     row = approved.row(0, named=True)
     unit, declaration_id = header["unit_id"], header["declaration_id"]
-    ws.execute("DELETE FROM unit_approvers WHERE unit_id = $unit", {"unit": unit})
-    ws.execute(
-        "INSERT INTO unit_approvers VALUES ($unit, $name, $phone, $declaration, $today)",
-        {
-            "unit": unit,
-            "name": row["approver_name"],
-            "phone": row["phone"],
-            "declaration": declaration_id,
-            "today": ws.today,
-        },
+    effects.replace_unit_approver(
+        ws,
+        unit,
+        name=row["approver_name"],
+        phone=row["phone"],
+        declaration_id=declaration_id,
+        today=ws.today,
     )
     ws.log_effect(declaration_id, f"单位审定人已更新为 {row['approver_name']}")
 

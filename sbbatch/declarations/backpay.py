@@ -42,7 +42,6 @@ import polars as pl
 
 from sbbatch.contributions import (
     compute_lines,
-    effective_bases_sql,
     limits_for,
     month_list,
     plain,
@@ -54,6 +53,7 @@ from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure_row
 from sbbatch.policy import Policy
 from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
+from sbbatch.store import records, wage_facts
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -146,34 +146,10 @@ def _month_facts(
     months = _months(rows)
     empty_list = pl.lit([], pl.List(pl.String))
     with ws.registered(sb_months=months.select("row_no", "person_id", "month")):
-        facts = ws.sql(
-            f"""
-            WITH bases AS ({effective_bases_sql("w.unit_id = $unit")})
-            SELECT m.row_no, m.month,
-                   (SELECT string_agg(DISTINCT p.unit_id, '、' ORDER BY p.unit_id) FROM insured_periods p
-                     WHERE p.person_id = m.person_id AND p.unit_id <> $unit AND p.from_month <= m.month
-                       AND (p.until_month IS NULL OR p.until_month > m.month)) AS other_units,
-                   (SELECT min(b.bill_id) FROM bill_lines l JOIN bills b ON b.bill_id = l.bill_id
-                     WHERE b.status = 'paid' AND l.unit_id = $unit AND l.person_id = m.person_id
-                       AND l.month = m.month) AS paid_bill,
-                   (SELECT min(b.bill_id) FROM bill_lines l JOIN bills b ON b.bill_id = l.bill_id
-                     WHERE b.status IN ('unpaid', 'failed') AND l.unit_id = $unit
-                       AND l.person_id = m.person_id AND l.month = m.month) AS open_bill,
-                   (SELECT min(i.declaration_id) FROM backpay_items i
-                     WHERE i.unit_id = $unit AND i.person_id = m.person_id AND i.month = m.month
-                       AND i.declaration_id <> $self) AS pending_backpay,
-                   b.wage_fen AS approved_wage
-            FROM sb_months m
-            LEFT JOIN bases b ON b.person_id = m.person_id AND b.month = m.month
-            ORDER BY m.row_no, m.month
-            """,
-            {"unit": unit, "self": header["declaration_id"]},
+        facts = wage_facts.backpay_month_facts(
+            ws, unit_id=unit, declaration_id=header["declaration_id"]
         )
-        periods = ws.sql(
-            "SELECT p.person_id, p.insurance, p.from_month, p.until_month FROM insured_periods p "
-            "WHERE p.unit_id = $unit AND p.person_id IN (SELECT DISTINCT person_id FROM sb_months)",
-            {"unit": unit},
-        )
+        periods = wage_facts.backpay_periods(ws, unit)
     # insurances: those of the unit's periods covering the month, else of the nearest period
     month_index = pl.col("month").dt.year() * 12 + pl.col("month").dt.month()
     from_index = pl.col("from_month").dt.year() * 12 + pl.col("from_month").dt.month()
@@ -233,9 +209,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     policy = Policy.load()
     facts = _month_facts(ws, rows, header, policy)
     unit = header["unit_id"]
-    has_period = ws.sql("SELECT DISTINCT person_id FROM insured_periods WHERE unit_id = ?", [unit])[
-        "person_id"
-    ]
+    has_period = records.persons_with_period_in_unit(ws, unit)
     per_row = facts.group_by("row_no").agg(
         _months_text(pl.col("future")).alias("future_months"),
         _months_text(pl.col("too_old")).alias("too_old_months"),
@@ -402,7 +376,7 @@ def _items(
         pl.lit(unit).alias("unit_id"), "person_id", "month", pl.col("base_wage").alias("wage_fen")
     ).unique(["person_id", "month"], keep="first")
     months = month_list(facts["month"].to_list())
-    units = ws.sql("SELECT unit_id, risk_class, injury_rate FROM units WHERE unit_id = ?", [unit])
+    units = records.unit_injury_rates(ws, unit)
     groups, rates = rate_groups(units, months, policy=policy)
     lines = compute_lines(
         periods.lazy(),
@@ -456,11 +430,7 @@ def amounts(ws: Workspace, declaration_id: str, paid_on: dt.date | None = None) 
     """
     header = ws.declaration(declaration_id)
     policy = Policy.load()
-    stored = ws.sql(
-        "SELECT * EXCLUDE (declaration_id) FROM backpay_items WHERE declaration_id = ? "
-        "ORDER BY row_no, month, insurance::INTEGER, payer = 'person'",
-        [declaration_id],
-    )
+    stored = wage_facts.backpay_items_of(ws, declaration_id)
     if header["status"] in ("reviewed", "read"):
         lines = stored
     else:

@@ -24,6 +24,7 @@ import polars as pl
 from sbbatch._rules import join_message_list
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
+from sbbatch.store import cards
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -33,8 +34,6 @@ __all__ = [
     "DECLARATION",
     "PHONE_PATTERN",
     "change_card_states",
-    "current_photos_sql",
-    "insured_in_unit_sql",
     "unapplied_persons",
 ]
 
@@ -49,20 +48,8 @@ CARD_STATE_LABELS: Final[dict[str, str]] = {
 #: A mainland mobile number (手机号码), as the batch check accepts it.
 PHONE_PATTERN: Final = r"^1[3-9]\d{9}$"
 
-#: The latest photo collected for each person (照片采集), as a SQL sub-query.
-current_photos_sql: Final = (
-    "(SELECT * FROM person_photos QUALIFY row_number() OVER "
-    "(PARTITION BY person_id ORDER BY collection_id DESC) = 1)"
-)
-
-
-def insured_in_unit_sql(person: str = "person_id") -> str:
-    """SQL that is true when ``person`` is insured in ``$unit`` in the month ``$month``."""
-    return (
-        f"EXISTS (SELECT 1 FROM insured_periods i WHERE i.person_id = {person} "
-        "AND i.unit_id = $unit AND i.from_month <= $month "
-        "AND (i.until_month IS NULL OR i.until_month > $month))"
-    )
+#: This business's kind (its own submitted applications block a second one).
+KIND: Final = "card_application"
 
 
 COLUMNS = (
@@ -97,38 +84,13 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     unit = header["unit_id"]
     month = ws.today.replace(day=1)
     person_ids = rows["person_id"].cast(pl.String).to_list()
-    facts = ws.sql(
-        f"""
-        WITH wanted AS (SELECT DISTINCT unnest($ids::VARCHAR[]) AS person_id),
-        current_photo AS {current_photos_sql}
-        SELECT w.person_id,
-               p.name AS registry_name,
-               {insured_in_unit_sql("w.person_id")} AS insured_here,
-               c.state AS card_state,
-               CASE WHEN c.state = 'applying' THEN coalesce(c.application_id, '已受理')
-               END AS applying_ref,
-               (SELECT min(d.declaration_id) FROM declaration_rows r
-                  JOIN declarations d USING (declaration_id)
-                 WHERE r.person_id = w.person_id AND d.kind = 'card_application'
-                   AND d.status = 'submitted' AND d.declaration_id <> $self) AS submitted_ref,
-               ph.sha256 AS photo_sha256,
-               ph.problems AS photo_problems,
-               (SELECT string_agg(coalesce(o.name, '') || '（' || left(q.person_id, 6) || '********'
-                                  || right(q.person_id, 4) || '）', '、' ORDER BY q.person_id)
-                  FROM current_photo q LEFT JOIN persons o ON o.person_id = q.person_id
-                 WHERE q.sha256 = ph.sha256 AND q.person_id <> w.person_id) AS same_photo_persons,
-               EXISTS (SELECT 1 FROM card_issuing_info k WHERE k.unit_id = $unit) AS issuing_confirmed
-        FROM wanted w
-        LEFT JOIN persons p USING (person_id)
-        LEFT JOIN cards c USING (person_id)
-        LEFT JOIN current_photo ph USING (person_id)
-        """,
-        {
-            "ids": person_ids,
-            "unit": unit,
-            "month": month,
-            "self": header.get("declaration_id") or "",
-        },
+    facts = cards.application_facts(
+        ws,
+        person_ids,
+        unit_id=unit,
+        month=month,
+        declaration_id=header.get("declaration_id") or "",
+        kind=KIND,
     )
     problem = pl.Struct({"rule": pl.String, "level": pl.String, "message": pl.String})
     decoded = pl.col("photo_problems").str.json_decode(pl.List(problem))
@@ -250,10 +212,7 @@ def change_card_states(
     if changes.height == 0:
         return 0
     ids = changes["person_id"].cast(pl.String).to_list()
-    before = ws.sql(
-        "SELECT person_id, state AS from_state FROM cards WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": ids},
-    )
+    before = cards.states_before(ws, ids)
 
     def values(name: str) -> list[Any]:
         if name in changes.columns:
@@ -261,37 +220,18 @@ def change_card_states(
         return [None] * changes.height
 
     application = by if to_state == "applying" else None
-    ws.execute(
-        """
-        INSERT INTO cards (person_id, unit_id, state, application_id, photo_sha256, phone,
-                           department, note, updated_by, updated_at)
-        SELECT unnest($ids::VARCHAR[]), $unit, $state, $application,
-               unnest($photos::VARCHAR[]), unnest($phones::VARCHAR[]),
-               unnest($departments::VARCHAR[]), unnest($notes::VARCHAR[]), $by, $at
-        ON CONFLICT (person_id) DO UPDATE SET
-            unit_id = excluded.unit_id,
-            state = excluded.state,
-            application_id = coalesce(excluded.application_id, cards.application_id),
-            photo_sha256 = coalesce(excluded.photo_sha256, cards.photo_sha256),
-            phone = coalesce(excluded.phone, cards.phone),
-            department = CASE WHEN excluded.state = 'applying' THEN excluded.department
-                              ELSE cards.department END,
-            note = CASE WHEN excluded.state = 'applying' THEN excluded.note ELSE cards.note END,
-            updated_by = excluded.updated_by,
-            updated_at = excluded.updated_at
-        """,
-        {
-            "ids": ids,
-            "unit": unit_id,
-            "state": to_state,
-            "application": application,
-            "photos": values("photo_sha256"),
-            "phones": values("phone"),
-            "departments": values("department"),
-            "notes": values("note"),
-            "by": by,
-            "at": ws.now(),
-        },
+    cards.upsert_cards(
+        ws,
+        ids,
+        unit_id=unit_id,
+        state=to_state,
+        application=application,
+        photos=values("photo_sha256"),
+        phones=values("phone"),
+        departments=values("department"),
+        notes=values("note"),
+        by=by,
+        at=ws.now(),
     )
     ws._checkpoint("cards:states")
     history = (
@@ -322,10 +262,8 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     """Approved applications: the person's card is 申领中, with the current photo."""
     if approved.height == 0:
         return
-    photos = ws.sql(
-        f"SELECT person_id, sha256 AS photo_sha256 FROM {current_photos_sql} "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": approved["person_id"].to_list()},
+    photos = cards.current_photos_of(ws, approved["person_id"]).select(
+        "person_id", pl.col("sha256").alias("photo_sha256")
     )
     changes = approved.select("person_id", "phone", "department", "note").join(
         photos, on="person_id", how="left"
@@ -340,19 +278,7 @@ def unapplied_persons(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFra
     in no submitted application, with their registered phone: the rows of the
     批量社保卡申领 file to fill (含数据报盘).
     """
-    return ws.sql(
-        f"""
-        SELECT p.person_id, p.name, p.phone, NULL::VARCHAR AS department, NULL::VARCHAR AS note
-        FROM persons p LEFT JOIN cards c USING (person_id)
-        WHERE {insured_in_unit_sql("p.person_id")}
-          AND (c.state IS NULL OR c.state = 'revoked')
-          AND NOT EXISTS (SELECT 1 FROM declaration_rows r JOIN declarations d USING (declaration_id)
-                          WHERE r.person_id = p.person_id AND d.kind = 'card_application'
-                            AND d.status = 'submitted')
-        ORDER BY p.person_id
-        """,
-        {"unit": unit_id, "month": month.replace(day=1)},
-    )
+    return cards.unapplied_persons(ws, unit_id, month.replace(day=1), KIND)
 
 
 #: The single-case form (社保卡申领): the columns, then the photo upload (上传照片).

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from sbbatch.declarations._samples import cards as _samples
-from sbbatch.declarations.card_application import PHONE_PATTERN, insured_in_unit_sql
+from sbbatch.declarations.card_application import PHONE_PATTERN
 from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule, Slot, WidgetLayout
+from sbbatch.store import cards, registry
+from sbbatch.store.cards import BANK_FIELDS
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -42,7 +44,6 @@ COLLECTOR_PART: Final = "领卡人信息"
 MAX_COLLECTORS: Final = 2
 
 #: The fields of the bank part, in the manual's order.
-BANK_FIELDS: Final = ("bank", "branch_code", "branch_name", "address", "phone", "contact")
 
 BANK_CONFIRMED_MESSAGE: Final = "银行及网点信息已确定，不能修改。提示：如需修改请联系社保经办机构。"
 
@@ -163,23 +164,8 @@ RULES = (
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
     unit = header["unit_id"]
-    confirmed = ws.sql(
-        f"SELECT {', '.join(BANK_FIELDS)} FROM card_issuing_info WHERE unit_id = $unit",
-        {"unit": unit},
-    )
-    people = ws.sql(
-        f"""
-        WITH wanted AS (SELECT DISTINCT unnest($ids::VARCHAR[]) AS person_id)
-        SELECT w.person_id, p.name AS registry_name,
-               {insured_in_unit_sql("w.person_id")} AS insured_here
-        FROM wanted w LEFT JOIN persons p USING (person_id)
-        """,
-        {
-            "ids": rows["person_id"].drop_nulls().cast(pl.String).to_list(),
-            "unit": unit,
-            "month": ws.today.replace(day=1),
-        },
-    )
+    confirmed = cards.confirmed_bank(ws, unit)
+    people = cards.issuing_persons(ws, unit, rows["person_id"], ws.today.replace(day=1))
     has_bank_row = bool((rows["part"] == BANK_PART).any())
     context = rows.join(people, on="person_id", how="left", maintain_order="left").with_columns(
         pl.lit(confirmed.height > 0).alias("bank_confirmed"),
@@ -245,29 +231,17 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     unit = header["unit_id"]
     declaration_id = header["declaration_id"]
     bank = approved.filter(_BANK)
-    if (
-        bank.height
-        and ws.sql(
-            "SELECT 1 FROM card_issuing_info WHERE unit_id = $unit", {"unit": unit}
-        ).is_empty()
+    if bank.height and cards.confirm_bank(
+        ws, unit, bank.row(0, named=True), declaration_id=declaration_id, today=ws.today
     ):
         row = bank.row(0, named=True)
-        ws.execute(
-            "INSERT INTO card_issuing_info VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [unit, *(row[name] for name in BANK_FIELDS), declaration_id, ws.today],
-        )
         ws.log_effect(declaration_id, f"制卡银行及网点已确定：{row['bank']} {row['branch_name']}")
     collectors = approved.filter(_COLLECTOR)
     if collectors.height:
-        ws.execute("DELETE FROM card_collectors WHERE unit_id = $unit", {"unit": unit})
-        ws._checkpoint("card_collectors:deleted")
-        names = ws.sql(
-            "SELECT person_id, name AS registry_name FROM persons "
-            "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-            {"ids": collectors["person_id"].to_list()},
-        )
-        ws.insert_frame(
-            "card_collectors",
+        names = registry.person_columns(ws, collectors["person_id"], {"name": "registry_name"})
+        cards.replace_collectors(
+            ws,
+            unit,
             collectors.head(MAX_COLLECTORS)
             .join(names, on="person_id", how="left", maintain_order="left")
             .select(

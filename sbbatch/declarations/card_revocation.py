@@ -16,6 +16,7 @@ import polars as pl
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations.card_application import change_card_states
 from sbbatch.spec import Declaration, Review, Rule
+from sbbatch.store import cards
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -26,15 +27,7 @@ COLUMNS = (id_column(), name_column(required=False))
 
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
-    facts = ws.sql(
-        """
-        WITH wanted AS (SELECT DISTINCT unnest($ids::VARCHAR[]) AS person_id)
-        SELECT w.person_id, p.name AS registry_name, c.state AS card_state,
-               c.unit_id AS card_unit, c.application_id
-        FROM wanted w LEFT JOIN persons p USING (person_id) LEFT JOIN cards c USING (person_id)
-        """,
-        {"ids": rows["person_id"].cast(pl.String).to_list()},
-    )
+    facts = cards.card_states(ws, rows["person_id"].cast(pl.String).to_list())
     return rows.join(facts, on="person_id", how="left", maintain_order="left").with_columns(
         pl.lit(header["unit_id"]).alias("unit_id")
     )

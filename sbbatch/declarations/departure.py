@@ -17,7 +17,7 @@ from sbbatch.declarations._common import (
     name_column,
     registry_form,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     RETIREMENT_REASON,
     accepted_month,
     accepted_month_default,
@@ -29,13 +29,13 @@ from sbbatch.declarations._registry import (
     periods_of,
     person_result,
     retirement_month,
-    rows_source,
     with_all_columns,
     with_code_labels,
     with_other_declarations,
     with_registry_person,
 )
 from sbbatch.spec import Declaration, FormColumn, Review, Rule, WidgetLayout
+from sbbatch.store import effects, records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -45,16 +45,7 @@ __all__ = ["DECLARATION", "REVIEW_RULES", "insured_persons"]
 
 def insured_persons(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
     """Return the persons insured in the unit in ``month`` (查询全部进行减员), to fill a 减员 file."""
-    return ws.sql(
-        """
-        SELECT DISTINCT p.person_id, s.name, NULL::DATE AS month, NULL::VARCHAR AS leave_reason
-        FROM insured_periods p JOIN persons s USING (person_id)
-        WHERE p.unit_id = $unit AND p.from_month <= $month
-          AND (p.until_month IS NULL OR p.until_month > $month)
-        ORDER BY p.person_id
-        """,
-        {"unit": unit_id, "month": month},
-    )
+    return records.persons_of_unit_in_month(ws, unit_id, month)
 
 
 COLUMNS = (
@@ -143,18 +134,9 @@ REVIEW_RULES: tuple[Rule, ...] = (
 def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> None:
     """Close the unit's open insured periods of the approved persons at their 减员年月."""
     declaration_id = header["declaration_id"]
-    source, params = rows_source(approved.select("person_id", "month", "leave_reason"))
-    if approved.height:
-        ws.execute(
-            "UPDATE insured_periods SET until_month = x.month, leave_reason = x.leave_reason, "
-            f"closed_by = $declaration FROM {source} "
-            "WHERE insured_periods.person_id = x.person_id AND insured_periods.unit_id = $unit "
-            "AND insured_periods.until_month IS NULL",
-            {**params, "declaration": declaration_id, "unit": header["unit_id"]},
-        )
-    closed = ws.sql(
-        "SELECT count(*) AS n FROM insured_periods WHERE closed_by = ?", [declaration_id]
-    )["n"][0]
+    closed = effects.close_open_periods(
+        ws, approved, unit_id=header["unit_id"], declaration_id=declaration_id
+    )
     ws.log_effect(declaration_id, f"减员审核通过 {approved.height} 人：终止参保记录 {closed} 条。")
 
 

@@ -19,7 +19,7 @@ from sbbatch.declarations._common import (
     name_column,
     registry_form,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     MIN_WORKING_AGE_YEARS,
     PENSION,
     RETIREE_CATEGORY,
@@ -34,7 +34,6 @@ from sbbatch.declarations._registry import (
     periods_of,
     person_result,
     retirement_month,
-    update_from_frame,
     with_all_columns,
     with_code_labels,
     with_other_declarations,
@@ -52,6 +51,7 @@ from sbbatch.spec import (
     Section,
     WidgetLayout,
 )
+from sbbatch.store import registry
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -391,13 +391,10 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     declaration_id = header["declaration_id"]
     fields = [f for f in PERSON_FIELDS if f in approved.columns]
     people = approved.select("person_id", *fields)
-    known = ws.sql(
-        "SELECT person_id FROM persons WHERE person_id IN (SELECT unnest($ids))",
-        {"ids": people["person_id"].to_list()},
-    )["person_id"]
-    is_known = pl.col("person_id").is_in(known.implode())
+    known = registry.known_person_ids(ws, people["person_id"].to_list())
+    is_known = pl.col("person_id").is_in(known)
     added = ws.insert_frame("persons", people.filter(~is_known))
-    updated = update_from_frame(
+    updated = registry.update_from_frame(
         ws,
         "persons",
         people.filter(is_known).drop([f for f in _KEY_FACTS if f in fields]),

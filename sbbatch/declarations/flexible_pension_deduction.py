@@ -30,7 +30,7 @@ from sbbatch._money import half_up_div
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure, in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     month_text,
     name_matches_registry,
@@ -39,6 +39,7 @@ from sbbatch.declarations._registry import (
 )
 from sbbatch.policy import Policy
 from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.store import records, registry
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -131,8 +132,7 @@ def special_unit_types() -> list[str]:
 
 def _unit_facts(ws: Workspace, unit_id: str) -> tuple[bool, str]:
     """Whether the unit is a 特殊单位, and the label of its 单位类型 (for the message)."""
-    found = ws.sql("SELECT unit_type FROM units WHERE unit_id = ?", [unit_id])["unit_type"]
-    unit_type = found[0] if found.len() else None
+    unit_type = registry.unit_column(ws, unit_id, "unit_type")
     if unit_type is None:
         return False, "未登记"
     labels = dict(codes.table("unit_type").select("code", "label").rows())
@@ -163,11 +163,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     facts = in_unit(ws, header["unit_id"], rows["person_id"]).select(
         "person_id", "reg_name", "ever_here"
     )
-    done = ws.sql(
-        "SELECT person_id, month, declaration_id AS done_declaration_id "
-        "FROM flexible_pension_deductions WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().unique().to_list()},
-    )
+    done = records.flexible_deductions_of(ws, rows["person_id"])
     today: dt.date = ws.today
     return (
         rows.join(facts, on="person_id", how="left", maintain_order="left")

@@ -20,7 +20,7 @@ from sbbatch.declarations._common import (
     name_column,
     registry_form,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     RETIREMENT_REASON,
     code_labels,
     code_rules,
@@ -31,13 +31,13 @@ from sbbatch.declarations._registry import (
     periods_of,
     person_result,
     retirement_month,
-    rows_source,
     with_all_columns,
     with_code_labels,
     with_other_declarations,
     with_registry_person,
 )
 from sbbatch.spec import Declaration, FormColumn, Review, Rule
+from sbbatch.store import effects
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -167,18 +167,7 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
         targets = approved.select("person_id", "leave_reason").join(
             history.select("person_id", "last_month"), on="person_id"
         )
-        source, params = rows_source(targets)
-        match = "p.person_id = x.person_id AND p.until_month = x.last_month"
-        changed = int(
-            ws.sql(f"SELECT count(*) AS n FROM insured_periods p JOIN {source} ON {match}", params)[
-                "n"
-            ][0]
-        )
-        ws.execute(
-            f"UPDATE insured_periods AS p SET leave_reason = x.leave_reason FROM {source} "
-            f"WHERE {match}",
-            params,
-        )
+        changed = effects.set_leave_reason_of_last_periods(ws, targets)
     ws.log_effect(
         declaration_id,
         f"中断转退休审核通过 {approved.height} 人：最后参保记录的减员原因改为在职转退休 {changed} 条。",

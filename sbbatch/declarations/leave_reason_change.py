@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations._common import id_column, leave_reason_column, name_column, registry_form
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_labels,
     code_rules,
     month_text,
@@ -21,7 +21,6 @@ from sbbatch.declarations._registry import (
     no_open_declaration,
     once_in_declaration,
     person_result,
-    rows_source,
     with_all_columns,
     with_code_labels,
     with_other_declarations,
@@ -29,6 +28,7 @@ from sbbatch.declarations._registry import (
     with_registry_person,
 )
 from sbbatch.spec import Column, Declaration, FormColumn, Review, Rule
+from sbbatch.store import effects, records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -44,6 +44,9 @@ COLUMNS = (
 #: Declaration states of a departure whose review is done (已审核, 已读).
 _DONE = ("reviewed", "read")
 
+#: The business whose approved declarations closed the periods (减员申报).
+DEPARTURE = "departure"
+
 
 def approved_departures(ws: Workspace, unit_id: str, person_ids: pl.Series) -> pl.DataFrame:
     """Return, per person, the unit's latest departure approved by the agency.
@@ -51,15 +54,7 @@ def approved_departures(ws: Workspace, unit_id: str, person_ids: pl.Series) -> p
     Columns: ``person_id``, ``departure_id`` (the 减员申报 that closed the periods),
     ``left_month`` (减员年月), ``old_reason`` (减员原因 now recorded).
     """
-    return ws.sql(
-        "SELECT p.person_id, arg_max(p.closed_by, p.until_month) AS departure_id, "
-        "max(p.until_month) AS left_month, arg_max(p.leave_reason, p.until_month) AS old_reason "
-        "FROM insured_periods p JOIN declarations d ON d.declaration_id = p.closed_by "
-        "WHERE d.kind = 'departure' AND d.status IN (SELECT unnest($done)) "
-        "AND p.unit_id = $unit AND p.person_id IN (SELECT unnest($ids)) "
-        "GROUP BY p.person_id",
-        {"done": list(_DONE), "unit": unit_id, "ids": person_ids.drop_nulls().unique().to_list()},
-    )
+    return records.departures_approved(ws, unit_id, person_ids, kind=DEPARTURE, statuses=_DONE)
 
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
@@ -110,22 +105,7 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
         targets = approved.select("person_id", "leave_reason").join(
             departed.select("person_id", "departure_id", "left_month"), on="person_id"
         )
-        source, params = rows_source(targets)
-        ws.execute(
-            "UPDATE insured_periods SET leave_reason = x.leave_reason FROM "
-            f"{source} WHERE insured_periods.person_id = x.person_id "
-            "AND insured_periods.unit_id = $unit AND insured_periods.closed_by = x.departure_id "
-            "AND insured_periods.until_month = x.left_month",
-            {**params, "unit": header["unit_id"]},
-        )
-        changed = int(
-            ws.sql(
-                f"SELECT count(*) AS n FROM insured_periods p JOIN {source} "
-                "ON p.person_id = x.person_id AND p.closed_by = x.departure_id "
-                "AND p.until_month = x.left_month WHERE p.unit_id = $unit",
-                {**params, "unit": header["unit_id"]},
-            )["n"][0]
-        )
+        changed = effects.set_leave_reason_of_departure(ws, targets, unit_id=header["unit_id"])
     ws.log_effect(
         declaration_id,
         f"减员原因变更审核通过 {approved.height} 人：变更参保记录的减员原因 {changed} 条。",

@@ -26,7 +26,7 @@ from sbbatch._money import fen_of_yuan
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import gender_matches_id, id_column, name_column
 from sbbatch.declarations._other import MEDICAL, figure, in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_labels,
     month_text,
     name_matches_registry,
@@ -43,6 +43,7 @@ from sbbatch.spec import (
     Rule,
     WidgetLayout,
 )
+from sbbatch.store import records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -87,16 +88,7 @@ def cap_fen(month: dt.date) -> int:
 def prefill(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
     """含数据报盘: every person insured for medical in the unit in ``month``, amount 0.00."""
     month = month.replace(day=1)
-    return ws.sql(
-        "SELECT DISTINCT p.person_id, s.name, s.gender, $month::DATE AS month, "
-        "coalesce(w.wage_fen, 0) AS wage, 0::BIGINT AS amount "
-        "FROM insured_periods p JOIN persons s USING (person_id) "
-        "LEFT JOIN wage_bases w ON w.unit_id = p.unit_id AND w.person_id = p.person_id "
-        " AND w.month = $month AND w.revoked_by IS NULL "
-        "WHERE p.unit_id = $unit AND p.insurance = $medical AND p.from_month <= $month "
-        "AND (p.until_month IS NULL OR p.until_month > $month) ORDER BY p.person_id",
-        {"unit": unit_id, "month": month, "medical": MEDICAL},
-    )
+    return records.medical_subsidy_prefill(ws, unit_id, month, MEDICAL)
 
 
 def set_amount(rows: pl.DataFrame, amount: Decimal | str | int) -> pl.DataFrame:
@@ -124,14 +116,8 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
             for m in months  # the 申报年月 of a declaration: one, rarely a few
         ]
     )
-    granted = ws.sql(
-        "SELECT DISTINCT person_id, month, true AS granted FROM medical_account_subsidies "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().to_list()},
-    )
-    first_here = ws.sql(
-        "SELECT min(from_month) AS m FROM insured_periods WHERE unit_id = ?", [unit]
-    )["m"][0]
+    granted = records.medical_subsidies_granted(ws, rows["person_id"])
+    first_here = records.first_month_in_unit(ws, unit)
     new_months = int(figure("new_unit_months", month))
     return (
         rows.join(facts, on=["person_id", "month"], how="left")

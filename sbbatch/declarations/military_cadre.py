@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations._common import birth_date_matches_id, gender_matches_id, id_column
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     MIN_WORKING_AGE_YEARS,
     month_text,
     name_matches_registry,
     once_in_declaration,
-    rows_source,
     with_all_columns,
     with_registry_person,
 )
 from sbbatch.declarations._retirement import YES, yes_no_column, yes_no_rule
 from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.store import effects, records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -76,11 +76,7 @@ RULES: tuple[Rule, ...] = (
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
     rows = with_all_columns(rows, COLUMNS)
-    recorded = ws.sql(
-        "SELECT person_id, declaration_id AS recorded_by FROM military_cadres "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().to_list()},
-    )
+    recorded = records.military_cadres_of(ws, rows["person_id"])
     return (
         with_registry_person(ws, rows)
         .join(recorded, on="person_id", how="left")
@@ -129,12 +125,12 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
             "early_retirement",
             "retirement_date",
         )
-        source, params = rows_source(records)
-        ws.execute(
-            "INSERT INTO military_cadres SELECT x.person_id, $unit, $declaration, "
-            "x.transfer_month, x.enlistment_date, x.post, x.early_retirement, x.retirement_date, "
-            f"$today FROM {source}",
-            {**params, "unit": header["unit_id"], "declaration": declaration_id, "today": ws.today},
+        effects.insert_military_cadres(
+            ws,
+            records,
+            unit_id=header["unit_id"],
+            declaration_id=declaration_id,
+            today=ws.today,
         )
     ws.log_effect(declaration_id, f"军转干申报审核通过 {approved.height} 人：已认定为军转干部。")
 

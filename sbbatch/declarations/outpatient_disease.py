@@ -33,12 +33,11 @@ from sbbatch.declarations._medical import (
     person_status,
     with_medical_person,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_labels,
     code_rules,
     name_matches_registry,
     no_open_declaration,
-    rows_source,
     with_all_columns,
     with_code_labels,
 )
@@ -59,6 +58,7 @@ from sbbatch.spec import (
     Signatures,
     WidgetLayout,
 )
+from sbbatch.store import effects, records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -214,16 +214,10 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     rows = _with_derived(with_all_columns(rows, COLUMNS))
     context = with_medical_person(ws, rows, header, _KINDS)
     ids = rows["person_id"].drop_nulls().unique().to_list()
-    certificates = ws.sql(
-        "SELECT person_id, certificate_no AS held_certificate_no FROM outpatient_certificates "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": ids},
+    certificates = records.outpatient_certificates_of(ws, ids).rename(
+        {"certificate_no": "held_certificate_no"}
     )
-    approved = ws.sql(
-        "SELECT person_id, disease, strftime(approved_on, '%Y-%m-%d') AS disease_approved_text "
-        "FROM outpatient_diseases WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": ids},
-    )
+    approved = records.outpatient_diseases_of(ws, ids)
     context = (
         context.join(certificates, on="person_id", how="left", maintain_order="left")
         .join(approved, on=["person_id", "disease"], how="left", maintain_order="left")
@@ -271,20 +265,11 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     declaration_id = header["declaration_id"]
     rows = _with_derived(with_all_columns(approved, COLUMNS))
     persons = rows.select("person_id").unique().sort("person_id")
-    source, params = rows_source(persons)
-    ws.execute(
-        "INSERT INTO outpatient_certificates "
-        "SELECT x.person_id, $declaration || '-' || lpad(CAST(row_number() OVER "
-        "(ORDER BY x.person_id) AS VARCHAR), 3, '0'), $unit, $today, $declaration "
-        f"FROM {source} WHERE x.person_id NOT IN (SELECT person_id FROM outpatient_certificates)",
-        {**params, "declaration": declaration_id, "unit": header["unit_id"], "today": ws.today},
+    effects.issue_outpatient_certificates(
+        ws, persons, unit_id=header["unit_id"], declaration_id=declaration_id, today=ws.today
     )
     if rows.height:
-        held = ws.sql(
-            "SELECT person_id, certificate_no FROM outpatient_certificates "
-            "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-            {"ids": persons["person_id"].to_list()},
-        )
+        held = records.outpatient_certificates_of(ws, persons["person_id"])
         ws.insert_frame(
             "outpatient_diseases",
             rows.join(held, on="person_id", how="left", suffix="_held").select(
@@ -333,12 +318,7 @@ RESULT = ResultTable(facts=_result_facts)
 
 def _disease_lines(ws: Workspace, declaration_id: str) -> pl.DataFrame:
     """The approved disease lines with the person (the 确认表's and 花名册's rows), as text."""
-    lines = ws.sql(
-        "SELECT d.*, s.name AS reg_name, s.gender AS reg_gender FROM outpatient_diseases d "
-        "JOIN persons s USING (person_id) WHERE d.declaration_id = $declaration "
-        "ORDER BY d.person_id, d.disease",
-        {"declaration": declaration_id},
-    )
+    lines = records.outpatient_lines_of(ws, declaration_id)
     declared = (
         ws.declaration_rows(declaration_id)
         .filter(pl.col("review_result") == "1")

@@ -22,14 +22,14 @@ import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     name_matches_registry,
     once_in_declaration,
-    rows_source,
     with_all_columns,
 )
 from sbbatch.declarations._samples import other as _samples
 from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule
+from sbbatch.store import records, wage_facts
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -82,49 +82,15 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     unit = header["unit_id"]
     rows = period_of(with_all_columns(rows, COLUMNS), ws.today)
     here = in_unit(ws, unit, rows["person_id"]).select("person_id", "reg_name", "ever_here")
-    anywhere = ws.sql(
-        "SELECT DISTINCT person_id, true AS ever_insured FROM insured_periods "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().to_list()},
-    )
-    source, params = rows_source(
+    anywhere = records.ever_insured(ws, rows["person_id"])
+    months = wage_facts.paid_and_unpaid_months(
+        ws,
         rows.select("row_no", "person_id", "first_month", "last_month", "only_unit_flag").cast(
             {"row_no": pl.Int64}
-        )
-    )
-    months = ws.sql(
-        f"""
-        WITH x AS (SELECT * FROM {source}),
-        insured AS (
-            SELECT DISTINCT x.row_no, p.unit_id, p.insurance, m.month FROM x
-            JOIN insured_periods p ON p.person_id = x.person_id
-              AND (NOT x.only_unit_flag OR p.unit_id = $unit)
-            JOIN (SELECT unnest(generate_series($lo::DATE, $hi::DATE, INTERVAL 1 MONTH))::DATE
-                  AS month) m
-              ON m.month BETWEEN x.first_month AND x.last_month AND m.month >= p.from_month
-             AND (p.until_month IS NULL OR m.month < p.until_month)
         ),
-        paid AS (
-            SELECT DISTINCT x.row_no, l.unit_id, l.insurance, l.month FROM x
-            JOIN bill_lines l ON l.person_id = x.person_id
-             AND l.month BETWEEN x.first_month AND x.last_month
-             AND (NOT x.only_unit_flag OR l.unit_id = $unit)
-            JOIN bills b ON b.bill_id = l.bill_id AND b.status = 'paid'
-        )
-        SELECT x.row_no,
-               (SELECT count(DISTINCT month) FROM paid WHERE paid.row_no = x.row_no) AS paid_months,
-               (SELECT count(DISTINCT month) FROM insured i WHERE i.row_no = x.row_no
-                  AND NOT EXISTS (SELECT 1 FROM paid WHERE paid.row_no = i.row_no
-                     AND paid.unit_id = i.unit_id AND paid.insurance = i.insurance
-                     AND paid.month = i.month)) AS unpaid_months
-        FROM x
-        """,
-        {
-            **params,
-            "unit": unit,
-            "lo": rows["first_month"].min() or ws.today.replace(day=1),
-            "hi": rows["last_month"].max() or ws.today.replace(day=1),
-        },
+        unit_id=unit,
+        lo=rows["first_month"].min() or ws.today.replace(day=1),
+        hi=rows["last_month"].max() or ws.today.replace(day=1),
     )
     return (
         rows.join(here, on="person_id", how="left")

@@ -24,7 +24,7 @@ from sbbatch.declarations._pooled import (
     pooled_here_rule,
     pooled_of_unit,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     name_matches_registry,
     once_in_declaration,

@@ -34,17 +34,17 @@ from sbbatch.declarations._medical import (
     remote_code_of,
     with_medical_person,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_rules,
     name_matches_registry,
     no_open_declaration,
     once_in_declaration,
-    rows_source,
     with_all_columns,
     with_code_labels,
 )
 from sbbatch.declarations._samples import medical as _samples
 from sbbatch.spec import Column, Declaration, DemoStep, Review, Rule, WidgetLayout
+from sbbatch.store import effects
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -256,19 +256,8 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
         return
     today = ws.today
     rows = _with_derived(approved)
-    ended_source, params = rows_source(rows.select("person_id"))
-    ended = int(
-        ws.sql(
-            f"SELECT count(*) AS n FROM remote_filings f JOIN {ended_source} "
-            "ON f.person_id = x.person_id WHERE f.ended_on IS NULL",
-            params,
-        )["n"][0]
-    )
-    ws.execute(
-        "UPDATE remote_filings SET ended_on = $today, ended_by = $declaration, "
-        f"end_reason = 'refiled' FROM {ended_source} "
-        "WHERE remote_filings.person_id = x.person_id AND remote_filings.ended_on IS NULL",
-        {**params, "today": today, "declaration": declaration_id},
+    ended = effects.end_remote_filings(
+        ws, rows, reason="refiled", declaration_id=declaration_id, today=today
     )
     ws.insert_frame(
         "remote_filings",

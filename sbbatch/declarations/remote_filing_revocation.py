@@ -22,14 +22,14 @@ from sbbatch.declarations._medical import (
     person_known,
     with_medical_person,
 )
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     name_matches_registry,
     no_open_declaration,
     once_in_declaration,
-    rows_source,
     with_all_columns,
 )
 from sbbatch.spec import Column, Declaration, Review, Rule, WidgetLayout
+from sbbatch.store import effects, records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -62,12 +62,7 @@ COLUMNS = (
 def unit_filings(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
     """Return the active filings of the unit's persons, as 撤销异地人员备案 rows (含数据报盘)."""
     del month  # a filing is not tied to a month
-    return ws.sql(
-        "SELECT f.person_id, p.name, p.gender, f.hospital_code, f.hospital_name, "
-        "f.address, f.start_date FROM remote_filings f JOIN persons p USING (person_id) "
-        "WHERE f.unit_id = $unit AND f.ended_on IS NULL ORDER BY f.person_id",
-        {"unit": unit_id},
-    )
+    return records.remote_filings_of_unit(ws, unit_id)
 
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
@@ -124,19 +119,8 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     declaration_id = header["declaration_id"]
     ended = 0
     if approved.height:
-        source, params = rows_source(approved.select("person_id"))
-        ended = int(
-            ws.sql(
-                f"SELECT count(*) AS n FROM remote_filings f JOIN {source} "
-                "ON f.person_id = x.person_id WHERE f.ended_on IS NULL",
-                params,
-            )["n"][0]
-        )
-        ws.execute(
-            "UPDATE remote_filings SET ended_on = $today, ended_by = $declaration, "
-            f"end_reason = 'revoked' FROM {source} "
-            "WHERE remote_filings.person_id = x.person_id AND remote_filings.ended_on IS NULL",
-            {**params, "today": ws.today, "declaration": declaration_id},
+        ended = effects.end_remote_filings(
+            ws, approved, reason="revoked", declaration_id=declaration_id, today=ws.today
         )
     ws.log_effect(
         declaration_id,

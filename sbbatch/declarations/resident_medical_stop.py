@@ -21,12 +21,13 @@ import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import MEDICAL, in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     name_matches_registry,
     once_in_declaration,
     with_all_columns,
 )
 from sbbatch.spec import Declaration, Review, Rule
+from sbbatch.store import records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -42,12 +43,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     facts = in_unit(ws, header["unit_id"], rows["person_id"], insurance=MEDICAL).select(
         "person_id", "reg_name", "open_here"
     )
-    stops = ws.sql(
-        "SELECT person_id, strftime(stopped_on, '%Y-%m-%d') AS stopped_text, "
-        "declaration_id AS stop_declaration_id FROM resident_medical_stops "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().unique().to_list()},
-    )
+    stops = records.resident_medical_stops_of(ws, rows["person_id"])
     return (
         rows.join(facts, on="person_id", how="left", maintain_order="left")
         .join(stops, on="person_id", how="left", maintain_order="left")

@@ -25,7 +25,7 @@ import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import figure_text, in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_rules,
     name_matches_registry,
     once_in_declaration,
@@ -33,6 +33,7 @@ from sbbatch.declarations._registry import (
     with_code_labels,
 )
 from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.store import records, registry
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -84,21 +85,15 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     facts = in_unit(ws, header["unit_id"], rows["person_id"]).select(
         "person_id", "reg_name", "reg_birth_date", "ever_here"
     )
-    started = ws.sql(
-        "SELECT person_id, work_start_date AS reg_work_start_date FROM persons "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().unique().to_list()},
+    started = registry.person_columns(
+        ws, rows["person_id"], {"work_start_date": "reg_work_start_date"}
     )
-    records = ws.sql(
-        "SELECT person_id, declaration_id AS record_declaration_id FROM retiree_medical_records "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().unique().to_list()},
-    )
+    recorded = records.retiree_medical_records_of(ws, rows["person_id"])
     today: dt.date = ws.today
     context = (
         rows.join(facts, on="person_id", how="left", maintain_order="left")
         .join(started, on="person_id", how="left", maintain_order="left")
-        .join(records, on="person_id", how="left", maintain_order="left")
+        .join(recorded, on="person_id", how="left", maintain_order="left")
         .with_columns(
             pl.lit(today).alias("today"),
             pl.lit(today.isoformat()).alias("today_text"),

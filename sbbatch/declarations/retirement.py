@@ -41,30 +41,26 @@ after 退休日期 (自退休次月起发放; inference — the Jinan rule was n
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from sbbatch.declarations._common import birth_date_matches_id, gender_matches_id, id_column
 from sbbatch.declarations._other import figure, figure_text
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     RETIREMENT_REASON,
-    code_labels,
     code_rules,
     month_text,
     name_matches_registry,
     once_in_declaration,
     periods_of,
-    rows_source,
     with_all_columns,
     with_code_labels,
     with_registry_person,
 )
 from sbbatch.declarations._retirement import (
     YES,
-    approver_of,
     contribution_months,
     elastic_from,
     month_index,
@@ -74,19 +70,16 @@ from sbbatch.declarations._retirement import (
     yes_no_column,
     yes_no_rule,
 )
+from sbbatch.declarations._retirement_form import retirement_form
 from sbbatch.policy import Policy
 from sbbatch.spec import (
     Column,
     Declaration,
-    FieldGrid,
-    FormField,
-    FormText,
-    PrintedForm,
     Review,
     Rule,
-    Signatures,
     WidgetLayout,
 )
+from sbbatch.store import effects, records, registry
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -259,27 +252,12 @@ def retirement_context(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.Da
     context = with_registry_person(ws, rows)
     context = context.join(_departures(periods_of(ws, ids), unit_id), on="person_id", how="left")
     context = context.join(contribution_months(ws, ids, PENSION), on="person_id", how="left")
-    retired = ws.sql(
-        "SELECT person_id, retirement_month AS retired_month FROM retirements "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": ids.drop_nulls().to_list()},
+    retired = records.retirement_months(ws, ids).rename({"retirement_month": "retired_month"})
+    settled = records.settlements_of(ws, ids, unit_id=unit_id).select("person_id", "settled_on")
+    cadres = records.military_cadres_of(ws, ids).select(
+        "person_id", pl.lit(True).alias("cadre_recorded")
     )
-    listed = {"ids": ids.drop_nulls().to_list()}
-    settled = ws.sql(
-        "SELECT person_id, settled_on FROM retirement_settlements "
-        "WHERE unit_id = $unit AND person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {**listed, "unit": unit_id},
-    )
-    cadres = ws.sql(
-        "SELECT person_id, true AS cadre_recorded FROM military_cadres "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        listed,
-    )
-    started = ws.sql(
-        "SELECT person_id, work_start_date AS reg_work_start_date FROM persons "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        listed,
-    )
+    started = registry.person_columns(ws, ids, {"work_start_date": "reg_work_start_date"})
     context = context.join(retired, on="person_id", how="left")
     for frame in (settled, cadres, started, special_job_facts(ws, ids)):
         context = context.join(frame, on="person_id", how="left")
@@ -539,17 +517,12 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
             pl.col("derived_months").alias("contribution_months"),
             "social_management",
         )
-        source, params = rows_source(records.with_columns(pl.col("row_no").cast(pl.Int64)))
-        ws.execute(
-            "INSERT INTO retirements SELECT x.person_id, $unit, $declaration, x.row_no, "
-            "x.retirement_type, x.retirement_month, x.pension_start_month, x.declared_age, "
-            f"x.contribution_months, x.social_management, $today FROM {source}",
-            {
-                **params,
-                "unit": header["unit_id"],
-                "declaration": declaration_id,
-                "today": ws.today,
-            },
+        effects.insert_retirements(
+            ws,
+            records.with_columns(pl.col("row_no").cast(pl.Int64)),
+            unit_id=header["unit_id"],
+            declaration_id=declaration_id,
+            today=ws.today,
         )
     ws.log_effect(
         declaration_id,
@@ -557,96 +530,8 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     )
 
 
-def _form_text(value: Any, column: Column) -> str:
-    if value is None:
-        return ""
-    if column.code_table:
-        return code_labels(column.code_table).get(str(value), str(value))
-    if column.type == "gender":
-        return code_labels("gender").get(str(value), str(value))
-    if isinstance(value, dt.date):
-        return value.strftime("%Y-%m" if column.type == "month" else "%Y-%m-%d")
-    return str(value)
-
-
-def _form_rows(ws: Workspace, declaration_id: str) -> pl.DataFrame:
-    """One row per approved person as the 退休申报表 prints it (text, registry fills gaps)."""
-    header = ws.declaration(declaration_id)
-    rows = ws.declaration_rows(declaration_id)
-    records = ws.sql(
-        "SELECT row_no, declared_age, contribution_months, pension_start_month "
-        "FROM retirements WHERE declaration_id = ?",
-        [declaration_id],
-    )
-    persons = ws.sql(
-        "SELECT person_id, gender AS reg_gender, birth_date AS reg_birth, "
-        "employment_form AS reg_form, work_start_date AS reg_work_start FROM persons "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().to_list()},
-    )
-    approver = approver_of(ws, header["unit_id"]) or {"name": "", "phone": ""}
-    registered = {r["person_id"]: r for r in persons.iter_rows(named=True)}
-    found = {r["row_no"]: r for r in records.iter_rows(named=True)}
-    pages: list[dict[str, str]] = []
-    for row in rows.filter(pl.col("row_no").is_in(list(found))).iter_rows(named=True):
-        record = found[row["row_no"]]
-        person = registered.get(row["person_id"], {})
-        values = dict(row)
-        values["social_security_no"] = values.get("social_security_no") or row["person_id"]
-        values["gender"] = values.get("gender") or person.get("reg_gender")
-        values["birth_date"] = values.get("birth_date") or person.get("reg_birth")
-        values["employment_form"] = values.get("employment_form") or person.get("reg_form")
-        values["work_start_date"] = values.get("work_start_date") or person.get("reg_work_start")
-        values["declared_age"] = record["declared_age"]
-        values["contribution_years"] = f"{record['contribution_months'] / 12:.2f}"
-        page = {c.field: _form_text(values.get(c.field), c) for c in COLUMNS}
-        page["row_no"] = str(row["row_no"])
-        page["pension_start_month"] = f"{record['pension_start_month']:%Y-%m}"
-        page["approver_name"] = approver["name"] or ""
-        page["approver_phone"] = approver["phone"] or ""
-        pages.append(page)
-    return pl.DataFrame(pages, schema=dict.fromkeys(_FORM_FIELDS, pl.String))
-
-
-_FORM_FIELDS = (
-    *(c.field for c in COLUMNS),
-    "row_no",
-    "pension_start_month",
-    "approver_name",
-    "approver_phone",
-)
-
-#: The printed 退休申报表 (manual §5.2): one page per approved person, the 人员信息 in
-#: the manual's order, the derived 申报年龄 and 累计缴费年限 as the agency recorded them,
-#: 养老金起发年月, the unit's approver (审定人) and the signature and seal boxes.
-FORM = PrintedForm(
-    "退休申报表",
-    (
-        FieldGrid(
-            (
-                FormField("单位名称", "unit_name"),
-                FormField("单位编号", "unit_id"),
-                FormField("申报编号", "declaration_id"),
-                FormField("审定人", "approver_name"),
-                FormField("审定人电话", "approver_phone"),
-                FormField("打印日期", "printed_on"),
-            ),
-            columns=2,
-        ),
-        FormText("人员信息", size=11),
-        FieldGrid(
-            (
-                *(FormField(c.header, c.field) for c in COLUMNS),
-                FormField("养老金起发年月", "pension_start_month"),
-            ),
-            columns=2,
-        ),
-        Signatures(("审定人（签字）", "单位（盖章）", "社保经办机构（盖章）")),
-    ),
-    rows=_form_rows,
-    page_per="row_no",
-    empty="没有审核通过的人员",
-)
+#: The printed 退休申报表 (manual §5.2), see :mod:`._retirement_form`.
+FORM = retirement_form(COLUMNS)
 
 #: The single-case form (退休申报).
 WIDGET = WidgetLayout(print_label="打印退休申报表")

@@ -35,14 +35,13 @@ import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     RETIREMENT_REASON,
     month_text,
     name_matches_registry,
     once_in_declaration,
     periods_of,
-    rows_source,
     with_all_columns,
 )
 from sbbatch.declarations._retirement import (
@@ -56,6 +55,7 @@ from sbbatch.declarations._retirement import (
 from sbbatch.declarations._samples import pooled as _samples
 from sbbatch.policy import Policy
 from sbbatch.spec import Declaration, DemoStep, Review, Rule
+from sbbatch.store import effects, records, registry
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -71,12 +71,7 @@ COLUMNS = (
 
 def settlements(ws: Workspace, unit_id: str) -> pl.DataFrame:
     """Return the unit's settled persons: ``person_id, name, settled_on, declaration_id``."""
-    return ws.sql(
-        "SELECT r.person_id, s.name, r.settled_on, r.declaration_id "
-        "FROM retirement_settlements r JOIN persons s USING (person_id) "
-        "WHERE r.unit_id = ? ORDER BY r.settled_on, r.person_id",
-        [unit_id],
-    )
+    return records.settlements_of_unit(ws, unit_id)
 
 
 def settlement_facts(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.DataFrame:
@@ -92,11 +87,7 @@ def settlement_facts(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.Data
     facts = in_unit(ws, unit_id, ids, insurance=PENSION).select(
         "person_id", "reg_name", "reg_gender", "reg_birth_date", "ever_here"
     )
-    identity = ws.sql(
-        "SELECT person_id, identity AS reg_identity FROM persons "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": ids.drop_nulls().to_list()},
-    )
+    identity = registry.person_columns(ws, ids, {"identity": "reg_identity"})
     pension = periods_of(ws, ids).filter(pl.col("insurance") == PENSION)
     is_open = pl.col("until_month").is_null()
     departed = (
@@ -107,11 +98,7 @@ def settlement_facts(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.Data
         pl.col("unit_id").filter(is_open).first().alias("open_unit_id"),
         pl.col("unit_name").filter(is_open).first().alias("open_unit_name"),
     )
-    settled = ws.sql(
-        "SELECT person_id, settled_on, declaration_id AS settled_by FROM retirement_settlements "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": ids.drop_nulls().to_list()},
-    )
+    settled = records.settlements_of(ws, ids)
     months = contribution_months(ws, ids, PENSION)
     special = special_job_facts(ws, ids).select("person_id", "special_job_qualified")
     group = policy.retirement_group(pl.col("reg_gender"), pl.col("reg_identity"))
@@ -253,11 +240,12 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
     """Record the settlements; 养老账户结清日期 is the agency's date."""
     declaration_id = header["declaration_id"]
     if approved.height:
-        source, params = rows_source(approved.select("person_id"))
-        ws.execute(
-            "INSERT INTO retirement_settlements (person_id, unit_id, settled_on, declaration_id) "
-            f"SELECT x.person_id, $unit, $today, $declaration FROM {source}",
-            {**params, "unit": header["unit_id"], "today": ws.today, "declaration": declaration_id},
+        effects.insert_settlements(
+            ws,
+            approved,
+            unit_id=header["unit_id"],
+            declaration_id=declaration_id,
+            today=ws.today,
         )
     ws.log_effect(
         declaration_id,

@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     code_rules,
     month_text,
     name_matches_registry,
-    rows_source,
     with_all_columns,
     with_code_labels,
     with_registry_person,
 )
 from sbbatch.declarations._retirement import month_index
 from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.store import effects, records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -82,11 +82,7 @@ def _overlaps(rows: pl.DataFrame, ws: Workspace) -> pl.DataFrame:
         .group_by("row_no")
         .agg(pl.col("other_row").min().alias("overlapping_row"))
     )
-    recorded = ws.sql(
-        "SELECT person_id, from_month AS other_from, to_month AS other_to FROM special_job_periods "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().to_list()},
-    )
+    recorded = records.special_job_periods_of(ws, rows["person_id"])
     in_registry = (
         periods.join(recorded, on="person_id")
         .filter(overlap)
@@ -111,27 +107,12 @@ def _insured_months(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
     ).drop_nulls()
     if keyed.height == 0:
         return pl.DataFrame(schema={"row_no": pl.Int64, "insured_months": pl.Int64})
-    source, params = rows_source(keyed)
-    return ws.sql(
-        f"""
-        WITH wanted AS (
-            SELECT x.row_no, unnest(generate_series(x.from_month, x.to_month, INTERVAL 1 MONTH))
-                   AS month, x.person_id, x.unit_key
-            FROM {source}
-        )
-        SELECT w.row_no, count(DISTINCT w.month)::BIGINT AS insured_months
-        FROM wanted w JOIN insured_periods p
-          ON p.person_id = w.person_id AND p.unit_id = w.unit_key AND p.insurance = $pension
-         AND p.from_month <= w.month AND (p.until_month IS NULL OR p.until_month > w.month)
-        GROUP BY w.row_no
-        """,
-        {**params, "pension": PENSION},
-    )
+    return records.insured_months_of_periods(ws, keyed, PENSION)
 
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
     rows = with_all_columns(rows, COLUMNS).with_columns(pl.col("row_no").cast(pl.Int64))
-    units = ws.sql("SELECT unit_id, name AS unit_name FROM units")
+    units = records.unit_names(ws)
     by_id = units.select(pl.col("unit_id").alias("job_unit_id"), pl.col("unit_id").alias("_by_id"))
     by_name = units.select(
         pl.col("unit_name").alias("job_unit_name"), pl.col("unit_id").alias("_by_name")
@@ -226,12 +207,12 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
             "job_unit_name",
             "remarks",
         )
-        source, params = rows_source(records)
-        ws.execute(
-            "INSERT INTO special_job_periods SELECT x.person_id, x.from_month, x.to_month, "
-            "x.special_job_type, x.job_name, x.job_unit_id, x.job_unit_name, x.remarks, "
-            f"$unit, $declaration, $today FROM {source}",
-            {**params, "unit": header["unit_id"], "declaration": declaration_id, "today": ws.today},
+        effects.insert_special_job_periods(
+            ws,
+            records,
+            unit_id=header["unit_id"],
+            declaration_id=declaration_id,
+            today=ws.today,
         )
     ws.log_effect(
         declaration_id, f"特殊工种认定审核通过 {approved.height} 条：已记录特殊工种时间。"

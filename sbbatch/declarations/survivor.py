@@ -31,14 +31,13 @@ from sbbatch._money import half_up_fen
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column
 from sbbatch.declarations._other import figure, figure_row
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     PENSION,
     RETIREMENT_REASON,
     code_rules,
     month_text,
     name_matches_registry,
     periods_of,
-    rows_source,
     with_all_columns,
     with_code_labels,
     with_registry_person,
@@ -52,6 +51,7 @@ from sbbatch.declarations._retirement import (
 )
 from sbbatch.declarations.approver_info import PHONE_PATTERN
 from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.store import effects, records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -289,10 +289,8 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     unit = header["unit_id"]
     rows = with_all_columns(rows, COLUMNS)
     person_ids = rows["person_id"]
-    recorded = ws.sql(
-        "SELECT person_id, retirement_month AS recorded_month FROM retirements "
-        "WHERE unit_id = $unit AND person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"unit": unit, "ids": person_ids.drop_nulls().to_list()},
+    recorded = records.retirement_months(ws, person_ids, unit_id=unit).rename(
+        {"retirement_month": "recorded_month"}
     )
     departed = (
         periods_of(ws, person_ids)
@@ -304,17 +302,8 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
         .group_by("person_id")
         .agg(pl.col("until_month").max().alias("departed_month"))
     )
-    granted = ws.sql(
-        "SELECT deceased_id AS person_id, survivor_id, true AS granted FROM survivor_benefits "
-        "WHERE deceased_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": person_ids.drop_nulls().to_list()},
-    )
-    lone_granted = ws.sql(
-        "SELECT deceased_id AS person_id, list(DISTINCT survivor_id) AS lone_survivors "
-        "FROM survivor_benefits "
-        "WHERE lone_fen > 0 AND deceased_id IN (SELECT unnest($ids::VARCHAR[])) GROUP BY ALL",
-        {"ids": person_ids.drop_nulls().to_list()},
-    )
+    granted = records.survivor_benefits_of(ws, person_ids)
+    lone_granted = records.lone_survivors_of(ws, person_ids)
     context = with_registry_person(ws, rows)
     context = context.join(recorded, on="person_id", how="left")
     context = context.join(departed, on="person_id", how="left")
@@ -445,13 +434,12 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
             pl.col("pre1949_due").alias("pre1949_fen"),
             pl.col("total_due").alias("total_fen"),
         )
-        source, params = rows_source(records)
-        ws.execute(
-            "INSERT INTO survivor_benefits SELECT x.deceased_id, x.survivor_id, x.survivor_name, "
-            "$unit, $declaration, x.row_no, x.death_date, x.relation, x.survivor_type, "
-            "x.start_month, x.regular_fen, x.lone_fen, x.pre1949_fen, x.total_fen, $today "
-            f"FROM {source}",
-            {**params, "unit": header["unit_id"], "declaration": declaration_id, "today": ws.today},
+        effects.insert_survivor_benefits(
+            ws,
+            records,
+            unit_id=header["unit_id"],
+            declaration_id=declaration_id,
+            today=ws.today,
         )
     ws.log_effect(declaration_id, f"遗属申报审核通过 {approved.height} 人：已记录遗属待遇。")
 

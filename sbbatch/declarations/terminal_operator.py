@@ -15,13 +15,13 @@ import polars as pl
 
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.declarations._other import in_unit, known_person
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     name_matches_registry,
     once_in_declaration,
-    rows_source,
     with_all_columns,
 )
 from sbbatch.spec import Declaration, Review, Rule
+from sbbatch.store import effects, records
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -33,11 +33,7 @@ COLUMNS = (id_column(), name_column())
 
 def operators(ws: Workspace, unit_id: str) -> pl.DataFrame:
     """Return the unit's terminal operators: ``person_id, name, declaration_id, since``."""
-    return ws.sql(
-        "SELECT person_id, name, declaration_id, since FROM terminal_operators "
-        "WHERE unit_id = ? ORDER BY since, person_id",
-        [unit_id],
-    )
+    return records.terminal_operators_of_unit(ws, unit_id)
 
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
@@ -68,24 +64,17 @@ REVIEW_RULES: tuple[Rule, ...] = (
 def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> None:
     """Add the approved operators to the unit's list (replacing the same persons' rows)."""
     unit, declaration_id = header["unit_id"], header["declaration_id"]
-    if approved.height:
-        source, params = rows_source(approved.select("person_id"))
-        ws.execute(
-            f"DELETE FROM terminal_operators WHERE unit_id = $unit AND person_id IN "
-            f"(SELECT person_id FROM {source})",
-            {**params, "unit": unit},
-        )
-        ws.insert_frame(
-            "terminal_operators",
-            approved.select(
-                pl.lit(unit).alias("unit_id"),
-                "person_id",
-                "name",
-                pl.lit(declaration_id).alias("declaration_id"),
-                pl.lit(ws.today).alias("since"),
-            ),
-        )
-    total = ws.sql("SELECT count(*) AS n FROM terminal_operators WHERE unit_id = ?", [unit])["n"][0]
+    total = effects.replace_terminal_operators(
+        ws,
+        unit,
+        approved.select(
+            pl.lit(unit).alias("unit_id"),
+            "person_id",
+            "name",
+            pl.lit(declaration_id).alias("declaration_id"),
+            pl.lit(ws.today).alias("since"),
+        ),
+    )
     ws.log_effect(
         declaration_id, f"自助终端专管员审核通过 {approved.height} 人，单位现有专管员 {total} 人。"
     )

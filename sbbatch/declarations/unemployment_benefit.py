@@ -35,14 +35,13 @@ import polars as pl
 
 from sbbatch.contributions import yuan_expr
 from sbbatch.declarations._common import id_column, name_column
-from sbbatch.declarations._registry import (
+from sbbatch.declarations._registry_review import (
     code_labels,
     code_rules,
     month_text,
     name_matches_registry,
     once_in_declaration,
     periods_of,
-    rows_source,
     with_all_columns,
     with_code_labels,
     with_registry_person,
@@ -56,6 +55,8 @@ from sbbatch.declarations._retirement import (
 from sbbatch.declarations.wage_base import district_group
 from sbbatch.policy import Policy
 from sbbatch.spec import Column, Declaration, ResultTable, Review, Rule
+from sbbatch.store import effects, records
+from sbbatch.store import records as records_store
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -133,11 +134,7 @@ def _facts(ws: Workspace, rows: pl.DataFrame) -> pl.DataFrame:
         )
     )
     # 条例 第十七条: after a benefit spell the count restarts at the spell's 减员年月
-    spells = ws.sql(
-        "SELECT person_id, leave_month AS spell_month FROM unemployment_benefits "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": ids.drop_nulls().unique().to_list()},
-    )
+    spells = records.unemployment_spells(ws, ids).rename({"leave_month": "spell_month"})
     previous = (
         spells.join(last.select("person_id", "leave_month"), on="person_id")
         .filter(pl.col("spell_month") < pl.col("leave_month"))
@@ -181,10 +178,8 @@ def benefit_context(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.DataF
     rows = with_all_columns(rows, COLUMNS)
     monthly, policy_id, wage_policy_id = _benefit(ws, unit_id)
     context = with_registry_person(ws, rows).join(_facts(ws, rows), on="person_id", how="left")
-    granted = ws.sql(
-        "SELECT person_id, leave_month, true AS granted FROM unemployment_benefits "
-        "WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": rows["person_id"].drop_nulls().to_list()},
+    granted = records.unemployment_spells(ws, rows["person_id"]).with_columns(
+        pl.lit(True).alias("granted")
     )
     context = context.join(granted, on=["person_id", "leave_month"], how="left")
     context = context.join(unemployment_reasons(), on="leave_reason", how="left")
@@ -313,12 +308,12 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
             "benefit_policy_id",
             "history",
         )
-        source, params = rows_source(records)
-        ws.execute(
-            "INSERT INTO unemployment_benefits SELECT x.person_id, $unit, $declaration, "
-            "x.leave_month, x.leave_reason, x.paid_months, x.benefit_months, x.current_month, "
-            f"x.monthly_fen, x.total_fen, x.benefit_policy_id, x.history, $today FROM {source}",
-            {**params, "unit": header["unit_id"], "declaration": declaration_id, "today": ws.today},
+        effects.insert_unemployment_benefits(
+            ws,
+            records,
+            unit_id=header["unit_id"],
+            declaration_id=declaration_id,
+            today=ws.today,
         )
     ws.log_effect(
         declaration_id, f"失业待遇申报审核通过 {approved.height} 人：已核定领取期限和失业保险金。"
@@ -335,11 +330,7 @@ def benefit_result(ws: Workspace, declaration_id: str, reviewed: pl.DataFrame) -
     ``benefit_months``, ``monthly_yuan``, ``total_yuan``, ``start_month`` and ``history``
     (null for rows not approved).
     """
-    records = ws.sql(
-        "SELECT person_id, paid_months, benefit_months, monthly_fen, total_fen, start_month, "
-        "history FROM unemployment_benefits WHERE declaration_id = ?",
-        [declaration_id],
-    ).select(
+    records = records_store.unemployment_benefits_of(ws, declaration_id).select(
         "person_id",
         "paid_months",
         "benefit_months",
@@ -353,10 +344,8 @@ def benefit_result(ws: Workspace, declaration_id: str, reviewed: pl.DataFrame) -
 
 def _benefit_facts(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
     """Add each approved person's benefit (缴费月数, 领取期限, amounts, 缴费历史)."""
-    records = ws.sql(
-        "SELECT person_id, paid_months, benefit_months, monthly_fen, total_fen, history "
-        "FROM unemployment_benefits WHERE declaration_id = ?",
-        [header["declaration_id"]],
+    records = records_store.unemployment_benefits_of(ws, header["declaration_id"]).select(
+        "person_id", "paid_months", "benefit_months", "monthly_fen", "total_fen", "history"
     )
     return rows.join(records, on="person_id", how="left", maintain_order="left")
 

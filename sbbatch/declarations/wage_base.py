@@ -34,6 +34,7 @@ from sbbatch.contributions import limits_for, month_list, yuan, yuan_expr
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.policy import Policy
 from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.store import registry, wage_facts
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -78,23 +79,7 @@ def last_declared_wages(ws: Workspace, unit_id: str, month: dt.date) -> pl.DataF
     This is 取上次申报工资 and the 含数据报盘 of 工资申报: one row per person
     (person_id, name, wage_fen — null when never declared — and month).
     """
-    return ws.sql(
-        """
-        WITH insured AS (
-            SELECT DISTINCT person_id FROM insured_periods
-            WHERE unit_id = $unit AND from_month <= $month
-              AND (until_month IS NULL OR until_month > $month)
-        ), last AS (
-            SELECT person_id, arg_max(wage_fen, month) AS wage_fen FROM wage_bases
-            WHERE unit_id = $unit AND month <= $month AND revoked_by IS NULL
-            GROUP BY person_id
-        )
-        SELECT i.person_id, s.name, l.wage_fen, $month::DATE AS month
-        FROM insured i JOIN persons s USING (person_id) LEFT JOIN last l USING (person_id)
-        ORDER BY i.person_id
-        """,
-        {"unit": unit_id, "month": month},
-    )
+    return wage_facts.last_declared_wages(ws, unit_id, month)
 
 
 def district_group(ws: Workspace, unit_id: str, policy: Policy | None = None) -> str:
@@ -107,8 +92,7 @@ def district_group(ws: Workspace, unit_id: str, policy: Policy | None = None) ->
     from sbbatch.ids import region_table
 
     policy = policy or Policy.load()
-    found = ws.sql("SELECT county_code FROM units WHERE unit_id = ?", [unit_id])
-    code = found["county_code"][0] if found.height else None
+    code = registry.unit_column(ws, unit_id, "county_code")
     if code is None:
         return "urban"
     names = region_table().filter(pl.col("code") == code)["county"].to_list()
@@ -127,29 +111,7 @@ def _facts(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Data
         "person_id",
         pl.col("month").fill_null(header["business_month"]).alias("month"),
     )
-    with ws.registered(sb_rows=frame):
-        return ws.sql(
-            """
-            SELECT r.row_no,
-                   EXISTS (SELECT 1 FROM insured_periods p
-                           WHERE p.unit_id = $unit AND p.person_id = r.person_id
-                             AND p.from_month <= r.month
-                             AND (p.until_month IS NULL OR p.until_month > r.month)) AS insured,
-                   (SELECT min(w.declaration_id) FROM wage_bases w
-                     WHERE w.unit_id = $unit AND w.person_id = r.person_id AND w.month = r.month
-                       AND w.declaration_id IS NOT NULL AND w.revoked_by IS NULL) AS declared_by,
-                   (SELECT min(b.bill_id) FROM bill_lines l JOIN bills b ON b.bill_id = l.bill_id
-                     WHERE b.status = 'paid' AND l.unit_id = $unit AND l.person_id = r.person_id
-                       AND l.month = r.month) AS paid_bill,
-                   (SELECT min(b.bill_id) FROM bill_lines l JOIN bills b ON b.bill_id = l.bill_id
-                     WHERE b.status IN ('unpaid', 'failed') AND l.unit_id = $unit
-                       AND l.person_id = r.person_id AND l.month = r.month) AS open_bill,
-                   s.name AS registered_name
-            FROM sb_rows r LEFT JOIN persons s ON s.person_id = r.person_id
-            ORDER BY r.row_no
-            """,
-            {"unit": header["unit_id"]},
-        )
+    return wage_facts.wage_row_facts(ws, header["unit_id"], frame)
 
 
 def _limits(ws: Workspace, frame: pl.DataFrame, unit_id: str) -> pl.DataFrame:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.spec import Column, Declaration, Review, Rule
+from sbbatch.store import effects, wage_facts
 from sbbatch.store.workflow import STATUS_LABELS
 
 if TYPE_CHECKING:
@@ -47,27 +48,7 @@ COLUMNS = (
 
 def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.DataFrame:
     targets = rows.select("row_no", pl.col("target_id").str.strip_chars())
-    with ws.registered(sb_rows=targets):
-        facts = ws.sql(
-            """
-            SELECT r.row_no, d.declaration_id AS found, d.kind, d.unit_id AS target_unit, d.status,
-                   strftime(d.business_month, '%Y-%m') AS month_text,
-                   (SELECT count(*) FROM wage_bases w
-                     WHERE w.declaration_id = r.target_id AND w.revoked_by IS NULL) AS live_bases,
-                   (SELECT min(b.bill_id) FROM wage_bases w
-                      JOIN bill_lines l ON l.unit_id = w.unit_id AND l.person_id = w.person_id
-                                       AND l.month = w.month
-                      JOIN bills b ON b.bill_id = l.bill_id
-                     WHERE w.declaration_id = r.target_id AND b.status = 'paid') AS paid_bill,
-                   (SELECT min(b.bill_id) FROM wage_bases w
-                      JOIN bill_lines l ON l.unit_id = w.unit_id AND l.person_id = w.person_id
-                                       AND l.month = w.month
-                      JOIN bills b ON b.bill_id = l.bill_id
-                     WHERE w.declaration_id = r.target_id AND b.status IN ('unpaid', 'failed')) AS open_bill
-            FROM sb_rows r LEFT JOIN declarations d ON d.declaration_id = r.target_id
-            ORDER BY r.row_no
-            """
-        )
+    facts = wage_facts.wage_revocation_facts(ws, targets)
     labels = pl.col("status").replace_strict(
         STATUS_LABELS, default=pl.col("status"), return_dtype=pl.String
     )
@@ -158,14 +139,7 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
             "revoke",
             f"由撤销工资申报 {revocation} 撤销" + (f"：{reason}" if reason else ""),
         )
-        count = ws.sql(
-            "SELECT count(*) AS n FROM wage_bases WHERE declaration_id = ? AND revoked_by IS NULL",
-            [target],
-        )["n"][0]
-        ws.execute(
-            "UPDATE wage_bases SET revoked_by = ? WHERE declaration_id = ? AND revoked_by IS NULL",
-            [revocation, target],
-        )
+        count = effects.revoke_wage_bases(ws, target, revocation)
         ws.log_effect(revocation, f"撤销工资申报 {target}：{count} 人的缴费工资不再适用")
 
 

@@ -31,28 +31,25 @@ from sbbatch.contributions import (
     yuan,
 )
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.forms.fee_grid import (
+    AGENCY,
+    CATEGORY_GROUPS,
+    Grid,
+    code_label,
+    fee_form_head,
+    fee_money_grid,
+)
 from sbbatch.forms.pdf import FormPDF
 from sbbatch.forms.rmb import fen_in_words
 from sbbatch.payments import BILL_KIND_LABELS, BILL_STATUS_LABELS, bill, bill_lines, payments_of
 from sbbatch.policy import Policy
+from sbbatch.store.forms import latest_categories, names_of
+from sbbatch.store.queries import find_unit
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
 __all__ = ["CATEGORY_GROUPS", "bill_form", "declaration_form", "form_data"]
-
-#: The 职工情况 columns of the 社会保险费申报表, in the manual's order.
-CATEGORY_GROUPS = ("城合制", "农合制", "挂靠", "个体")
-
-_AGENCY = "济南市社保办"
-
-
-def _label(table: str, code: str | None) -> str:
-    if code is None:
-        return ""
-    frame = codes.table(table)
-    found = frame.filter(pl.col("code") == code)["label"]
-    return str(found[0]) if found.len() else code
 
 
 def _lines(ws: Workspace, unit_id: str, month: dt.date | None, bill_id: str | None) -> pl.DataFrame:
@@ -77,7 +74,7 @@ def form_data(
     ``late_fee_fen``, ``unit_fen``, ``person_fen``, ``total_fen`` and ``people``
     (one row per person).
     """
-    unit_rows = ws.sql("SELECT * FROM units WHERE unit_id = ?", [unit_id])
+    unit_rows = find_unit(ws, unit_id)
     if unit_rows.height == 0:
         msg = f"单位编号「{unit_id}」不在工作区中。"
         raise UnusableInputError(msg)
@@ -97,20 +94,12 @@ def form_data(
         pl.col("code").alias("person_category"), "category_group"
     )
     first, last = lines["month"].min(), lines["month"].max()
-    with ws.registered(sb_people=lines.select("person_id").unique()):
-        categories = ws.sql(
-            """
-            SELECT p.person_id, arg_max(p.person_category, p.from_month) AS person_category
-            FROM insured_periods p JOIN sb_people s ON s.person_id = p.person_id
-            WHERE p.unit_id = $unit AND p.from_month <= $last
-              AND (p.until_month IS NULL OR p.until_month > $first)
-            GROUP BY p.person_id
-            """,
-            {"unit": unit_id, "first": first, "last": last},
-        )
-        names = ws.sql(
-            "SELECT s.person_id, p.name FROM sb_people s LEFT JOIN persons p ON p.person_id = s.person_id"
-        )
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):  # months are dates
+        msg = "费款所属期不是日期。"
+        raise TypeError(msg)
+    person_ids = lines["person_id"].unique().to_list()
+    categories = latest_categories(ws, unit_id, person_ids, first, last)
+    names = names_of(ws, person_ids)
     people_groups = categories.join(groups_table, on="person_category", how="left")
     group_counts = {
         group: int(people_groups.filter(pl.col("category_group") == group).height)
@@ -190,112 +179,6 @@ def _rate_text(rate_ppm: int | None, fixed_fen: int | None) -> str:
     return percent(rate_ppm)
 
 
-class Grid:
-    """Draw ruled cells of a form on an :class:`FormPDF` page, row by row."""
-
-    def __init__(
-        self, pdf: FormPDF, widths: list[float], height: float = 7.0, size: float = 9
-    ) -> None:
-        self.pdf = pdf
-        total = pdf.w - pdf.l_margin - pdf.r_margin
-        scale = total / sum(widths)
-        self.widths = [w * scale for w in widths]
-        self.height = height
-        self.size = size
-
-    def row(
-        self, cells: list[tuple[str, int, str]], *, fill: bool = False, height: float | None = None
-    ) -> None:
-        """Print one row: each cell is (text, columns spanned, align L/C/R)."""
-        pdf = self.pdf
-        h = height or self.height
-        if pdf.get_y() + h > pdf.h - pdf.b_margin:
-            pdf.add_page()
-        pdf.set_font(pdf.font_family, size=self.size)
-        pdf.set_fill_color(240, 240, 240)
-        column = 0
-        for text, span, align in cells:
-            width = sum(self.widths[column : column + span])
-            pdf.cell(width, h, text, border=1, align=align, fill=fill and bool(text))
-            column += span
-        pdf.ln(h)
-
-
-def fee_form_head(
-    pdf: FormPDF,
-    ws: Workspace,
-    unit: dict[str, Any],
-    persons: int,
-    groups: dict[str, int | None],
-    *,
-    agency: str = _AGENCY,
-) -> None:
-    """Print the head of a 社会保险费申报表: the header line, 缴费单位 and 职工情况.
-
-    Args:
-        pdf: The form being printed.
-        ws: The workspace (its date is the 填表日期).
-        unit: The unit's row (unit_id, name, unit_type, bank, payment_method).
-        persons: 职工情况 总数.
-        groups: Persons per 人员类别 group (城合制, 农合制, 挂靠, 个体).
-        agency: The 代征机构.
-    """
-    pdf.set_font(pdf.font_family, size=9)
-    header = (
-        f"单位类型:{_label('unit_type', unit['unit_type'])}    "
-        f"填表日期:{ws.today:%Y年%m月%d日}    代征机构:{agency}"
-    )
-    pdf.cell(0, 6, header, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1)
-    grid = Grid(pdf, [11, 13, 34, 11, 11, 15, 15])
-    unit_block = [
-        ("代码", unit["unit_id"], "总数", str(persons)),
-        ("名称", unit["name"], "城合制", str(groups.get("城合制") or "")),
-        ("开户银行", unit["bank"] or "", "农合制", str(groups.get("农合制") or "")),
-        ("开户方式", "", "挂靠", str(groups.get("挂靠") or "")),
-        (
-            "缴费方式",
-            _label("payment_method", unit["payment_method"]),
-            "个体",
-            str(groups.get("个体") or ""),
-        ),
-    ]
-    for index, (label, value, group, count) in enumerate(unit_block):
-        grid.row(
-            [
-                ("缴费单位" if index == 0 else "", 1, "C"),
-                (label, 1, "C"),
-                (value, 1, "L"),
-                ("职工情况" if index == 0 else "", 1, "C"),
-                ("总数" if index == 0 else ("其中" if index == 1 else ""), 1, "C"),
-                (group if index else "", 1, "C"),
-                (count, 1, "R"),
-            ]
-        )
-
-
-def fee_money_grid(pdf: FormPDF) -> Grid:
-    """Print the two header rows of the 申报表's money part; return its grid for the rows."""
-    money = Grid(pdf, [20, 17, 12, 15, 17, 12, 15, 17], height=7, size=8.5)
-    money.row(
-        [("", 1, "C"), ("单位缴费", 3, "C"), ("个人缴费", 3, "C"), ("缴费合计", 1, "C")], fill=True
-    )
-    money.row(
-        [
-            ("险种标志", 1, "C"),
-            ("缴费基数", 1, "C"),
-            ("缴费费率(%)", 1, "C"),
-            ("缴费金额(元)", 1, "C"),
-            ("缴费基数", 1, "C"),
-            ("缴费费率(%)", 1, "C"),
-            ("缴费金额(元)", 1, "C"),
-            ("(元)", 1, "C"),
-        ],
-        fill=True,
-    )
-    return money
-
-
 def declaration_form(
     ws: Workspace,
     unit_id: str,
@@ -303,7 +186,7 @@ def declaration_form(
     *,
     month: dt.date | None = None,
     bill_id: str | None = None,
-    agency: str = _AGENCY,
+    agency: str = AGENCY,
     with_persons: bool = True,
 ) -> Path:
     """Print the 社会保险费申报表 of a unit for a fee month, or for one bill.
@@ -452,7 +335,7 @@ def bill_form(ws: Workspace, bill_id: str, path: str | Path) -> Path:
         The path written.
     """
     header = bill(ws, bill_id)
-    unit = ws.sql("SELECT * FROM units WHERE unit_id = ?", [header["unit_id"]]).row(0, named=True)
+    unit = find_unit(ws, header["unit_id"]).row(0, named=True)
     lines = bill_lines(ws, bill_id)
     pdf = FormPDF(
         "社会保险费缴费单据",
@@ -464,14 +347,15 @@ def bill_form(ws: Workspace, bill_id: str, path: str | Path) -> Path:
             ("单位编号", header["unit_id"]),
             ("单位名称", unit["name"]),
             ("费款所属期", _period_text(months)),
-            ("缴费方式", _label("payment_method", unit["payment_method"])),
+            ("缴费方式", code_label("payment_method", unit["payment_method"])),
             ("单据状态", BILL_STATUS_LABELS[header["status"]]),
             ("支付时间", f"{header['paid_at']:%Y-%m-%d}" if header["paid_at"] else ""),
         ],
         columns=2,
     )
     pdf.text_line(
-        "缴费险种：" + "、".join(_label("insurance", c) for c in header["insurances"].split(",")),
+        "缴费险种："
+        + "、".join(code_label("insurance", c) for c in header["insurances"].split(",")),
         size=9,
     )
     pdf.ln(1)
@@ -494,7 +378,7 @@ def bill_form(ws: Workspace, bill_id: str, path: str | Path) -> Path:
         fixed = row["fixed"][0] if len(row["fixed"]) == 1 else None
         rows.append(
             [
-                _label("insurance", row["insurance"]),
+                code_label("insurance", row["insurance"]),
                 "单位" if row["payer"] == "unit" else "个人",
                 str(row["persons"]),
                 yuan(row["base_fen"]) if row["has_base"] else "",
@@ -564,10 +448,7 @@ def bill_form(ws: Workspace, bill_id: str, path: str | Path) -> Path:
 
 
 def _backpay_detail(ws: Workspace, pdf: FormPDF, lines: pl.DataFrame) -> None:
-    with ws.registered(sb_people=lines.select("person_id").unique()):
-        names = ws.sql(
-            "SELECT s.person_id, p.name FROM sb_people s LEFT JOIN persons p USING (person_id)"
-        )
+    names = names_of(ws, lines["person_id"].unique().to_list())
     shown = lines.join(names, on="person_id", how="left").sort(
         "person_id", "month", pl.col("insurance").cast(pl.Int64), pl.col("payer") == "person"
     )
@@ -578,7 +459,7 @@ def _backpay_detail(ws: Workspace, pdf: FormPDF, lines: pl.DataFrame) -> None:
             r["person_id"],
             r["name"] or "",
             f"{r['month']:%Y-%m}",
-            _label("insurance", r["insurance"]),
+            code_label("insurance", r["insurance"]),
             "单位" if r["payer"] == "unit" else "个人",
             yuan(r["base_fen"]),
             _rate_text(r["rate_ppm"], r["fixed_fen"]),

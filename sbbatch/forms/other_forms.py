@@ -16,10 +16,12 @@ import polars as pl
 
 from sbbatch import codes
 from sbbatch.contributions import yuan
-from sbbatch.forms.money_forms import CATEGORY_GROUPS, Grid, fee_form_head, fee_money_grid
+from sbbatch.forms.fee_grid import CATEGORY_GROUPS, Grid, fee_form_head, fee_money_grid
 from sbbatch.forms.pdf import FormPDF
 from sbbatch.forms.rmb import fen_in_words
 from sbbatch.spec import PrintedForm
+from sbbatch.store.forms import category_counts
+from sbbatch.store.queries import find_unit
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -41,12 +43,8 @@ def fee_declaration_form(
     header = ws.declaration(declaration_id)
     counted = rows.filter(pl.col("counted"))
     total = int(counted["amount_fen"].sum()) if counted.height else 0
-    unit = ws.sql("SELECT * FROM units WHERE unit_id = ?", [header["unit_id"]]).row(0, named=True)
-    groups = ws.sql(
-        "SELECT person_category, count(DISTINCT person_id) AS n FROM insured_periods "
-        "WHERE unit_id = $unit AND person_id IN (SELECT unnest($ids::VARCHAR[])) GROUP BY 1",
-        {"unit": header["unit_id"], "ids": counted["person_id"].to_list()},
-    )
+    unit = find_unit(ws, header["unit_id"]).row(0, named=True)
+    groups = category_counts(ws, header["unit_id"], counted["person_id"].to_list())
     category = codes.table("person_category")
     group_of = dict(
         zip(category["code"].to_list(), category["category_group"].to_list(), strict=True)

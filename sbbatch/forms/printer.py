@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch.declarations import get
-from sbbatch.declarations._registry import code_labels
+from sbbatch.declarations._registry_review import code_labels
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.forms.other_forms import fee_declaration_form
 from sbbatch.forms.pdf import FormPDF, fill
 from sbbatch.io.results import result_table
 from sbbatch.spec import PrintedForm
+from sbbatch.store.forms import reviewed_at
+from sbbatch.store.queries import unit_name
 from sbbatch.store.workflow import STATUS_LABELS
 
 if TYPE_CHECKING:
@@ -82,14 +84,11 @@ def _approved(ws: Workspace, declaration_id: str) -> pl.DataFrame:
 def _head(ws: Workspace, declaration_id: str) -> dict[str, str]:
     """The values every form may show: the unit, the declaration, its dates."""
     header = ws.declaration(declaration_id)
-    unit = ws.sql("SELECT name FROM units WHERE unit_id = ?", [header["unit_id"]])
-    reviewed = ws.sql(
-        "SELECT max(occurred_at) AS at FROM events WHERE declaration_id = ? AND action = 'review'",
-        [declaration_id],
-    )["at"][0]
+    name = unit_name(ws, header["unit_id"])
+    reviewed = reviewed_at(ws, declaration_id)
     return {
         "unit_id": header["unit_id"],
-        "unit_name": str(unit["name"][0]) if unit.height else "",
+        "unit_name": name or "",
         "declaration_id": declaration_id,
         "declared_on": header["created_at"].strftime("%Y-%m-%d"),
         "reviewed_on": reviewed.strftime("%Y-%m-%d") if reviewed else "",

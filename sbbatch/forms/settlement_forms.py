@@ -16,9 +16,13 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch._money import yuan
-from sbbatch.declarations._registry import PENSION, code_labels
+from sbbatch.declarations._registry_review import PENSION, code_labels
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.forms.pdf import FormPDF
+from sbbatch.store.forms import last_unit_of, settlement_of
+from sbbatch.store.forms import pension_years as store_pension_years
+from sbbatch.store.queries import find_person
+from sbbatch.store.queries import unit_name as find_unit_name
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -33,32 +37,7 @@ def pension_years(ws: Workspace, person_id: str) -> pl.DataFrame:
     ``based_months`` (months with a declared wage), ``wage_fen`` (Σ declared wages) and
     ``average_fen`` (wage_fen / based_months, half-up).
     """
-    frame = ws.sql(
-        """
-        WITH p AS (
-            SELECT unit_id, from_month,
-                   least(coalesce(until_month, $end), $end) AS stop
-            FROM insured_periods WHERE person_id = $person AND insurance = $insurance
-        ), months AS (
-            SELECT unit_id,
-                   unnest(generate_series(from_month, stop - INTERVAL 1 MONTH, INTERVAL 1 MONTH))
-                   ::DATE AS month
-            FROM p WHERE stop > from_month
-        ), per_month AS (
-            SELECT m.month, sum(w.wage_fen) AS wage_fen, count(w.wage_fen) > 0 AS based
-            FROM months m LEFT JOIN wage_bases w
-              ON w.person_id = $person AND w.unit_id = m.unit_id AND w.month = m.month
-             AND w.revoked_by IS NULL
-            GROUP BY m.month
-        )
-        SELECT year(month)::INTEGER AS year, count(*)::BIGINT AS months,
-               min(month) AS first_month, max(month) AS last_month,
-               count(*) FILTER (WHERE based)::BIGINT AS based_months,
-               coalesce(sum(wage_fen), 0)::BIGINT AS wage_fen
-        FROM per_month GROUP BY 1 ORDER BY 1
-        """,
-        {"person": person_id, "insurance": PENSION, "end": ws.today.replace(day=1)},
-    )
+    frame = store_pension_years(ws, person_id, PENSION, ws.today.replace(day=1))
     return frame.with_columns(_average(pl.col("wage_fen"), pl.col("based_months")))
 
 
@@ -84,26 +63,18 @@ def pension_basic_info_form(
     Raises:
         UnusableInputError: The person is not in the registry.
     """
-    found = ws.sql("SELECT * FROM persons WHERE person_id = ?", [person_id])
+    found = find_person(ws, person_id)
     if not found.height:
         msg = "社保登记中没有该身份证号码的人员。"
         raise UnusableInputError(msg)
     person = found.row(0, named=True)
-    settled = ws.sql(
-        "SELECT unit_id, settled_on FROM retirement_settlements WHERE person_id = ?", [person_id]
-    )
+    settled = settlement_of(ws, person_id)
     settled_on = settled["settled_on"][0] if settled.height else None
     if unit_id is None:
         unit_id = settled["unit_id"][0] if settled.height else None
     if unit_id is None:
-        last = ws.sql(
-            "SELECT unit_id FROM insured_periods WHERE person_id = ? AND insurance = ? "
-            "ORDER BY from_month DESC LIMIT 1",
-            [person_id, PENSION],
-        )
-        unit_id = last["unit_id"][0] if last.height else ""
-    unit = ws.sql("SELECT name FROM units WHERE unit_id = ?", [unit_id])
-    unit_name = unit["name"][0] if unit.height else ""
+        unit_id = last_unit_of(ws, person_id, PENSION) or ""
+    unit_name = find_unit_name(ws, unit_id) or ""
     years = pension_years(ws, person_id)
     months = int(years["months"].sum()) if years.height else 0
     based = int(years["based_months"].sum()) if years.height else 0

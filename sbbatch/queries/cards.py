@@ -12,13 +12,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sbbatch.declarations.card_application import (
-    CARD_STATE_LABELS,
-    current_photos_sql,
-    insured_in_unit_sql,
-    unapplied_persons,
-)
+from sbbatch.declarations.card_application import CARD_STATE_LABELS, unapplied_persons
 from sbbatch.declarations.card_issuing_info import BANK_FIELDS
+from sbbatch.store import queries as store
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -71,19 +67,7 @@ def card_status(ws: Workspace, unit_id: str) -> pl.DataFrame:
     ``application_id``, ``department``, ``has_photo``, ``photo_ok``, ``photo_file``,
     ``updated_at``.
     """
-    frame = ws.sql(
-        f"""
-        SELECT p.person_id, p.name, c.state AS card_state, c.application_id, c.department,
-               ph.sha256 IS NOT NULL AS has_photo, ph.ok AS photo_ok, ph.file_name AS photo_file,
-               c.updated_at
-        FROM persons p
-        LEFT JOIN cards c USING (person_id)
-        LEFT JOIN {current_photos_sql} ph USING (person_id)
-        WHERE {insured_in_unit_sql("p.person_id")}
-        ORDER BY p.person_id
-        """,
-        {"unit": unit_id, "month": ws.today.replace(day=1)},
-    )
+    frame = store.card_status(ws, unit_id, ws.today.replace(day=1))
     return frame.with_columns(_state_label("card_state").alias("card_state"))
 
 
@@ -108,43 +92,18 @@ def card_history(
     ws: Workspace, *, unit_id: str | None = None, person_id: str | None = None
 ) -> pl.DataFrame:
     """Return the card state changes (oldest first), for a unit, a person, or all."""
-    clauses, params = [], {}
-    if unit_id is not None:
-        clauses.append("h.unit_id = $unit")
-        params["unit"] = unit_id
-    if person_id is not None:
-        clauses.append("h.person_id = $person")
-        params["person"] = person_id
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    frame = ws.sql(
-        f"""
-        SELECT h.person_id, p.name, h.from_state, h.to_state, h.declaration_id,
-               h.occurred_at, h.by_user
-        FROM card_history h LEFT JOIN persons p USING (person_id)
-        {where}
-        ORDER BY h.history_id
-        """,
-        params,
-    )
+    frame = store.card_history(ws, unit_id, person_id)
     return frame.with_columns(_state_label("from_state"), _state_label("to_state"))
 
 
 def issuing_info(ws: Workspace, unit_id: str) -> pl.DataFrame:
     """Return the unit's confirmed card bank and branch (one row, or none)."""
-    return ws.sql(
-        f"SELECT {', '.join(BANK_FIELDS)}, declaration_id, confirmed_on "
-        "FROM card_issuing_info WHERE unit_id = $unit",
-        {"unit": unit_id},
-    )
+    return store.card_bank(ws, unit_id, BANK_FIELDS)
 
 
 def collectors(ws: Workspace, unit_id: str) -> pl.DataFrame:
     """Return the unit's card collectors (领卡人), by No."""
-    return ws.sql(
-        "SELECT slot, person_id, name, phone, declaration_id FROM card_collectors "
-        "WHERE unit_id = $unit ORDER BY slot",
-        {"unit": unit_id},
-    )
+    return store.card_collectors(ws, unit_id)
 
 
 def unapplied(ws: Workspace, unit_id: str) -> pl.DataFrame:

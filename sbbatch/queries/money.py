@@ -31,6 +31,8 @@ from sbbatch.exceptions import UnusableInputError
 from sbbatch.payments import BILL_KIND_LABELS, BILL_STATUS_LABELS
 from sbbatch.policy import PAYERS
 from sbbatch.store import Workspace
+from sbbatch.store import queries as store
+from sbbatch.store._sql import fragment
 
 __all__ = [
     "ZH_HEADERS",
@@ -103,9 +105,7 @@ def _months(
 ) -> list[dt.date]:
     if months is not None:
         return month_list(months)
-    first = ws.sql("SELECT min(from_month) AS m FROM insured_periods WHERE unit_id = ?", [unit_id])[
-        "m"
-    ][0]
+    first = store.first_insured_month(ws, unit_id)
     if first is None:
         return []
     current = ws.today.replace(day=1)
@@ -140,59 +140,9 @@ def unit_payments(
     if not chosen:
         return pl.DataFrame(schema=schema)
     where, base_where, params = sql_filters(unit_id, chosen)
-    detail = contribution_sql(detail=True, where=where, base_where=base_where)
-    query = f"""
-        WITH detail AS ({detail}),
-        regular AS (
-            SELECT d.month, d.person_id, d.amount_fen FROM detail d
-            WHERE NOT EXISTS (
-                SELECT 1 FROM backpay_items i
-                WHERE i.unit_id = d.unit_id AND i.person_id = d.person_id AND i.month = d.month
-                  AND i.insurance = d.insurance AND i.payer = d.payer)
-        ),
-        backpay AS (
-            SELECT month, person_id, amount_fen FROM backpay_items
-            WHERE unit_id = $unit AND month BETWEEN $first AND $last
-        ),
-        due AS (
-            SELECT month, count(DISTINCT person_id) AS persons, sum(amount_fen) AS due_fen,
-                   sum(backpay_fen) AS backpay_fen
-            FROM (SELECT month, person_id, amount_fen, 0 AS backpay_fen FROM regular
-                  UNION ALL SELECT month, person_id, amount_fen, amount_fen FROM backpay)
-            GROUP BY month
-        ),
-        billed AS (
-            SELECT l.month,
-                   sum(l.amount_fen) FILTER (WHERE b.status <> 'abandoned') AS billed_fen,
-                   sum(l.amount_fen) FILTER (WHERE b.status = 'paid') AS paid_fen,
-                   sum(l.late_fee_fen) FILTER (WHERE b.status = 'paid') AS late_fee_paid_fen
-            FROM bill_lines l JOIN bills b ON b.bill_id = l.bill_id
-            WHERE l.unit_id = $unit AND l.month BETWEEN $first AND $last
-            GROUP BY l.month
-        ),
-        insured AS (
-            SELECT m.month, p.person_id FROM insured_periods p JOIN sb_months m
-              ON m.month >= p.from_month AND (p.until_month IS NULL OR m.month < p.until_month)
-            WHERE p.unit_id = $unit
-        ),
-        missing AS (
-            SELECT i.month, count(DISTINCT i.person_id) AS missing_persons FROM insured i
-            WHERE NOT EXISTS (SELECT 1 FROM wage_bases w WHERE w.unit_id = $unit
-                              AND w.person_id = i.person_id AND w.month = i.month AND w.revoked_by IS NULL)
-            GROUP BY i.month
-        )
-        SELECT m.month, coalesce(due.persons, 0) AS persons, coalesce(due.due_fen, 0) AS due_fen,
-               coalesce(due.backpay_fen, 0) AS backpay_fen, coalesce(billed.billed_fen, 0) AS billed_fen,
-               coalesce(billed.paid_fen, 0) AS paid_fen,
-               coalesce(billed.late_fee_paid_fen, 0) AS late_fee_paid_fen,
-               coalesce(due.due_fen, 0) - coalesce(billed.paid_fen, 0) AS outstanding_fen,
-               coalesce(missing.missing_persons, 0) AS missing_persons
-        FROM sb_months m LEFT JOIN due USING (month) LEFT JOIN billed USING (month)
-        LEFT JOIN missing USING (month)
-        ORDER BY m.month
-    """
+    detail = fragment(contribution_sql(detail=True, where=where, base_where=base_where))
     with ws.registered(**sql_inputs(ws, chosen, unit_id=unit_id)):
-        found = ws.sql(query, {**params, "unit": unit_id})
+        found = store.unit_payments(ws, detail, params, unit_id)
     return found.cast(schema)  # type: ignore[arg-type]
 
 
@@ -205,7 +155,7 @@ def person_payment_lines(ws: Workspace, person_id: str) -> pl.DataFrame:
         (工资申报 / 补缴), ``bill_id``, ``bill_status``, ``paid_at``, ``late_fee_fen`` and
         ``payment_status`` (已缴费 / 已生成单据未缴费 / 未缴费).
     """
-    if ws.sql("SELECT 1 FROM persons WHERE person_id = ?", [person_id]).height == 0:
+    if store.find_person(ws, person_id).height == 0:
         msg = "工作区中没有该社会保障号码的人员。"
         raise UnusableInputError(msg)
     keys = ["unit_id", "person_id", "month", "insurance", "payer"]
@@ -214,25 +164,14 @@ def person_payment_lines(ws: Workspace, person_id: str) -> pl.DataFrame:
         .plain()
         .with_columns(pl.lit("工资申报").alias("origin"))
     )
-    backpay = ws.sql(
-        "SELECT * EXCLUDE (declaration_id, row_no, reason) FROM backpay_items WHERE person_id = ?",
-        [person_id],
-    ).with_columns(pl.lit("补缴").alias("origin"))
+    backpay = store.person_backpay_items(ws, person_id).with_columns(pl.lit("补缴").alias("origin"))
     if backpay.height:
         regular = regular.join(backpay.select(keys), on=keys, how="anti")
         lines = pl.concat([regular, backpay.select(regular.columns)], how="vertical_relaxed")
     else:
         lines = regular
-    billed = ws.sql(
-        """
-        SELECT l.unit_id, l.person_id, l.month, l.insurance, l.payer, b.bill_id, b.status AS bill_status,
-               b.paid_at, l.late_fee_fen
-        FROM bill_lines l JOIN bills b ON b.bill_id = l.bill_id
-        WHERE l.person_id = ? AND b.status <> 'abandoned'
-        """,
-        [person_id],
-    )
-    units = ws.sql("SELECT unit_id, name AS unit_name FROM units")
+    billed = store.person_bill_lines(ws, person_id)
+    units = store.unit_names(ws)
     return (
         lines.join(billed, on=keys, how="left")
         .join(units, on="unit_id", how="left")
@@ -322,25 +261,7 @@ def bills(
         status_label, created_at, contribution_fen, late_fee_fen, total_fen, paid_at,
         attempts, last_outcome, last_message``.
     """
-    clauses, params = [], []
-    for column, value in (("b.unit_id", unit_id), ("b.status", status), ("b.kind", kind)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    where = " AND ".join(clauses) or "TRUE"
-    found = ws.sql(
-        f"""
-        SELECT b.bill_id, b.kind, b.unit_id, u.name AS unit_name, b.fee_month, b.insurances, b.status,
-               b.created_at, b.contribution_fen, b.late_fee_fen, b.total_fen, b.paid_at,
-               (SELECT count(*) FROM payments p WHERE p.bill_id = b.bill_id) AS attempts,
-               (SELECT arg_max(p.outcome, p.attempt) FROM payments p WHERE p.bill_id = b.bill_id) AS last_outcome,
-               (SELECT arg_max(p.message, p.attempt) FROM payments p WHERE p.bill_id = b.bill_id) AS last_message
-        FROM bills b LEFT JOIN units u ON u.unit_id = b.unit_id
-        WHERE {where}
-        ORDER BY b.bill_id DESC
-        """,
-        params,
-    )
+    found = store.bill_list(ws, unit_id=unit_id, status=status, kind=kind)
     return found.with_columns(
         pl.col("kind").replace_strict(BILL_KIND_LABELS, return_dtype=pl.String).alias("kind_label"),
         pl.col("status")

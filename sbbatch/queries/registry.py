@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from sbbatch import codes
-from sbbatch.declarations._registry import SUSPENDING_REASONS, code_labels
+from sbbatch.declarations._registry_review import SUSPENDING_REASONS, code_labels
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.store import queries as store
 from sbbatch.store.workflow import STATUS_LABELS, kinds, resolve_kind
 
 if TYPE_CHECKING:
@@ -99,22 +100,7 @@ _STATUS_CODES = {
 
 def _persons_at(ws: Workspace, month: dt.date, unit_id: str | None) -> pl.DataFrame:
     """One row per unit and person with a period begun by ``month``, with their status."""
-    frame = ws.sql(
-        """
-        SELECT p.unit_id, p.person_id, s.name, s.gender, s.birth_date,
-               bool_or(p.until_month IS NULL OR p.until_month > $month) AS is_insured,
-               arg_max(p.person_category, p.from_month) AS person_category,
-               max(p.from_month) AS from_month,
-               max(p.until_month) AS until_month,
-               arg_max(p.leave_reason, p.until_month) AS leave_reason,
-               list(DISTINCT p.insurance) FILTER (
-                   WHERE p.until_month IS NULL OR p.until_month > $month) AS insurance_codes
-        FROM insured_periods p LEFT JOIN persons s USING (person_id)
-        WHERE p.from_month <= $month AND ($unit IS NULL OR p.unit_id = $unit)
-        GROUP BY p.unit_id, p.person_id, s.name, s.gender, s.birth_date
-        """,
-        {"month": month, "unit": unit_id},
-    )
+    frame = store.persons_at(ws, month, unit_id)
     suspended = pl.col("leave_reason").is_in(list(SUSPENDING_REASONS))
     status = (
         pl.when(pl.col("is_insured"))
@@ -152,10 +138,7 @@ def unit_info(
         county_code, month, insured_persons, suspended_persons, ended_persons``.
     """
     at = _month(month, ws)
-    units = ws.sql(
-        "SELECT * FROM units WHERE $unit IS NULL OR unit_id = $unit ORDER BY unit_id",
-        {"unit": unit_id},
-    )
+    units = store.units(ws, unit_id)
     if unit_id is not None and units.height == 0:
         msg = f"单位编号「{unit_id}」不在工作区中。"
         raise UnusableInputError(msg)
@@ -300,37 +283,7 @@ def declarations(
             else None
         ),
     }
-    frame = ws.sql(
-        """
-        WITH rows AS (
-            SELECT declaration_id, count(*) AS total,
-                   count(*) FILTER (WHERE review_result = '1') AS approved,
-                   count(*) FILTER (WHERE review_result = '2') AS rejected
-            FROM declaration_rows GROUP BY declaration_id
-        ), moves AS (
-            SELECT declaration_id,
-                   max(occurred_at) FILTER (WHERE action = 'submit') AS submitted_at,
-                   max(occurred_at) FILTER (WHERE action = 'review') AS reviewed_at,
-                   max(occurred_at) FILTER (WHERE action = 'mark_read') AS read_at
-            FROM events WHERE declaration_id IS NOT NULL GROUP BY declaration_id
-        )
-        SELECT d.declaration_id, d.kind, d.unit_id, u.name AS unit_name, d.status,
-               d.business_month, d.created_at, m.submitted_at, m.reviewed_at, m.read_at,
-               coalesce(r.total, 0) AS total, coalesce(r.approved, 0) AS approved,
-               coalesce(r.rejected, 0) AS rejected, d.parent_id, d.note
-        FROM declarations d
-        LEFT JOIN units u USING (unit_id)
-        LEFT JOIN rows r USING (declaration_id)
-        LEFT JOIN moves m USING (declaration_id)
-        WHERE ($unit IS NULL OR d.unit_id = $unit)
-          AND ($kind IS NULL OR d.kind = $kind)
-          AND ($status IS NULL OR d.status = $status)
-          AND ($from IS NULL OR d.created_at >= $from)
-          AND ($to IS NULL OR d.created_at < $to)
-        ORDER BY d.created_at DESC, d.declaration_id DESC
-        """,
-        params,
-    )
+    frame = store.declaration_list(ws, params)
     return frame.select(
         "declaration_id",
         "kind",
@@ -374,21 +327,7 @@ def progress(ws: Workspace, person_id: str) -> pl.DataFrame:
         ``declaration_id, kind_title, unit_id, unit_name, created_at, status_label,
         row_no, review_result, review_opinion, redraft_id, stage``.
     """
-    frame = ws.sql(
-        """
-        SELECT d.declaration_id, d.kind, d.unit_id, u.name AS unit_name, d.created_at,
-               d.status, r.row_no, r.review_result, r.review_opinion,
-               (SELECT min(c.declaration_id) FROM declarations c
-                JOIN declaration_rows cr ON cr.declaration_id = c.declaration_id
-                WHERE c.parent_id = d.declaration_id AND cr.person_id = r.person_id) AS redraft_id
-        FROM declaration_rows r
-        JOIN declarations d USING (declaration_id)
-        LEFT JOIN units u ON u.unit_id = d.unit_id
-        WHERE r.person_id = $person
-        ORDER BY d.created_at, d.declaration_id, r.row_no
-        """,
-        {"person": person_id.strip().upper()},
-    )
+    frame = store.person_progress(ws, person_id.strip().upper())
     state = pl.col("status")
     result = pl.col("review_result")
     stage = (

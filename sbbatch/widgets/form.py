@@ -37,6 +37,7 @@ from sbbatch.forms.printer import print_form
 from sbbatch.review import declare, result, review, review_failures
 from sbbatch.spec import PrintedForm, Section, Slot, WidgetLayout
 from sbbatch.store import Workspace
+from sbbatch.store.queries import find_person
 from sbbatch.store.workflow import STATUS_LABELS, find_transition
 from sbbatch.widgets.photo import PhotoUpload
 
@@ -424,7 +425,7 @@ class DeclarationForm(widgets.VBox):
             self.set_values(
                 {k: v for k, v in facts.items() if k in derived and k in fields and v}, index
             )
-            known = self.ws.sql("SELECT * FROM persons WHERE person_id = ?", [number])
+            known = find_person(self.ws, number)
             if known.height:
                 person = known.row(0, named=True)
                 current = self.slot_values(index)

@@ -26,6 +26,7 @@ from sbbatch import cards, ids, photos
 from sbbatch.display import mask_text
 from sbbatch.exceptions import SbbatchError
 from sbbatch.spec import FAILURE_SCHEMA
+from sbbatch.store.queries import find_person
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -117,7 +118,7 @@ class PhotoUpload:
     def _registered(self, person_id: str | None) -> bool:
         if person_id is None:
             return False
-        return self.ws.sql("SELECT 1 FROM persons WHERE person_id = ?", [person_id]).height > 0
+        return find_person(self.ws, person_id).height > 0
 
     def _preview(self, values: dict[str, Any]) -> pl.DataFrame:
         """Check the chosen file without keeping it (as soon as it is chosen)."""

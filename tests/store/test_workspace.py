@@ -410,3 +410,17 @@ def test_a_file_that_is_not_a_whole_workspace_is_refused_unchanged(
         Workspace(path, today=today, read_only=read_only, create=True)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["ws.duckdb"]
+
+
+def test_names_in_sql_come_only_from_the_workspace_itself(ws: Workspace) -> None:
+    """Tables, columns and filters are identifiers the workspace knows; values stay parameters."""
+    with pytest.raises(UnusableInputError, match="工作区没有表"):
+        ws.table('units"; DROP TABLE units; --')
+    with pytest.raises(UnusableInputError, match="表 units 没有这些字段：nickname"):
+        ws.insert_frame("units", pl.DataFrame({"unit_id": ["0010000001"], "nickname": ["x"]}))
+    with pytest.raises(UnusableInputError, match="申报没有字段"):
+        ws.declarations(**{"kind = kind OR 1": "x"})
+    assert ws.table("units").height == 1
+    declared = ws.create_declaration("enrolment", UNIT, ROWS)
+    assert ws.declarations(kind="enrolment", unit_id=UNIT)["declaration_id"].to_list() == [declared]
+    assert ws.declarations(kind="x' OR '1'='1").height == 0

@@ -29,6 +29,7 @@ from PIL import Image
 from sbbatch._files import atomic_path, inside
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.photos import synthetic_photo
+from sbbatch.store import samples
 
 if TYPE_CHECKING:
     from sbbatch._demo.kit import DemoKit
@@ -52,12 +53,7 @@ _BANK = {
 
 def _unit(ws: Workspace) -> str:
     """The unit with the most persons insured now (ties: lowest number)."""
-    return str(
-        ws.sql(
-            "SELECT unit_id, count(DISTINCT person_id) AS n FROM insured_periods "
-            "WHERE until_month IS NULL GROUP BY unit_id ORDER BY n DESC, unit_id LIMIT 1"
-        )["unit_id"][0]
-    )
+    return samples.largest_unit(ws)
 
 
 def _png(data: bytes) -> bytes:
@@ -109,10 +105,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
 
     # 1. 申领信息维护
-    registry = ws.sql(
-        "SELECT person_id, phone FROM persons WHERE person_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"ids": persons["person_id"].head(2).to_list()},
-    )
+    registry = samples.phones_of(ws, persons["person_id"].head(2).to_list())
     collectors = [
         kit.Collector(person_id, phone or "13105310000") for person_id, phone in registry.rows()
     ]

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch import ids
-from sbbatch.declarations._registry import PENSION, accepted_month
+from sbbatch.declarations._registry_review import PENSION, accepted_month
+from sbbatch.store import samples
 
 if TYPE_CHECKING:
     from sbbatch._demo.kit import DemoKit
@@ -38,12 +39,7 @@ HIRES = 27
 
 def _unit(ws: Workspace) -> str:
     """The unit with the most persons insured now (ties: lowest number)."""
-    return str(
-        ws.sql(
-            "SELECT unit_id, count(DISTINCT person_id) AS n FROM insured_periods "
-            "WHERE until_month IS NULL GROUP BY unit_id ORDER BY n DESC, unit_id LIMIT 1"
-        )["unit_id"][0]
-    )
+    return samples.largest_unit(ws)
 
 
 def _make_id(region: str, born: dt.date, sequence: str) -> str:
@@ -55,10 +51,7 @@ def _make_id(region: str, born: dt.date, sequence: str) -> str:
 def new_hires(kit: DemoKit, ws: Workspace, month: dt.date, count: int = HIRES) -> pl.DataFrame:
     """Return ``count`` persons of working age not yet in the workspace, as enrolment rows."""
     persons = kit.generate(seed=HIRES_SEED, n_units=1, n_persons=count * 3).persons
-    known = ws.sql(
-        "SELECT person_id FROM persons WHERE person_id IN (SELECT unnest($ids))",
-        {"ids": persons["person_id"].to_list()},
-    )["person_id"]
+    known = samples.known_ids(ws, persons["person_id"].to_list())
     age_months = (month.year * 12 + month.month) - (
         pl.col("birth_date").dt.year() * 12 + pl.col("birth_date").dt.month()
     )
@@ -86,12 +79,7 @@ def new_hires(kit: DemoKit, ws: Workspace, month: dt.date, count: int = HIRES) -
 
 def _enrolment_rows(kit: DemoKit, ws: Workspace, unit_id: str, month: dt.date) -> pl.DataFrame:
     hires = new_hires(kit, ws, month)
-    elsewhere = ws.sql(
-        "SELECT s.person_id, s.name, s.gender, s.birth_date FROM persons s "
-        "JOIN insured_periods p USING (person_id) WHERE p.unit_id <> $unit "
-        "AND p.insurance = $pension AND p.until_month IS NULL ORDER BY s.person_id LIMIT 1",
-        {"unit": unit_id, "pension": PENSION},
-    )
+    elsewhere = samples.insured_elsewhere(ws, unit_id, PENSION)
     extra = pl.DataFrame(
         {
             "person_id": [
@@ -184,12 +172,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
             ws.void(redraft)
 
     # 减员: four insured persons of the unit, one of them 在职转退休 below the age
-    leavers = ws.sql(
-        "SELECT DISTINCT p.person_id, s.name FROM insured_periods p JOIN persons s USING (person_id) "
-        "WHERE p.unit_id = $unit AND p.until_month IS NULL AND p.opened_by IS NULL "
-        "ORDER BY p.person_id LIMIT 4",
-        {"unit": unit_id},
-    ).with_columns(
+    leavers = samples.staff_now(ws, unit_id, limit=4, new_only=True).with_columns(
         pl.lit(month).alias("month"),
         pl.Series("leave_reason", ["221", "222", "221", "251"]),
     )

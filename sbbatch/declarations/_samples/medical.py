@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch._mask import mask_id
+from sbbatch.store import samples
 
 if TYPE_CHECKING:
     from sbbatch._demo.kit import DemoKit
@@ -30,18 +31,8 @@ OLD_FILING = dt.date(2025, 3, 18)
 
 def _employees(ws: Workspace) -> tuple[str, pl.DataFrame]:
     """The largest unit and two of its insured employees (lowest ID numbers)."""
-    unit_id = str(
-        ws.sql(
-            "SELECT unit_id, count(DISTINCT person_id) AS n FROM insured_periods "
-            "WHERE until_month IS NULL GROUP BY unit_id ORDER BY n DESC, unit_id LIMIT 1"
-        )["unit_id"][0]
-    )
-    persons = ws.sql(
-        "SELECT DISTINCT s.person_id, s.name FROM insured_periods p JOIN persons s USING (person_id) "
-        "WHERE p.unit_id = $unit AND p.until_month IS NULL AND p.person_category <> '21' "
-        "ORDER BY s.person_id LIMIT 2",
-        {"unit": unit_id},
-    )
+    unit_id = samples.largest_unit(ws)
+    persons = samples.staff_now(ws, unit_id, limit=2, not_category="21")
     return unit_id, persons
 
 

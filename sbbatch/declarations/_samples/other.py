@@ -21,6 +21,7 @@ import polars as pl
 
 from sbbatch.declarations.medical_account_subsidy import set_amount
 from sbbatch.declarations.terminal_operator import operators
+from sbbatch.store import samples
 
 if TYPE_CHECKING:
     from sbbatch._demo.kit import DemoKit
@@ -35,22 +36,11 @@ def _outcome(table: pl.DataFrame) -> str:
 
 
 def _newest_unit(ws: Workspace) -> str:
-    return str(
-        ws.sql(
-            "SELECT unit_id FROM insured_periods WHERE insurance = '3' AND until_month IS NULL "
-            "GROUP BY unit_id ORDER BY min(from_month) DESC, unit_id LIMIT 1"
-        )["unit_id"][0]
-    )
+    return samples.newest_unit_with(ws, "3")
 
 
 def _paying_unit(ws: Workspace) -> str:
-    return str(
-        ws.sql(
-            "SELECT p.unit_id FROM insured_periods p JOIN units u USING (unit_id) "
-            "WHERE u.payment_method = '2' AND p.until_month IS NULL "
-            "GROUP BY p.unit_id ORDER BY count(DISTINCT p.person_id) DESC, p.unit_id LIMIT 1"
-        )["unit_id"][0]
-    )
+    return samples.largest_unit_paying_by(ws, "2")
 
 
 def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
@@ -83,11 +73,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
 
     # 2. 自助终端专管员维护
     payer = _paying_unit(ws)
-    staff = ws.sql(
-        "SELECT DISTINCT s.person_id, s.name FROM insured_periods p JOIN persons s USING (person_id) "
-        "WHERE p.unit_id = ? AND p.until_month IS NULL ORDER BY s.person_id LIMIT 2",
-        [payer],
-    )
+    staff = samples.staff_now(ws, payer, limit=2)
     operator_id = kit.declare(
         ws,
         {"身份证号码": staff["person_id"][0], "姓名": staff["name"][0]},

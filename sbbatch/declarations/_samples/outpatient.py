@@ -23,6 +23,7 @@ import polars as pl
 from sbbatch._mask import mask_id
 from sbbatch._money import yuan
 from sbbatch.declarations.flexible_pension_deduction import special_unit_types
+from sbbatch.store import samples
 
 if TYPE_CHECKING:
     from sbbatch._demo.kit import DemoKit
@@ -33,33 +34,16 @@ __all__ = ["run"]
 
 
 def _unit_and_persons(ws: Workspace) -> tuple[str, pl.DataFrame]:
-    unit_id = str(
-        ws.sql(
-            "SELECT unit_id, count(DISTINCT person_id) AS n FROM insured_periods "
-            "WHERE until_month IS NULL GROUP BY unit_id ORDER BY n DESC, unit_id LIMIT 1"
-        )["unit_id"][0]
-    )
-    persons = ws.sql(
-        "SELECT DISTINCT s.person_id, s.name FROM insured_periods p JOIN persons s USING (person_id) "
-        "WHERE p.unit_id = $unit AND p.until_month IS NULL AND p.insurance = '3' "
-        "AND p.person_category <> '21' ORDER BY s.person_id DESC LIMIT 4",
-        {"unit": unit_id},
+    unit_id = samples.largest_unit(ws)
+    persons = samples.staff_now(
+        ws, unit_id, limit=4, insurance="3", not_category="21", descending=True
     )
     return unit_id, persons
 
 
 def _flexible_case(ws: Workspace, month: dt.date) -> dict[str, str] | None:
     """A 特殊单位 and a person who left it and has no pension period covering ``month``."""
-    found = ws.sql(
-        "SELECT p.unit_id, s.person_id, s.name FROM insured_periods p "
-        "JOIN units u USING (unit_id) JOIN persons s USING (person_id) "
-        "WHERE u.unit_type IN (SELECT unnest($types::VARCHAR[])) AND p.insurance = '1' "
-        "AND p.until_month <= $month AND NOT EXISTS (SELECT 1 FROM insured_periods q "
-        "  WHERE q.person_id = p.person_id AND q.insurance = '1' AND q.from_month <= $month "
-        "  AND (q.until_month IS NULL OR q.until_month > $month)) "
-        "ORDER BY p.until_month DESC, s.person_id LIMIT 1",
-        {"types": special_unit_types(), "month": month},
-    )
+    found = samples.flexible_lapsed(ws, special_unit_types(), month)
     return found.row(0, named=True) if found.height else None
 
 
@@ -178,9 +162,7 @@ def run(
         out_dir,
     )
     ws.mark_read(did)
-    amount = ws.sql(
-        "SELECT amount_fen FROM flexible_pension_deductions WHERE declaration_id = ?", [did]
-    )["amount_fen"]
+    amount = samples.deduction_amounts(ws, did)
     paid = f"补扣 {yuan(amount[0])} 元，" if amount.len() else ""
     lines.append(
         (

@@ -23,8 +23,9 @@ import polars as pl
 from sbbatch import codes
 from sbbatch._mask import mask_id
 from sbbatch.declarations._pooled import mark_pooled, pooled_of_unit
-from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
+from sbbatch.declarations._registry_review import PENSION, RETIREMENT_REASON
 from sbbatch.policy import Policy
+from sbbatch.store import samples
 
 if TYPE_CHECKING:
     from sbbatch._demo.kit import DemoKit
@@ -47,20 +48,7 @@ def _settleable(ws: Workspace) -> tuple[str, str, str]:
     retirement, which needs the person's application (a case the demo does not make).
     """
     policy = Policy.load()
-    found = ws.sql(
-        """
-        SELECT p.unit_id, p.person_id, s.name, s.gender, s.birth_date, s.identity,
-               p.until_month
-        FROM insured_periods p
-        JOIN persons s USING (person_id)
-        WHERE p.insurance = $pension AND p.leave_reason = $retired
-          AND p.person_id NOT IN (SELECT person_id FROM retirement_settlements)
-          AND p.person_id NOT IN (SELECT person_id FROM insured_periods
-                                  WHERE insurance = $pension AND until_month IS NULL)
-        ORDER BY p.until_month DESC, p.person_id
-        """,
-        {"pension": PENSION, "retired": RETIREMENT_REASON},
-    )
+    found = samples.unsettled_retirees(ws, PENSION, RETIREMENT_REASON)
     group = policy.retirement_group(pl.col("gender"), pl.col("identity"))
     statutory = policy.retirement_month(pl.col("birth_date"), group)
     unit, person, name = found.filter(statutory <= pl.col("until_month")).row(0)[:3]
@@ -69,21 +57,8 @@ def _settleable(ws: Workspace) -> tuple[str, str, str]:
 
 def _pooled_candidates(ws: Workspace) -> tuple[str, list[str]]:
     """Return the unit with most 251 departures and three of its retirees / longest-serving."""
-    unit = str(
-        ws.sql(
-            "SELECT unit_id FROM insured_periods WHERE leave_reason = ? "
-            "GROUP BY unit_id ORDER BY count(DISTINCT person_id) DESC, unit_id LIMIT 1",
-            [RETIREMENT_REASON],
-        )["unit_id"][0]
-    )
-    persons = ws.sql(
-        """
-        SELECT person_id FROM insured_periods WHERE unit_id = $unit AND insurance = $pension
-        GROUP BY person_id
-        ORDER BY bool_or(leave_reason = $retired) DESC, min(from_month), person_id LIMIT 3
-        """,
-        {"unit": unit, "pension": PENSION, "retired": RETIREMENT_REASON},
-    )["person_id"].to_list()
+    unit = samples.unit_with_most_leaving(ws, RETIREMENT_REASON)
+    persons = samples.pooled_candidates(ws, unit, PENSION, RETIREMENT_REASON)
     return unit, persons
 
 

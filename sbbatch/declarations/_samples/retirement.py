@@ -23,10 +23,11 @@ import polars as pl
 from sbbatch import ids
 from sbbatch._mask import mask_id
 from sbbatch._money import yuan
-from sbbatch.declarations._registry import PENSION, RETIREMENT_REASON
+from sbbatch.declarations._registry_review import PENSION, RETIREMENT_REASON
 from sbbatch.declarations._retirement import UNEMPLOYMENT, contribution_months
 from sbbatch.declarations.unemployment_benefit import benefit_result
 from sbbatch.policy import Policy
+from sbbatch.store import samples
 
 if TYPE_CHECKING:
     from sbbatch._demo.kit import DemoKit
@@ -58,17 +59,7 @@ def _line(declaration_id: str, table: pl.DataFrame) -> str:
 def _retiree(ws: Workspace) -> dict[str, Any]:
     """The latest person departed with 在职转退休 at or after the statutory month."""
     policy = Policy.load()
-    found = ws.sql(
-        """
-        SELECT p.person_id, p.unit_id, p.from_month, p.until_month, s.name, s.gender,
-               s.birth_date, s.identity
-        FROM insured_periods p JOIN persons s USING (person_id)
-        WHERE p.insurance = $pension AND p.leave_reason = $reason
-          AND NOT EXISTS (SELECT 1 FROM insured_periods o
-                          WHERE o.person_id = p.person_id AND o.until_month IS NULL)
-        """,
-        {"pension": PENSION, "reason": RETIREMENT_REASON},
-    )
+    found = samples.retired_persons(ws, PENSION, RETIREMENT_REASON)
     group = policy.retirement_group(pl.col("gender"), pl.col("identity"))
     statutory = policy.retirement_month(pl.col("birth_date"), group)
     ready = found.filter(statutory <= pl.col("until_month")).sort(
@@ -107,8 +98,7 @@ def _survivor_id(ws: Workspace) -> str:
     for sequence in range(100, 999, 2):
         first17 = f"3701041968050{6}{sequence:03d}"
         number = first17 + str(pl.select(ids.check_char(pl.lit(first17))).item())
-        known = ws.sql("SELECT 1 FROM persons WHERE person_id = ?", [number])
-        if known.height == 0:
+        if not samples.is_known(ws, number):
             return number
     msg = "没有可用的示例身份证号码。"  # pragma: no cover
     raise LookupError(msg)
@@ -116,36 +106,12 @@ def _survivor_id(ws: Workspace) -> str:
 
 def _insured_now(ws: Workspace) -> dict[str, Any]:
     """A person insured (养老) in a unit now for at least three years: the longest first."""
-    return ws.sql(
-        """
-        SELECT p.person_id, p.unit_id, p.from_month, s.name, s.birth_date, u.name AS unit_name
-        FROM insured_periods p JOIN persons s USING (person_id) JOIN units u USING (unit_id)
-        WHERE p.insurance = $pension AND p.until_month IS NULL AND p.from_month <= $since
-        ORDER BY p.from_month, p.person_id LIMIT 1
-        """,
-        {"pension": PENSION, "since": dt.date(ws.today.year - 3, 1, 1)},
-    ).row(0, named=True)
+    return samples.longest_insured_now(ws, PENSION, dt.date(ws.today.year - 3, 1, 1))
 
 
 def _dismissed(ws: Workspace) -> dict[str, Any]:
     """A person whose last 失业保险 period ended with 221/223, insured nowhere now."""
-    return ws.sql(
-        """
-        WITH last AS (
-            SELECT person_id, arg_max(unit_id, until_month) AS unit_id,
-                   arg_max(leave_reason, until_month) AS leave_reason,
-                   count(*) FILTER (WHERE until_month IS NULL) AS open_periods,
-                   sum(datediff('month', from_month, coalesce(until_month, $now))) AS months
-            FROM insured_periods WHERE insurance = $insurance GROUP BY person_id
-        )
-        SELECT l.person_id, l.unit_id, s.name FROM last l JOIN persons s USING (person_id)
-        WHERE l.open_periods = 0 AND l.leave_reason IN ('221', '223') AND l.months >= 12
-          AND NOT EXISTS (SELECT 1 FROM insured_periods o
-                          WHERE o.person_id = l.person_id AND o.until_month IS NULL)
-        ORDER BY l.months DESC, l.person_id LIMIT 1
-        """,
-        {"insurance": UNEMPLOYMENT, "now": ws.today.replace(day=1)},
-    ).row(0, named=True)
+    return samples.dismissed_person(ws, UNEMPLOYMENT, ("221", "223"), ws.today.replace(day=1))
 
 
 def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
@@ -164,10 +130,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     lines.append(("单位审定人信息维护", f"{approver_id}：{approver['review_result'][0]}"))
 
     # 退休申报 is for 已减员结清人员 (§5.2): settle the pension account first (退休结清)
-    settled = ws.sql(
-        "SELECT 1 FROM retirement_settlements WHERE person_id = ?", [retiree["person_id"]]
-    )
-    if settled.height == 0:
+    if not samples.is_settled(ws, retiree["person_id"]):
         settlement_id, settlement = _run(
             kit, ws, {"身份证号码": retiree["person_id"]}, unit, "retirement_settlement"
         )
@@ -214,9 +177,7 @@ def run(kit: DemoKit, ws: Workspace, out_dir: Path) -> list[tuple[str, str]]:
     }
     survivor_id, table = _run(kit, ws, survivor_case, unit, "survivor")
     kit.write_review_result(ws, survivor_id, out_dir)
-    total = ws.sql(
-        "SELECT total_fen FROM survivor_benefits WHERE declaration_id = ?", [survivor_id]
-    )["total_fen"]
+    total = samples.survivor_totals(ws, survivor_id)
     amount = f"，待遇总额 {yuan(total[0])} 元" if total.len() else ""
     lines.append(("遗属申报", _line(survivor_id, table) + amount))
 

@@ -3,9 +3,11 @@
 The agency's review of these businesses asks the same questions of its records: who is
 this person in the registry (人员信息), where are they insured (参保记录), is another
 declaration of theirs still open, which month does the agency accept today, when does
-the person reach the statutory retirement age. Each question is one vectorised look-up
-here: the declared rows' ID numbers go to DuckDB as one list parameter, the answer comes
-back as a frame and is joined to the rows by ``person_id`` — no loop over rows.
+the person reach the statutory retirement age. This module is that review's kit: the
+constants, the context helpers that join the answers to the declared rows by
+``person_id`` (no loop over rows), the code labels and the shared rules. The look-ups
+themselves are statements of :mod:`sbbatch.store.registry`: the declared rows' ID
+numbers go to DuckDB as one list parameter, the answer comes back as a frame.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
 from sbbatch.policy import INSURANCES, Policy
 from sbbatch.spec import Column, Declaration, ResultTable, Rule
+from sbbatch.store import registry as stored_registry
 from sbbatch.store.workflow import kind_title
 
 if TYPE_CHECKING:
@@ -51,8 +54,6 @@ __all__ = [
     "person_result",
     "registry_persons",
     "retirement_month",
-    "rows_source",
-    "update_from_frame",
     "with_all_columns",
     "with_code_labels",
     "with_other_declarations",
@@ -110,10 +111,6 @@ def month_text(expr: pl.Expr) -> pl.Expr:
     return expr.dt.strftime("%Y-%m")
 
 
-def _ids(person_ids: pl.Series) -> dict[str, Any]:
-    return {"ids": person_ids.drop_nulls().unique().to_list()}
-
-
 # ----------------------------------------------------------------------- look-ups
 def registry_persons(ws: Workspace, person_ids: pl.Series) -> pl.DataFrame:
     """Return the registry's facts (人员信息) of the given persons, one row each.
@@ -121,12 +118,7 @@ def registry_persons(ws: Workspace, person_ids: pl.Series) -> pl.DataFrame:
     Columns: ``person_id``, ``reg_name``, ``reg_gender``, ``reg_birth_date``,
     ``reg_identity``; persons not in the registry have no row.
     """
-    return ws.sql(
-        "SELECT person_id, name AS reg_name, gender AS reg_gender, "
-        "birth_date AS reg_birth_date, identity AS reg_identity "
-        "FROM persons WHERE person_id IN (SELECT unnest($ids))",
-        _ids(person_ids),
-    )
+    return stored_registry.registry_persons(ws, person_ids)
 
 
 #: 性别 and 出生日期 of a person as the registry records them, for the result tables.
@@ -175,12 +167,7 @@ def periods_of(ws: Workspace, person_ids: pl.Series) -> pl.DataFrame:
 
     Columns: those of ``insured_periods`` plus ``unit_name``.
     """
-    return ws.sql(
-        "SELECT p.*, u.name AS unit_name FROM insured_periods p "
-        "LEFT JOIN units u USING (unit_id) "
-        "WHERE p.person_id IN (SELECT unnest($ids))",
-        _ids(person_ids),
-    )
+    return stored_registry.periods_of(ws, person_ids)
 
 
 def open_declarations(
@@ -190,21 +177,12 @@ def open_declarations(
 
     Only the registry businesses (:data:`REGISTRY_KINDS`) count, and, when ``exclude``
     (the declaration under review) is given, only those made before it: the older
-    declaration is dealt with first, the newer one is the duplicate. Declaration
-    numbers are a two-letter prefix, the month and a counter shared by every business,
-    so the text after the prefix orders them by creation.
+    declaration is dealt with first, the newer one is the duplicate.
 
     Columns: ``person_id``, ``other_declaration_id``, ``other_kind``.
     """
-    kinds = list(REGISTRY_KINDS)
-    return ws.sql(
-        "SELECT r.person_id, min(d.declaration_id) AS other_declaration_id, "
-        "arg_min(d.kind, d.declaration_id) AS other_kind "
-        "FROM declaration_rows r JOIN declarations d USING (declaration_id) "
-        "WHERE d.status IN (SELECT unnest($statuses)) AND d.kind IN (SELECT unnest($kinds)) "
-        "AND ($exclude IS NULL OR substr(d.declaration_id, 3) < substr($exclude, 3)) "
-        "AND r.person_id IN (SELECT unnest($ids)) GROUP BY r.person_id",
-        {**_ids(person_ids), "statuses": list(OPEN_STATUSES), "kinds": kinds, "exclude": exclude},
+    return stored_registry.open_declarations(
+        ws, person_ids, kinds=REGISTRY_KINDS, statuses=OPEN_STATUSES, exclude=exclude
     )
 
 
@@ -276,60 +254,6 @@ def retirement_month(gender: pl.Expr, identity: pl.Expr, birth_date: pl.Expr) ->
     policy = Policy.load()
     group = policy.retirement_group(gender, identity)
     return policy.retirement_month(birth_date, group).alias("retirement_month")
-
-
-_SQL_TYPES: dict[pl.DataType, str] = {
-    pl.String(): "VARCHAR",
-    pl.Date(): "DATE",
-    pl.Int64(): "BIGINT",
-    pl.Int32(): "INTEGER",
-    pl.Boolean(): "BOOLEAN",
-}
-
-
-def rows_source(frame: pl.DataFrame, alias: str = "x") -> tuple[str, dict[str, Any]]:
-    """Return a frame as an SQL sub-query over list parameters, and those parameters.
-
-    Each column becomes ``unnest($<alias>_<n>)::TYPE AS column``, so a statement can
-    join declared rows without a loop and without string-built values.
-
-    Examples:
-        >>> sql, params = rows_source(pl.DataFrame({"person_id": ["1"], "month": [dt.date(2026, 12, 1)]}))
-        >>> sql
-        '(SELECT unnest($x_0)::VARCHAR AS "person_id", unnest($x_1)::DATE AS "month") AS x'
-        >>> params["x_1"]
-        [datetime.date(2026, 12, 1)]
-    """
-    parts, params = [], {}
-    for number, (name, dtype) in enumerate(frame.schema.items()):
-        param = f"{alias}_{number}"
-        parts.append(f'unnest(${param})::{_SQL_TYPES[dtype]} AS "{name}"')
-        params[param] = frame[name].to_list()
-    return f"(SELECT {', '.join(parts)}) AS {alias}", params
-
-
-def update_from_frame(
-    ws: Workspace, table: str, frame: pl.DataFrame, *, key: str, keep_existing: bool = False
-) -> int:
-    """Set the columns of ``table`` from ``frame``'s rows matched on ``key``; return the rows given.
-
-    With ``keep_existing`` a null in ``frame`` keeps the value already stored.
-    """
-    columns = [name for name in frame.columns if name != key]
-    if frame.height == 0 or not columns:
-        return 0
-    source, params = rows_source(frame)
-    assignments = ", ".join(
-        f'"{name}" = coalesce(x."{name}", "{table}"."{name}")'
-        if keep_existing
-        else f'"{name}" = x."{name}"'
-        for name in columns
-    )
-    ws.execute(
-        f'UPDATE "{table}" SET {assignments} FROM {source} WHERE "{table}"."{key}" = x."{key}"',
-        params,
-    )
-    return frame.height
 
 
 # ----------------------------------------------------------------------- context helpers
