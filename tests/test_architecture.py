@@ -9,7 +9,7 @@ never executed). From the bottom:
    Declaration and its faces), ``exceptions``, ``_clock``, ``_money``, ``_mask`` (the
    one masking of ID numbers and phones), ``_files`` (atomic writes, safe names),
    ``_csv``, ``_resources``, ``_rules`` (the rule engine on :mod:`sbbatch.spec`),
-   ``codes``, ``policy``, ``ids``, the engine of ``contributions`` (``_lookups``,
+   ``codes``, ``policy`` (a package: every module in it is base), ``ids``, the engine of ``contributions`` (``_lookups``,
    ``_engine``, ``_late_fees``: vectorised amounts) and ``photos`` (with
    ``_photo_image``, one photo's content).
 2. **store** — :mod:`sbbatch.store`: the DuckDB workspace and the state machine; and
@@ -68,6 +68,8 @@ BASE = frozenset(
 #: the contributions reads the registry through :mod:`sbbatch.store.contributions`, so
 #: it (and the package that re-exports it) cannot be base; declarations use it.
 STORE_FACES = frozenset({"sbbatch.contributions", "sbbatch.contributions._workspace"})
+BASE_PACKAGES = ("sbbatch.policy",)
+"""Base packages: every module inside them is base too (``sbbatch.policy._rates`` …)."""
 TOP = ("sbbatch.cli", "sbbatch._cli", "sbbatch.demo", "sbbatch._demo")
 LAYER_NAMES = ("base", "store", "declarations", "engines", "top")
 
@@ -78,7 +80,7 @@ def layer(module: str) -> int:
     def within(prefix: str) -> bool:
         return module == prefix or module.startswith(prefix + ".")
 
-    if module in BASE:
+    if module in BASE or any(within(prefix) for prefix in BASE_PACKAGES):
         return 0
     if within("sbbatch.store") or module in STORE_FACES:
         return 1
@@ -240,6 +242,8 @@ def test_the_bottom_imports_nothing_of_sbbatch() -> None:
 def test_the_layers_are_what_the_docstring_says() -> None:
     assert layer("sbbatch.spec") == 0
     assert layer("sbbatch._rules") == 0
+    assert layer("sbbatch.policy") == 0
+    assert layer("sbbatch.policy._retirement") == 0
     assert layer("sbbatch.store.workspace") == 1
     assert layer("sbbatch.contributions._engine") == 0
     assert layer("sbbatch.contributions") == 1

@@ -222,7 +222,7 @@ def test_a_month_before_every_window_raises_in_chinese(policy: Policy) -> None:
         policy.rates_for(_months("2017-12", "2018-01"))
     with pytest.raises(PolicyError, match="2018-12 没有适用的缴费基数上下限"):
         policy.base_limits_for(_months("2018-12"))
-    with pytest.raises(PolicyError, match="2014-02 没有适用的最低工资标准（市区）"):
+    with pytest.raises(PolicyError, match="2014-02 没有适用的最低工资标准（市区，第 1 档）"):
         policy.minimum_wage_for(_months("2014-02"))
 
 
@@ -445,6 +445,11 @@ def test_from_dir_rejects_a_gap_between_bands(tmp_path: Path) -> None:
         ("base_limits.csv", "7506,4504,22518,", "7506,4504,22519,", "300%"),
         # basis is used: the only one implemented is the minimum wage
         ("unemployment_benefit.csv", "2018-01,,minimum_wage,", "2018-01,,average_wage,", "basis"),
+        # policy_year is used: a policy year is a calendar year
+        ("base_limits.csv", "2024,2024-01,2024-12,", "2023,2024-01,2024-12,", "policy_year"),
+        ("base_limits.csv", "2024,2024-01,2024-12,", "2024,2024-01,2025-01,", "policy_year"),
+        # tier is used: one tier per district group (and it names the look-up)
+        ("minimum_wage.csv", "other,2,长清区", "other,3,长清区", "tier"),
     ],
 )
 def test_from_dir_checks_the_columns_it_does_not_compute_with(
@@ -546,7 +551,8 @@ def test_retirement_special_and_unknown_groups(policy: Policy) -> None:
     got = frame.select(policy.retirement_month(pl.col("born"), pl.col("group")))
     assert got["retirement_month"].to_list() == [date(2025, 6, 1), date(2025, 2, 1), None, None]
     special = policy.retirement.filter(pl.col("group").str.starts_with("special_job"))
-    assert set(special["status"].to_list()) == {"secondary"}
+    # sourced (secondary) for retirements before 2025, inference after (issue 12 item 9)
+    assert set(special["status"].to_list()) == {"secondary", "inference"}
     schedule = policy.retirement.filter(pl.col("step_months").is_not_null())
     assert set(schedule["status"].to_list()) == {"verified"}
 
@@ -685,3 +691,97 @@ def test_the_view_shows_the_split_status_tags(policy: Policy) -> None:
         assert f"{last_two['effective_from'][1]:%Y-%m}" == sourced_from, prefix
         # the inference window ends the month before the sourced one
         assert last_two["effective_to"][0] < last_two["effective_from"][1], prefix
+
+
+def test_special_and_illness_ages_split_at_the_2025_reform(policy: Policy) -> None:
+    """Issue 12 item 9: the 1978 ages are sourced before 2025 only; after, inference."""
+    split = policy.retirement.filter(
+        pl.col("group").str.starts_with("special_job") | pl.col("group").str.starts_with("illness")
+    ).sort("group", "effective_from")
+    got = {
+        (row["group"], row["effective_from"], row["effective_to"]): row["status"]
+        for row in split.rows(named=True)
+    }
+    for group in ("special_job_male", "special_job_female", "illness_male", "illness_female"):
+        assert got[(group, date(1900, 1, 1), date(1978, 5, 1))] == "inference"
+        assert got[(group, date(1978, 6, 1), date(2024, 12, 1))] == "secondary"
+        assert got[(group, date(2025, 1, 1), None)] == "inference"
+    assert len(got) == 12
+    later = split.filter(
+        (pl.col("status") == "inference") & (pl.col("effective_from") == date(2025, 1, 1))
+    )
+    assert later["note"].str.contains("按 sbbatch 的假设").all()
+    assert later["source"].str.contains("NOT FOUND").all()
+    assert "retirement:illness_female:2025-01" in split["policy_id"].to_list()
+
+
+def test_special_and_illness_ages_unchanged_across_2025(policy: Policy) -> None:
+    """The split changes only the tags: a person retiring in 2024 and in 2026 keeps the age."""
+    groups = ["special_job_male", "special_job_female", "illness_male", "illness_female"]
+    ages = [55, 45, 50, 45]
+    born_2024 = [date(2024 - age, 3, 15) for age in ages]
+    born_2026 = [date(2026 - age, 3, 15) for age in ages]
+    frame = pl.DataFrame({"born": born_2024 + born_2026, "group": groups * 2})
+    got = frame.select(
+        policy.statutory_age_months(pl.col("born"), pl.col("group")),
+        policy.retirement_month(pl.col("born"), pl.col("group")),
+    )
+    assert got["statutory_age_months"].to_list() == [age * 12 for age in ages] * 2
+    assert got["retirement_month"].to_list() == [date(2024, 3, 1)] * 4 + [date(2026, 3, 1)] * 4
+
+
+def test_statutory_ages_split_at_the_2025_reform(policy: Policy) -> None:
+    """Issue 12 item 9: 60/55/50 before 2025 are 国发〔1978〕104号 (secondary), the raise verified."""
+    rows = policy.retirement.filter(pl.col("group").is_in(["male", "female_55", "female_50"]))
+    got = {
+        (row["group"], row["effective_from"]): (row["status"], row["step_months"])
+        for row in rows.rows(named=True)
+    }
+    for group in ("male", "female_55", "female_50"):
+        assert got[(group, date(1900, 1, 1))] == ("inference", None)
+        assert got[(group, date(1978, 6, 1))] == ("secondary", None)
+        assert got[(group, date(2025, 1, 1))][0] == "verified"
+        assert got[(group, date(2025, 1, 1))][1] is not None
+    before = rows.filter(pl.col("effective_from") == date(1978, 6, 1))
+    assert before["source"].str.contains("国发〔1978〕104号").all()
+    assert before["source"].str.contains("policy-facts.md §4.1").all()
+    earliest = rows.filter(pl.col("effective_from") == date(1900, 1, 1))
+    assert earliest["note"].str.contains("按 sbbatch 的假设").all()
+
+
+def test_retirement_before_1978_has_an_age_not_a_gap(policy: Policy) -> None:
+    """A person who reached the age before 1978-06 (a 离休 veteran) still gets the 1978 age."""
+    frame = pl.DataFrame(
+        {
+            "born": [date(1915, 3, 2), date(1926, 8, 1), date(1918, 1, 1), date(1964, 12, 1)],
+            "group": ["male", "female_50", "special_job_male", "male"],
+        }
+    )
+    got = frame.select(
+        policy.statutory_age_months(pl.col("born"), pl.col("group")),
+        policy.retirement_month(pl.col("born"), pl.col("group")),
+    )
+    assert got["statutory_age_months"].to_list() == [720, 600, 660, 720]
+    assert got["retirement_month"].to_list() == [
+        date(1975, 3, 1),
+        date(1976, 8, 1),
+        date(1973, 1, 1),
+        date(2024, 12, 1),
+    ]
+
+
+def test_the_2025_raise_starts_exactly_after_the_1978_rows(policy: Policy) -> None:
+    """Born 1964-12 retires 2024-12 by the 1978 row, born 1965-01 in 2025-02 by the raise."""
+    frame = pl.DataFrame(
+        {
+            "born": [date(1964, 12, 31), date(1965, 1, 1), date(1969, 12, 1), date(1970, 1, 1)],
+            "group": ["male", "male", "female_55", "female_55"],
+        }
+    )
+    got = frame.select(policy.retirement_month(pl.col("born"), pl.col("group"))).to_series()
+    assert got.to_list() == [
+        date(2024, 12, 1),
+        date(2025, 2, 1),
+        date(2024, 12, 1),
+        date(2025, 2, 1),
+    ]
