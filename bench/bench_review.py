@@ -39,7 +39,7 @@ from pathlib import Path
 import polars as pl
 
 from sbbatch import ids
-from sbbatch.declarations._registry import accepted_month
+from sbbatch.declarations._registry_review import accepted_month
 from sbbatch.review import review, review_failures
 from sbbatch.sample import generate
 from sbbatch.store import Workspace
