@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from sbbatch import _batch_cells as cells
+from sbbatch import _progress
 from sbbatch._clock import system_now
 from sbbatch._money import yuan_expr
 from sbbatch._rules import join_messages
@@ -264,6 +265,7 @@ def as_frame(rows: object) -> pl.DataFrame:
 # -- checking -----------------------------------------------------------------------------
 
 
+@_progress.task("正在检查报盘")
 def check(
     source: str | Path | RawTable | FrameLike,
     kind: str | Declaration | None = None,

@@ -43,7 +43,7 @@ from typing import IO, Final
 
 import polars as pl
 
-from sbbatch import ids
+from sbbatch import _progress, ids
 from sbbatch._photo_image import (
     _READ_LIMIT_BYTES,
     PHOTO_RULES,
@@ -376,6 +376,7 @@ def _duplicate_problems(frame: pl.DataFrame) -> pl.DataFrame:
     return with_groups.with_columns(pl.concat_list(person_dup, photo_dup).alias("dup_problems"))
 
 
+@_progress.task("正在检查照片")
 def check_photos(
     source: str | Path | Mapping[str, bytes] | Iterable[tuple[str, bytes]],
     *,

@@ -14,7 +14,7 @@ from typing import cast
 
 import polars as pl
 
-from sbbatch import codes
+from sbbatch import _progress, codes
 from sbbatch._rules import evaluate, join_messages
 from sbbatch.batch import Batch, FrameLike, check_frame
 from sbbatch.declarations import Declaration, get
@@ -118,6 +118,7 @@ def review_failures(ws: Workspace, declaration_id: str) -> pl.DataFrame:
     return evaluate(context, declaration.review.rules, row="row_no", headers=declaration.headers)
 
 
+@_progress.task("正在模拟经办机构审核")
 def review(ws: Workspace, declaration_id: str, note: str | None = None) -> pl.DataFrame:
     """Review (审核) a submitted declaration, record the outcome and apply its effects.
 

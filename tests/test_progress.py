@@ -123,3 +123,16 @@ def test_nested_tasks_show_the_inner_one_and_a_failure_says_so(
     assert "正在写出 r.xlsx：完成" in text
     assert "正在读取：未完成" in text
     assert "外层……" not in text.split("正在写出 r.xlsx：完成")[0]  # the inner one was shown
+
+
+def test_the_long_api_steps_show_progress_in_a_notebook_or_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """check(), like review/contributions/photos/sample, is a step a user can wait on."""
+    from sbbatch import check
+
+    monkeypatch.setenv("SBBATCH_PROGRESS", "1")
+    monkeypatch.setenv("SBBATCH_PROGRESS_DELAY", "0")
+    batch = check(Path(__file__).parents[1] / "sample_data" / "batches" / "enrolment.xlsx")
+    assert batch.accepted.height > 0
+    assert "正在检查报盘：完成" in capsys.readouterr().err

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import polars as pl
 
+from sbbatch import _progress
 from sbbatch._files import atomic_path
 from sbbatch.contributions._engine import (
     _bits,
@@ -298,6 +299,7 @@ def contributions(
 ) -> WrittenContributions: ...
 
 
+@_progress.task("正在计算缴费明细")
 def contributions(
     ws: Workspace,
     *,
@@ -454,6 +456,7 @@ def sql_filters(
     return where, base_where, {**params, "first": months[0], "last": months[-1]}
 
 
+@_progress.task("正在汇总缴费")
 def unit_totals(
     ws: Workspace,
     *,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from sbbatch import _progress
 from sbbatch._files import atomic_path
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.sample._people import _persons, _units
@@ -69,6 +70,7 @@ def _check_months(first_month: date, last_month: date) -> None:
         raise UnusableInputError(msg)
 
 
+@_progress.task("正在生成示例数据")
 def generate(
     *,
     seed: int = 2026,
