@@ -26,8 +26,8 @@ Examples:
     >>> import sbbatch
     >>> {"check", "declare", "review", "result", "contributions", "Workspace"} <= set(sbbatch.__all__)
     True
-    >>> sbbatch.review.__module__, sbbatch.contributions.__module__
-    ('sbbatch.review', 'sbbatch.contributions')
+    >>> callable(sbbatch.review), callable(sbbatch.contributions)  # functions, not modules
+    (True, True)
 """
 
 from __future__ import annotations

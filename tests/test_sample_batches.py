@@ -79,7 +79,17 @@ def test_cli_check_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFix
         == 1
     )
     result = json.loads(capsys.readouterr().out)
-    assert set(result) == {"kind", "rows", "accepted", "rejected", "warnings", "failures"}
+    assert set(result) == {
+        "file",
+        "title",
+        "kind",
+        "rows",
+        "accepted",
+        "rejected",
+        "warnings",
+        "failures",
+        "report",
+    }
     assert (result["rows"], result["accepted"], result["rejected"], result["warnings"]) == (
         13,
         6,

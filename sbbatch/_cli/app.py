@@ -15,15 +15,13 @@ from sbbatch.exceptions import UnusableInputError
 __all__ = ["register", "voila_command"]
 
 
-def voila_command(port: int, *, open_browser: bool) -> list[str]:
+def voila_command(notebook: Path, port: int, *, open_browser: bool) -> list[str]:
     """The command line that serves the app's notebook with Voilà on 127.0.0.1."""
-    from sbbatch.app import NOTEBOOK
-
     return [
         sys.executable,
         "-m",
         "voila",
-        str(NOTEBOOK),
+        str(notebook),
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--Voila.port_retries=0",
@@ -35,6 +33,8 @@ def _app(args: argparse.Namespace) -> int:
     try:
         import ipywidgets  # noqa: F401
         import voila  # noqa: F401
+
+        from sbbatch.app import NOTEBOOK
     except ImportError:
         msg = "未安装网页所需的 voila 和 ipywidgets。提示：pip install 'sbbatch[app]'。"
         raise UnusableInputError(msg) from None
@@ -52,7 +52,7 @@ def _app(args: argparse.Namespace) -> int:
         print_json({"url": url, "workspace": str(workspace), "out": env["SBBATCH_OUT"]})
     else:
         print(f"网页地址：{url}（工作区 {workspace}）。按 Ctrl+C 停止。", file=sys.stderr)
-    command = voila_command(args.port, open_browser=not args.no_browser)
+    command = voila_command(NOTEBOOK, args.port, open_browser=not args.no_browser)
     sys.stdout.flush()
     sys.stderr.flush()
     # the command becomes Voilà (same process): Ctrl+C or SIGTERM stop it, and it shuts

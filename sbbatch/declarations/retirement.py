@@ -268,14 +268,20 @@ def retirement_context(ws: Workspace, rows: pl.DataFrame, unit_id: str) -> pl.Da
     normal_group = policy.retirement_group_by_post(
         gender, pl.col("reg_identity"), pl.col("female_current_post")
     )
-    group = _group(pl.col("retirement_type"), normal_group, gender)
+    # the birth month and the groups as columns first: every look-up below then reads
+    # two columns instead of repeating these expressions (a plan 50 times smaller)
+    context = context.with_columns(
+        birth.alias("_birth"), normal_group.alias("retirement_group")
+    ).with_columns(
+        _group(pl.col("retirement_type"), pl.col("retirement_group"), gender).alias("_group")
+    )
+    birth, normal_group, group = pl.col("_birth"), pl.col("retirement_group"), pl.col("_group")
     elastic = pl.col("retirement_month") >= pl.lit(elastic_from())
     return context.with_columns(
         pl.col("special_job_months").fill_null(0),
         pl.col("special_job_qualified").fill_null(False),
         pl.col("cadre_recorded").fill_null(False),
         pl.coalesce("work_start_date", "reg_work_start_date").alias("work_start"),
-        normal_group.alias("retirement_group"),
         pl.when(elastic)
         .then(policy.elastic_earliest_month(birth, normal_group))
         .alias("elastic_earliest"),

@@ -34,8 +34,9 @@ EXTRAS_ONLY = {
     "pypdfium2": "dev",
     "playwright": "dev",
 }
-#: Modules that may use the [notebook] extra (and nothing else may import them).
-NOTEBOOK_MODULES = ("sbbatch.widgets", "sbbatch.plots")
+#: Modules that may use the [notebook] extra (and nothing else may import them); the
+#: web page (``sbbatch.app``, started by ``sbbatch app``) is the [app] extra's.
+NOTEBOOK_MODULES = ("sbbatch.widgets", "sbbatch.plots", "sbbatch.app")
 
 
 def _module(path: Path) -> str:
@@ -45,13 +46,46 @@ def _module(path: Path) -> str:
     return ".".join(parts)
 
 
+def _catches_import_error(node: ast.Try) -> bool:
+    names = {"ImportError", "ModuleNotFoundError", "Exception"}
+    for handler in node.handlers:
+        kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        if any(isinstance(k, ast.Name) and k.id in names for k in kinds):
+            return True
+    return False
+
+
 def _imports(path: Path) -> list[tuple[str, int]]:
+    """The imports of a module that run unguarded.
+
+    Not counted: imports under ``if TYPE_CHECKING:`` (never run), inside a ``try`` that
+    catches ``ImportError`` (the code says what to install), and — in the package's
+    ``__init__`` only — imports inside functions: the public names it loads on first use
+    (its docstring names the two that need ``[notebook]``).
+    """
     found: list[tuple[str, int]] = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found += [(alias.name, node.lineno) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.append((node.module, node.lineno))
+    lazy_init = path.name == "__init__.py" and path.parent == PACKAGE
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.orelse:
+                visit(child, in_function)
+            return
+        if isinstance(node, ast.Try) and _catches_import_error(node):
+            for child in [*node.handlers, *node.orelse, *node.finalbody]:
+                visit(child, in_function)
+            return
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            in_function = True
+        if not (lazy_init and in_function):
+            if isinstance(node, ast.Import):
+                found.extend((alias.name, node.lineno) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append((node.module, node.lineno))
+        for child in ast.iter_child_nodes(node):
+            visit(child, in_function)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
     return found
 
 
@@ -67,7 +101,7 @@ def offending(package: Path) -> list[str]:
         for name, line in _imports(path):
             top = name.split(".")[0]
             extra = EXTRAS_ONLY.get(top)
-            if extra == "notebook" and _notebook_module(module):
+            if extra in ("notebook", "app") and _notebook_module(module):
                 continue
             if extra:
                 problems.append(f"{module}:{line} imports {name} ([{extra}])")
