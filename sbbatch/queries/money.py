@@ -32,7 +32,6 @@ from sbbatch.payments import BILL_KIND_LABELS, BILL_STATUS_LABELS
 from sbbatch.policy import PAYERS
 from sbbatch.store import Workspace
 from sbbatch.store import queries as store
-from sbbatch.store._sql import fragment
 
 __all__ = [
     "ZH_HEADERS",
@@ -140,7 +139,7 @@ def unit_payments(
     if not chosen:
         return pl.DataFrame(schema=schema)
     where, base_where, params = sql_filters(unit_id, chosen)
-    detail = fragment(contribution_sql(detail=True, where=where, base_where=base_where))
+    detail = contribution_sql(detail=True, where=where, base_where=base_where)
     with ws.registered(**sql_inputs(ws, chosen, unit_id=unit_id)):
         found = store.unit_payments(ws, detail, params, unit_id)
     return found.cast(schema)  # type: ignore[arg-type]
