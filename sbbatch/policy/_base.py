@@ -50,14 +50,7 @@ def _attach(
 
 @dataclass(frozen=True, eq=False, repr=False)
 class _PolicyBase:
-    """The dated policy of one city (政策参数), each table a typed polars frame.
-
-    Build it with :meth:`load` (cached per city) or :meth:`from_dir`. ``tables`` maps
-    every table name of :data:`TABLES` to its frame; each table except
-    ``min_contribution_years`` (whose name is taken by the look-up method) is also an
-    attribute. Every table has the columns of its CSV (money as ``*_fen``, rates also
-    as ``*_ppm``, months as ``Date``), plus ``source``, ``status`` (``Enum``), ``note``,
-    ``key`` and ``policy_id``.
+    """The tables and fields every look-up mixin reads (see :class:`sbbatch.policy.Policy`).
 
     Attributes:
         city: the folder name under ``schemas/policy/``.
