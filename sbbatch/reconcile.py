@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Final
 import polars as pl
 
 from sbbatch import codes
-from sbbatch._money import yuan, yuan_expr
+from sbbatch._money import yuan
+from sbbatch._reconcile_report import LINES_IN_WORKBOOK, lines_file, write_reconciliation
 from sbbatch.batch import Batch, check, check_frame
 from sbbatch.contributions import contributions, plain
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.io.xlsx import write_frame
 from sbbatch.policy import half_up_fen
 from sbbatch.spec import Column, Declaration
 from sbbatch.store import unit_files as store
@@ -44,7 +44,15 @@ from sbbatch.unit_files import PAYMENTS
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
-__all__ = ["PAYROLL", "ReconcileResult", "own_lines", "reconcile", "write_reconciliation"]
+__all__ = [
+    "LINES_IN_WORKBOOK",
+    "PAYROLL",
+    "ReconcileResult",
+    "lines_file",
+    "own_lines",
+    "reconcile",
+    "write_reconciliation",
+]
 
 #: The payroll's personal deduction columns, by insurance code (codes/insurance).
 _PAYROLL_INSURANCES: Final = {
@@ -422,66 +430,3 @@ def reconcile(
         .sort("month", "person_id", pl.col("insurance").cast(pl.Int32))
     )
     return ReconcileResult(unit_id, chosen, result, agency_batch, payroll_batch)
-
-
-def write_reconciliation(result: ReconcileResult, path: str | Path) -> Path:
-    """Write 对账.xlsx: 差异明细 (every difference), 全部明细, 汇总 (totals, by cause), 说明."""
-    labels = codes.to_label(pl.col("insurance"), "insurance")
-
-    def shown(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.select(
-            pl.col("person_id").alias("身份证号码"),
-            pl.col("name").alias("姓名"),
-            pl.col("month").alias("费款所属期"),
-            labels.alias("险种"),
-            pl.col("agency_cause").alias("经办机构差异原因"),
-            pl.col("payroll_cause").alias("工资表差异原因"),
-            pl.col("agency_base_fen").alias("经办机构缴费基数"),
-            pl.col("ours_base_fen").alias("sbbatch缴费基数"),
-            pl.col("agency_unit_fen").alias("经办机构单位缴纳"),
-            pl.col("ours_unit_fen").alias("sbbatch单位应缴"),
-            pl.col("agency_person_fen").alias("经办机构个人缴纳"),
-            pl.col("ours_person_fen").alias("sbbatch个人应缴"),
-            pl.col("payroll_person_fen").alias("工资表个人扣款"),
-        )
-
-    money = [
-        "经办机构缴费基数",
-        "sbbatch缴费基数",
-        "经办机构单位缴纳",
-        "sbbatch单位应缴",
-        "经办机构个人缴纳",
-        "sbbatch个人应缴",
-        "工资表个人扣款",
-    ]
-    totals = result.totals().select(
-        pl.col("source").alias("来源"),
-        yuan_expr(pl.col("unit_fen")).alias("单位（元）"),
-        yuan_expr(pl.col("person_fen")).alias("个人（元）"),
-    )
-    causes = result.by_cause().select(
-        pl.col("comparison").alias("比对"),
-        pl.col("cause").alias("差异原因"),
-        pl.col("lines").cast(pl.String).alias("行数"),
-        yuan_expr(pl.col("diff_fen")).alias("差额（元）"),
-    )
-    notes = pl.DataFrame({"说明": result.summary_zh().splitlines()})
-    target = Path(path)
-    write_frame(
-        shown(result.differences),
-        target,
-        sheet="差异明细",
-        text_columns=["身份证号码"],
-        money_columns=money,
-        month_columns=["费款所属期"],
-        more_sheets={
-            "汇总": totals,
-            "差异原因": causes,
-            "说明": notes,
-            "全部明细": shown(result.lines).with_columns(
-                pl.col("费款所属期").dt.strftime("%Y-%m"),
-                *(yuan_expr(pl.col(c)).alias(c) for c in money),
-            ),
-        },
-    )
-    return target

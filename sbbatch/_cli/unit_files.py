@@ -94,15 +94,21 @@ def _roster(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    from sbbatch.reconcile import reconcile, write_reconciliation
+    from sbbatch.exceptions import UnusableInputError
+    from sbbatch.reconcile import lines_file, reconcile, write_reconciliation
     from sbbatch.store import Workspace
 
+    if args.lines and not args.output:
+        msg = "--lines 需与 -o 一起使用。提示：例如 -o 对账.xlsx --lines 对账明细.parquet。"
+        raise UnusableInputError(msg)
     with Workspace(args.db, read_only=True, today=args.today) as ws:
         result = reconcile(
             ws, args.month, agency=args.agency, payroll=args.payroll, unit_id=args.unit
         )
+    lines = None
     if args.output:
-        write_reconciliation(result, args.output)
+        lines = lines_file(result, args.output, args.lines)
+        write_reconciliation(result, args.output, lines=args.lines)
     if args.format == "json":
         shown = {
             "unit_id": result.unit_id,
@@ -112,11 +118,17 @@ def _reconcile(args: argparse.Namespace) -> int:
             "totals": result.totals().to_dicts(),
             "by_cause": result.by_cause().to_dicts(),
         }
+        if args.output:
+            shown["files"] = {"workbook": str(args.output)}
+            if lines is not None:
+                shown["files"]["lines"] = str(lines)
         print(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
         print(result.summary_zh())
         if args.output:
             print(f"已写出 {args.output}")
+        if lines is not None:
+            print(f"已写出 {lines}（全部 {result.lines.height:,} 行对账明细）")
     return 1 if result.differences.height else 0
 
 
@@ -175,10 +187,21 @@ def register(commands: Any) -> None:
         "reconcile",
         help="对账：社保经办机构缴费明细、sbbatch 计算与工资表个人扣款逐人逐月逐险种比对",
     )
-    recon.add_argument("--month", type=month_arg, required=True, help="费款所属期，如 2026-10")
+    recon.add_argument(
+        "--month",
+        type=month_arg,
+        action="append",
+        required=True,
+        help="费款所属期，如 2026-10；可重复给出，如 --month 2026-09 --month 2026-10",
+    )
     recon.add_argument("--agency", help="缴费明细文件；不填则用 sbbatch load payments 装入的明细")
     recon.add_argument("--payroll", help="工资表（个人社保扣款）文件，可不填")
     recon.add_argument("-o", "--output", help="写出对账结果（xlsx）")
+    recon.add_argument(
+        "--lines",
+        help="把全部对账明细（含一致的行）写入此文件（.parquet 或 .csv）；"
+        "明细超过 10 万行时不放入 xlsx，不填则写入 xlsx 旁的「…_全部明细.parquet」",
+    )
     recon.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
     recon.add_argument("--today", type=date_arg, help="经办日期，如 2026-11-26（默认今天）")
     recon.set_defaults(handler=_reconcile, needs_db=True)

@@ -566,7 +566,9 @@ def write_frame(
         for name in frame.columns
     ]
     marks = _highlight_map(highlight, frame)
-    with open_workbook(path, rows=frame.height) as workbook:
+    # the largest sheet decides: a big further sheet is streamed (and written fast) too
+    rows = max([frame.height, *(extra.height for extra in (more_sheets or {}).values())])
+    with open_workbook(path, rows=rows) as workbook:
         styles = _Styles(workbook)
         worksheet = workbook.add_worksheet(_sheet_name(sheet))
         _write_table(worksheet, styles, columns, highlight=marks)
