@@ -37,8 +37,8 @@ from sbbatch.declarations._common import id_column, name_column
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.policy import half_up_fen
 from sbbatch.spec import Column, Declaration
-from sbbatch.store import unit_files as store
-from sbbatch.store.queries import agency_payment_lines, persons_in
+from sbbatch.store.payments import insured_person_months, person_names
+from sbbatch.store.queries import agency_payment_lines
 from sbbatch.unit_files import PAYMENTS
 
 if TYPE_CHECKING:
@@ -335,23 +335,24 @@ def reconcile(
         raise UnusableInputError(msg)
     payroll_lines, payroll_batch = _payroll_lines(ws, chosen, payroll)
     ours = own_lines(ws, unit_id, chosen)
-    insured = pl.concat(
-        [
-            store.insured_in_month(ws, unit_id, m)
-            .filter(pl.col("enrolled_month") <= m)
-            .select("person_id", pl.lit(m).alias("month"))
-            for m in chosen
-        ]
-    ).with_columns(pl.lit(True).alias("_here"))
-    lines = agency_lines.rename(
-        {
-            "base_fen": "agency_base_fen",
-            "unit_fen": "agency_unit_fen",
-            "person_fen": "agency_person_fen",
-        }
-    ).join(ours, on=_KEY, how="full", coalesce=True)
+    insured = (
+        insured_person_months(ws, unit_id, chosen)
+        .lazy()
+        .with_columns(pl.col("month").cast(pl.Date), pl.lit(True).alias("_here"))
+    )
+    lines = (
+        agency_lines.lazy()
+        .rename(
+            {
+                "base_fen": "agency_base_fen",
+                "unit_fen": "agency_unit_fen",
+                "person_fen": "agency_person_fen",
+            }
+        )
+        .join(ours.lazy(), on=_KEY, how="full", coalesce=True)
+    )
     if payroll_lines is not None:
-        lines = lines.join(payroll_lines, on=_KEY, how="full", coalesce=True)
+        lines = lines.join(payroll_lines.lazy(), on=_KEY, how="full", coalesce=True)
     else:
         lines = lines.with_columns(pl.lit(None, pl.Int64).alias("payroll_person_fen"))
     lines = lines.join(insured, on=["person_id", "month"], how="left").with_columns(
@@ -408,10 +409,14 @@ def reconcile(
         .then(_cause(ROUNDING))
         .otherwise(_cause(BASE))
     )
-    names = persons_in(ws, lines["person_id"].unique().to_list()).select("person_id", "name")
+    # every person of any source: the agency's, sbbatch's (the unit's) and the payroll's
+    everyone = [agency_lines["person_id"], ours["person_id"]]
+    if payroll_lines is not None:
+        everyone.append(payroll_lines["person_id"])
+    names = person_names(ws, pl.concat(everyone).unique())
     result = (
         lines.with_columns(agency_cause.alias("agency_cause"), payroll_cause.alias("payroll_cause"))
-        .join(names, on="person_id", how="left")
+        .join(names.lazy(), on="person_id", how="left")
         .select(
             "person_id",
             "name",
@@ -427,6 +432,25 @@ def reconcile(
             "agency_cause",
             "payroll_cause",
         )
-        .sort("month", "person_id", pl.col("insurance").cast(pl.Int32))
+        .collect()
     )
-    return ReconcileResult(unit_id, chosen, result, agency_batch, payroll_batch)
+    return ReconcileResult(unit_id, chosen, _sorted(result), agency_batch, payroll_batch)
+
+
+_ID18: Final = r"^[0-9]{17}[0-9X]$"
+
+
+def _sorted(lines: pl.DataFrame) -> pl.DataFrame:
+    """The lines by month, person and insurance (险种 as a number).
+
+    18-character ID numbers sort as integers (17 digits, then the check character with
+    X as 10: the same order as the text, at a fraction of the cost of sorting text);
+    any other person number makes the text sort.
+    """
+    insurance = pl.col("insurance").cast(pl.Int32)
+    person = pl.col("person_id")
+    if lines.height and lines.select(person.str.contains(_ID18).all()).item():
+        check = pl.when(person.str.ends_with("X")).then(10).otherwise(person.str.slice(17))
+        number = person.str.slice(0, 17).cast(pl.Int64) * 11 + check.cast(pl.Int64)
+        return lines.sort("month", number, insurance)
+    return lines.sort("month", "person_id", insurance)

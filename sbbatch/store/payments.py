@@ -25,11 +25,13 @@ __all__ = [
     "insert_bill",
     "insert_certificate",
     "insert_payment",
+    "insured_person_months",
     "log_event",
     "next_certificate_number",
     "next_counter",
     "paid_lines",
     "payments_of",
+    "person_names",
     "set_bill_status",
     "staff_of_unit",
     "taken_keys",
@@ -234,3 +236,30 @@ def next_certificate_number(ws: Workspace) -> int:
 def insert_certificate(ws: Workspace, values: list[Any]) -> None:
     """Record one printed certificate (the ``payment_certificates`` columns in order)."""
     ws.execute("INSERT INTO payment_certificates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+
+
+# ------------------------------------------------------------------------ reconcile (对账)
+def insured_person_months(ws: Workspace, unit_id: str, months: list[dt.date]) -> pl.DataFrame:
+    """``person_id``, ``month``: who the unit insures in each of ``months`` (one row each).
+
+    Insured in a month: a period in the unit begun by then and not ended by then
+    (``from_month <= month`` and the 减员年月 null or later).
+    """
+    return ws.sql(
+        "SELECT DISTINCT p.person_id, m.month FROM insured_periods p "
+        "JOIN persons s USING (person_id) JOIN (SELECT unnest($months::DATE[]) AS month) m "
+        "ON p.from_month <= m.month AND (p.until_month IS NULL OR p.until_month > m.month) "
+        "WHERE p.unit_id = $unit",
+        {"unit": unit_id, "months": months},
+    )
+
+
+def person_names(ws: Workspace, person_ids: pl.Series) -> pl.DataFrame:
+    """``person_id``, ``name`` of the known persons among ``person_ids``."""
+    # the IDs as a registered frame, not a list parameter (converted value by value)
+    wanted = pl.DataFrame({"person_id": person_ids.cast(pl.String)})
+    with ws.registered(_sbbatch_names=wanted):
+        return ws.sql(
+            "SELECT s.person_id, s.name FROM persons s "
+            "WHERE s.person_id IN (SELECT person_id FROM _sbbatch_names)"
+        )
