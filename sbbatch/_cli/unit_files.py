@@ -119,9 +119,10 @@ def _reconcile(args: argparse.Namespace) -> int:
             "by_cause": result.by_cause().to_dicts(),
         }
         if args.output:
-            shown["files"] = {"workbook": str(args.output)}
+            files = {"workbook": str(args.output)}
             if lines is not None:
-                shown["files"]["lines"] = str(lines)
+                files["lines"] = str(lines)
+            shown["files"] = files
         print(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
         print(result.summary_zh())

@@ -12,7 +12,13 @@ from openpyxl import load_workbook
 
 from sbbatch.cli import main
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.reconcile import reconcile, write_reconciliation
+from sbbatch.reconcile import (
+    ReconcileResult,
+    _sorted,
+    lines_file,
+    reconcile,
+    write_reconciliation,
+)
 from sbbatch.store import Workspace
 from sbbatch.unit_files import load
 
@@ -133,3 +139,92 @@ def test_the_cli_writes_the_workbook(tmp_path: Path, capsys: pytest.CaptureFixtu
     shown = json.loads(capsys.readouterr().out)
     assert shown["differences"] == 10  # the agency's six causes, without a payroll
     write_reconciliation(reconcile(Workspace(db, read_only=True), MONTH), tmp_path / "b.xlsx")
+
+
+def _result() -> ReconcileResult:
+    return reconcile(
+        _workspace(),
+        MONTH,
+        agency=SAMPLE / "缴费明细_2026-10.xlsx",
+        payroll=SAMPLE / "工资表_2026-10.xlsx",
+    )
+
+
+def test_a_big_reconciliation_puts_every_line_in_a_lines_file(tmp_path: Path) -> None:
+    """Above the workbook's limit the lines go to a parquet beside it: the same lines, to the fen."""
+    result = _result()
+    small = write_reconciliation(result, tmp_path / "small.xlsx")
+    big = write_reconciliation(result, tmp_path / "big.xlsx", lines_in_workbook=10)
+    assert load_workbook(small).sheetnames == ["差异明细", "汇总", "差异原因", "说明", "全部明细"]
+    book = load_workbook(big)
+    assert book.sheetnames == ["差异明细", "汇总", "差异原因", "说明"]
+    notes = [row[0] for row in book["说明"].iter_rows(min_row=2, values_only=True)]
+    assert any("big_全部明细.parquet" in str(note) for note in notes)
+    lines = pl.read_parquet(tmp_path / "big_全部明细.parquet")
+    assert lines.height == result.lines.height
+    assert lines["身份证号码"].to_list() == result.lines["person_id"].to_list()
+    fen = (lines["经办机构单位缴纳"].cast(pl.Decimal(20, 2)) * 100).cast(pl.Int64)
+    assert fen.to_list() == result.lines["agency_unit_fen"].to_list()
+    # the sheet 全部明细 of the small workbook holds the same lines as text
+    sheet = [row for row in load_workbook(small)["全部明细"].iter_rows(min_row=2, values_only=True)]
+    assert [row[0] for row in sheet] == lines["身份证号码"].to_list()
+    assert [row[8] for row in sheet] == [
+        None if v is None else f"{v:.2f}" for v in lines["经办机构单位缴纳"].to_list()
+    ]
+    # the differences are the same rows in both workbooks, their causes marked red
+    first = [r for r in book["差异明细"].iter_rows(min_row=2, values_only=True)]
+    assert first == [
+        r for r in load_workbook(small)["差异明细"].iter_rows(min_row=2, values_only=True)
+    ]
+    cause = book["差异明细"]["E2"]
+    assert cause.value and cause.fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_the_lines_file_can_be_csv_and_nothing_else(tmp_path: Path) -> None:
+    result = _result()
+    write_reconciliation(result, tmp_path / "a.xlsx", lines=tmp_path / "明细.csv")
+    raw = (tmp_path / "明细.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads the UTF-8 Chinese
+    csv = pl.read_csv(tmp_path / "明细.csv", infer_schema=False)
+    assert csv.height == result.lines.height
+    assert csv["费款所属期"].unique().to_list() == ["2026-10"]
+    assert "全部明细" in load_workbook(tmp_path / "a.xlsx").sheetnames  # small: in the xlsx too
+    with pytest.raises(UnusableInputError, match=r"parquet 或 \.csv"):
+        write_reconciliation(result, tmp_path / "b.xlsx", lines=tmp_path / "明细.txt")
+    assert lines_file(result, tmp_path / "c.xlsx") is None
+
+
+def test_the_integer_sort_of_id_numbers_is_the_text_sort() -> None:
+    ids = ["37010219740921361X", "370102197409213612", "110105196605074978", "37010219740921361X"]
+    frame = pl.DataFrame(
+        {
+            "person_id": ids,
+            "month": [MONTH, MONTH, MONTH, dt.date(2026, 9, 1)],
+            "insurance": ["10", "2", "1", "1"],
+        }
+    )
+    by_text = frame.sort("month", "person_id", pl.col("insurance").cast(pl.Int32))
+    assert _sorted(frame).equals(by_text)
+    other = frame.with_columns(pl.Series("person_id", ["B1", "A2", "A10", "C"]))
+    assert _sorted(other).equals(
+        other.sort("month", "person_id", pl.col("insurance").cast(pl.Int32))
+    )
+
+
+def test_the_cli_reconciles_several_months_and_writes_the_lines_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "ws.duckdb"
+    _workspace(db).close()
+    assert main(["--db", str(db), "load", "payments", str(SAMPLE / "缴费明细_2026-10.xlsx")]) == 0
+    capsys.readouterr()
+    out, lines = tmp_path / "对账.xlsx", tmp_path / "明细.parquet"
+    args = ["--db", str(db), "reconcile", "--month", "2026-09", "--month", "2026-10"]
+    code = main([*args, "-o", str(out), "--lines", str(lines), "--format", "json"])
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert shown["months"] == ["2026-09", "2026-10"]
+    assert shown["files"] == {"workbook": str(out), "lines": str(lines)}
+    assert pl.read_parquet(lines).height == shown["lines"]
+    assert main([*args, "--lines", str(lines)]) == 2  # a lines file needs the workbook
+    assert "--lines" in capsys.readouterr().err
