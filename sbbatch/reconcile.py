@@ -32,7 +32,7 @@ from sbbatch import codes
 from sbbatch._money import yuan
 from sbbatch._reconcile_report import LINES_IN_WORKBOOK, lines_file, write_reconciliation
 from sbbatch.batch import Batch, check, check_frame
-from sbbatch.contributions import contributions, plain
+from sbbatch.contributions import contributions
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.policy import half_up_fen
@@ -292,13 +292,24 @@ def _payroll_lines(
 
 def own_lines(ws: Workspace, unit_id: str, months: list[dt.date]) -> pl.DataFrame:
     """sbbatch's calculation per person, month and insurance: base, 单位 and 个人 amounts (fen)."""
-    detail = plain(contributions(ws, months=months, unit_id=unit_id).detail)
-    return detail.group_by(_KEY).agg(
-        pl.col("base_fen").max().alias("ours_base_fen"),
-        pl.col("amount_fen").filter(pl.col("payer") == "unit").sum().alias("ours_unit_fen"),
-        pl.col("amount_fen").filter(pl.col("payer") == "person").sum().alias("ours_person_fen"),
-        pl.col("rate_ppm").filter(pl.col("payer") == "person").first().alias("_person_ppm"),
-        pl.col("rate_ppm").filter(pl.col("payer") == "unit").first().alias("_unit_ppm"),
+    detail = contributions(ws, months=months, unit_id=unit_id).detail.lazy()
+    unit, person = pl.col("payer") == "unit", pl.col("payer") == "person"
+    # grouped on the detail's categorical keys (integers underneath), made plain text after
+    return (
+        detail.group_by(_KEY)
+        .agg(
+            pl.col("base_fen").max().cast(pl.Int64).alias("ours_base_fen"),
+            pl.when(unit).then(pl.col("amount_fen")).sum().cast(pl.Int64).alias("ours_unit_fen"),
+            pl.when(person)
+            .then(pl.col("amount_fen"))
+            .sum()
+            .cast(pl.Int64)
+            .alias("ours_person_fen"),
+            pl.col("rate_ppm").filter(person).first().cast(pl.Int64).alias("_person_ppm"),
+            pl.col("rate_ppm").filter(unit).first().cast(pl.Int64).alias("_unit_ppm"),
+        )
+        .with_columns(pl.col("person_id").cast(pl.String), pl.col("insurance").cast(pl.String))
+        .collect()
     )
 
 
