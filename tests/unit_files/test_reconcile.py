@@ -228,3 +228,23 @@ def test_the_cli_reconciles_several_months_and_writes_the_lines_file(
     assert pl.read_parquet(lines).height == shown["lines"]
     assert main([*args, "--lines", str(lines)]) == 2  # a lines file needs the workbook
     assert "--lines" in capsys.readouterr().err
+
+
+def test_differences_beyond_a_sheet_are_cut_there_and_all_in_the_lines_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sbbatch._reconcile_report as report
+
+    monkeypatch.setattr(report, "EXCEL_MAX_ROWS", 5)  # a sheet of 4 data rows
+    result = _result()
+    assert result.differences.height > 4
+    write_reconciliation(result, tmp_path / "对账.xlsx")
+    book = load_workbook(tmp_path / "对账.xlsx")
+    assert book["差异明细"].max_row == 5
+    notes = " ".join(str(r[0]) for r in book["说明"].iter_rows(min_row=2, values_only=True))
+    assert f"差异共 {result.differences.height:,} 行" in notes and "对账_全部明细.parquet" in notes
+    lines = pl.read_parquet(tmp_path / "对账_全部明细.parquet")
+    assert lines.height == result.lines.height
+    assert lines.filter(pl.col("经办机构差异原因").is_not_null()).height == (
+        result.lines["agency_cause"].is_not_null().sum()
+    )
