@@ -366,8 +366,11 @@ def reconcile(
         lines = lines.join(payroll_lines.lazy(), on=_KEY, how="full", coalesce=True)
     else:
         lines = lines.with_columns(pl.lit(None, pl.Int64).alias("payroll_person_fen"))
-    lines = lines.join(insured, on=["person_id", "month"], how="left").with_columns(
-        pl.col("_here").fill_null(False)
+    lines = _sorted(
+        lines.join(insured, on=["person_id", "month"], how="left").with_columns(
+            pl.col("_here").fill_null(False)
+        ),
+        [agency_lines, ours, *([] if payroll_lines is None else [payroll_lines])],
     )
     in_agency = pl.col("agency_unit_fen").is_not_null() | pl.col("agency_person_fen").is_not_null()
     in_ours = pl.col("ours_unit_fen").is_not_null()
@@ -427,7 +430,7 @@ def reconcile(
     names = person_names(ws, pl.concat(everyone).unique())
     result = (
         lines.with_columns(agency_cause.alias("agency_cause"), payroll_cause.alias("payroll_cause"))
-        .join(names.lazy(), on="person_id", how="left")
+        .join(names.lazy(), on="person_id", how="left", maintain_order="left")
         .select(
             "person_id",
             "name",
@@ -445,22 +448,24 @@ def reconcile(
         )
         .collect()
     )
-    return ReconcileResult(unit_id, chosen, _sorted(result), agency_batch, payroll_batch)
+    return ReconcileResult(unit_id, chosen, result, agency_batch, payroll_batch)
 
 
 _ID18: Final = r"^[0-9]{17}[0-9X]$"
 
 
-def _sorted(lines: pl.DataFrame) -> pl.DataFrame:
+def _sorted(lines: pl.LazyFrame, sources: list[pl.DataFrame]) -> pl.LazyFrame:
     """The lines by month, person and insurance (险种 as a number).
 
-    18-character ID numbers sort as integers (17 digits, then the check character with
-    X as 10: the same order as the text, at a fraction of the cost of sorting text);
-    any other person number makes the text sort.
+    When every person number of the ``sources`` is an 18-character ID number, they
+    sort as integers (17 digits, then the check character with X as 10: the same
+    order as the text, at a fraction of the cost of sorting text); any other person
+    number makes the text sort. Sorted before the causes and names are added: fewer
+    columns to move.
     """
     insurance = pl.col("insurance").cast(pl.Int32)
     person = pl.col("person_id")
-    if lines.height and lines.select(person.str.contains(_ID18).all()).item():
+    if all(source.select(person.str.contains(_ID18).all()).item() for source in sources):
         check = pl.when(person.str.ends_with("X")).then(10).otherwise(person.str.slice(17))
         number = person.str.slice(0, 17).cast(pl.Int64) * 11 + check.cast(pl.Int64)
         return lines.sort("month", number, insurance)
