@@ -206,8 +206,10 @@ def test_the_integer_sort_of_id_numbers_is_the_text_sort() -> None:
     by_text = frame.sort("month", "person_id", pl.col("insurance").cast(pl.Int32))
     assert _sorted(frame.lazy(), [frame]).collect().equals(by_text)
     other = frame.with_columns(pl.Series("person_id", ["B1", "A2", "A10", "C"]))
-    assert _sorted(other.lazy(), [frame, other]).collect().equals(
-        other.sort("month", "person_id", pl.col("insurance").cast(pl.Int32))
+    assert (
+        _sorted(other.lazy(), [frame, other])
+        .collect()
+        .equals(other.sort("month", "person_id", pl.col("insurance").cast(pl.Int32)))
     )
 
 
