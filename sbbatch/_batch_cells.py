@@ -86,9 +86,7 @@ def type_columns(
     text: pl.DataFrame, declaration: Declaration, today: dt.date
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """Parse every column from its text; report what cannot be parsed."""
-    cleaned = text.with_columns(
-        [clean_text(pl.col(c.field)).alias(c.field) for c in declaration.columns]
-    )
+    cleaned = text.with_columns(_cleaned(text, c.field) for c in declaration.columns)
     typed_exprs: list[pl.Expr] = []
     by_value: list[pl.Series] = []
     for column in declaration.columns:
@@ -103,6 +101,50 @@ def type_columns(
     return typed, failures
 
 
+#: Text that :func:`clean_text` leaves as it is: printable ASCII without spaces (no
+#: full-width or invisible character, nothing to strip or collapse, not empty).
+_PLAIN = r"^[!-~]+$"
+
+
+def _cleaned(text: pl.DataFrame, field: str) -> pl.Series:
+    """``clean_text`` of one column, done once per distinct value, skipped where it changes nothing.
+
+    A column whose every cell is plain ASCII (ID numbers, codes, amounts) is kept as it
+    is; otherwise each distinct text is cleaned once (a payment detail repeats its months,
+    amounts and persons).
+    """
+    column = text.get_column(field)
+    if column.null_count() == column.len():
+        return column
+    if column.str.contains(_PLAIN).all():
+        return column
+    frame = column.to_frame()
+    values = frame.unique()
+    if 2 * values.height > frame.height:
+        return frame.select(clean_text(pl.col(field))).to_series().alias(field)
+    cleaned = values.with_columns(clean_text(pl.col(field)).alias("_clean"))
+    return (
+        frame.join(cleaned, on=field, how="left", nulls_equal=True, maintain_order="left")
+        .get_column("_clean")
+        .alias(field)
+    )
+
+
+def per_value(frame: pl.DataFrame, on: list[str], exprs: list[pl.Expr]) -> pl.DataFrame:
+    """Return ``frame`` with ``exprs`` added, evaluated once per distinct value of ``on``.
+
+    ``exprs`` may read the ``on`` columns only. The distinct values are evaluated and
+    joined back in the frame's order; a frame of mostly distinct values is evaluated
+    row by row (the join would cost more than it saves).
+    """
+    values = frame.select(on).unique()
+    if 2 * values.height > frame.height:
+        return frame.with_columns(exprs)
+    return frame.join(
+        values.with_columns(exprs), on=on, how="left", nulls_equal=True, maintain_order="left"
+    )
+
+
 #: Column types whose parsing is a function of the cell's text alone, so it is done once
 #: per distinct value (a 10,000-row file has a few hundred months, dates or codes).
 _BY_VALUE = frozenset({"month", "date", "money", "int", "gender", "code"})
@@ -111,13 +153,8 @@ _BY_VALUE = frozenset({"month", "date", "money", "int", "gender", "code"})
 def _typed_by_value(cleaned: pl.DataFrame, column: Column, today: dt.date) -> pl.Series:
     """Parse a column's distinct values once and give each row its value's result."""
     field = column.field
-    values = cleaned.select(pl.col(field).unique())
-    if 2 * values.height > cleaned.height:  # mostly distinct: parse the rows directly
-        return cleaned.select(_typed(column, today).alias(field)).to_series()
-    table = values.with_columns(_typed(column, today).alias("_typed"))
     return (
-        cleaned.select(field)
-        .join(table, on=field, how="left", nulls_equal=True, maintain_order="left")
+        per_value(cleaned.select(field), [field], [_typed(column, today).alias("_typed")])
         .get_column("_typed")
         .alias(field)
     )
