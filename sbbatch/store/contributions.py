@@ -32,6 +32,8 @@ __all__ = [
     "effective_bases_sql",
     "filters",
     "first_insured_month",
+    "person_bounds",
+    "person_range",
     "read_bases",
     "read_periods",
     "read_units",
@@ -87,6 +89,40 @@ def filters(
     return join(clauses), params
 
 
+#: A half-open range of 社会保障号码 ``[low, high)``; None on a side: unbounded.
+PersonRange = tuple[str | None, str | None]
+
+
+def person_range(alias: str, persons: PersonRange | None) -> tuple[Fragment, dict[str, Any]]:
+    """Return the filter of the table ``alias`` on a range of persons ``[low, high)``.
+
+    Examples:
+        >>> person_range("p", ("3701", None))
+        ('p.person_id >= $person_low', {'person_low': '3701'})
+        >>> person_range("w", None)
+        ('TRUE', {})
+    """
+    table = ident(alias, _ALIASES)
+    clauses: list[Fragment] = []
+    params: dict[str, Any] = {}
+    low, high = persons if persons is not None else (None, None)
+    if low is not None:
+        clauses.append(compose("{t}.person_id >= $person_low", t=table))
+        params["person_low"] = low
+    if high is not None:
+        clauses.append(compose("{t}.person_id < $person_high", t=table))
+        params["person_high"] = high
+    return join(clauses), params
+
+
+def _selection(
+    alias: str, unit_id: str | None, person_id: str | None, persons: PersonRange | None
+) -> tuple[Fragment, dict[str, Any]]:
+    where, params = filters(alias, unit_id, person_id)
+    within, more = person_range(alias, persons)
+    return join([where, within]), {**params, **more}
+
+
 def effective_bases_sql(where: Fragment = TRUE) -> Fragment:
     """Return the SQL of the wage in force per unit, person and month (as a sub-query).
 
@@ -110,8 +146,10 @@ def effective_bases_sql(where: Fragment = TRUE) -> Fragment:
     )
 
 
-def _bases_query(unit_id: str | None, person_id: str | None) -> tuple[Fragment, dict[str, Any]]:
-    where, params = filters("w", unit_id, person_id)
+def _bases_query(
+    unit_id: str | None, person_id: str | None, persons: PersonRange | None = None
+) -> tuple[Fragment, dict[str, Any]]:
+    where, params = _selection("w", unit_id, person_id, persons)
     within = compose("{where} AND w.month BETWEEN $first AND $last", where=where)
     return compose("SELECT * FROM ({bases})", bases=effective_bases_sql(within)), params
 
@@ -143,10 +181,13 @@ def read_periods(
     months: Sequence[dt.date],
     unit_id: str | None,
     person_id: str | None,
+    persons: PersonRange | None = None,
 ) -> pl.DataFrame:
     """Return the insured periods that overlap the months: ``unit_id, person_id, insurance,
-    from_month, until_month`` (``until_month`` exclusive, null = still insured)."""
-    where, params = filters("p", unit_id, person_id)
+    from_month, until_month`` (``until_month`` exclusive, null = still insured).
+
+    ``persons`` keeps only a range of persons (:func:`person_bounds`)."""
+    where, params = _selection("p", unit_id, person_id, persons)
     query = compose(
         "SELECT p.unit_id, p.person_id, p.insurance, p.from_month, p.until_month "
         "FROM insured_periods p WHERE {where} AND p.from_month <= $last "
@@ -162,9 +203,12 @@ def read_bases(
     months: Sequence[dt.date],
     unit_id: str | None,
     person_id: str | None,
+    persons: PersonRange | None = None,
 ) -> pl.DataFrame:
-    """Return the wage in force of each unit, person and month of the window, sorted."""
-    query, params = _bases_query(unit_id, person_id)
+    """Return the wage in force of each unit, person and month of the window, sorted.
+
+    ``persons`` keeps only a range of persons (:func:`person_bounds`)."""
+    query, params = _bases_query(unit_id, person_id, persons)
     ordered = compose("{query} ORDER BY unit_id, person_id, month", query=query)
     found = ws.sql(ordered, {**params, "first": months[0], "last": months[-1]})
     return found.cast(_BASES_COLUMNS)  # type: ignore[arg-type]
@@ -182,18 +226,52 @@ def count_bases(
     return int(ws.sql(counted, {**params, "first": months[0], "last": months[-1]})["n"][0])
 
 
+def person_bounds(
+    ws: Workspace,
+    months: Sequence[dt.date],
+    unit_id: str | None,
+    person_id: str | None,
+    rows: int,
+) -> list[str]:
+    """Cut the persons of the selection into ranges of about ``rows`` wages each.
+
+    Returns the 社会保障号码 where each range after the first begins, in order (empty:
+    one range holds everything). The ranges ``[None, b1), [b1, b2), … [bk, None)``
+    cover every person, with or without a wage. Counted on the wages not revoked of
+    the window (an upper bound of the wages in force); one person is never split, so
+    a range may exceed ``rows`` by one person's wages.
+    """
+    where, params = filters("w", unit_id, person_id)
+    query = compose(
+        """
+        SELECT min(person_id) AS low FROM (
+            SELECT person_id, sum(n) OVER (ORDER BY person_id ROWS UNBOUNDED PRECEDING) AS cum
+            FROM (
+                SELECT w.person_id, count(*) AS n FROM wage_bases w
+                WHERE w.revoked_by IS NULL AND {where} AND w.month BETWEEN $first AND $last
+                GROUP BY w.person_id))
+        GROUP BY (cum - 1) // $rows ORDER BY low""",
+        where=where,
+    )
+    values = {**params, "first": months[0], "last": months[-1], "rows": max(int(rows), 1)}
+    found: list[str] = ws.sql(query, values)["low"].to_list()
+    return found[1:]
+
+
 def stream_bases(
     ws: Workspace,
     months: Sequence[dt.date],
     unit_id: str | None,
     person_id: str | None,
+    persons: PersonRange | None = None,
 ) -> pl.LazyFrame:
     """Return the wages in force as a lazy frame read from DuckDB in Arrow record batches.
 
     The query runs on a cursor of its own when the plan is collected (or sunk to a
     file), one batch of :data:`BATCH_ROWS` rows at a time; it sees committed data only.
+    ``persons`` keeps only a range of persons (:func:`person_bounds`).
     """
-    query, params = _bases_query(unit_id, person_id)
+    query, params = _bases_query(unit_id, person_id, persons)
     values = {**params, "first": months[0], "last": months[-1]}
     con = ws._con  # the store's own connection
 
