@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import itertools
 import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -398,15 +397,13 @@ def test_chunks_of_persons_write_the_same_lines_as_one_chunk_and_the_frame(
     gappy_ws: Workspace, tmp_path: Path, suffix: str
 ) -> None:
     sample_ws = gappy_ws
-    from sbbatch.contributions._chunked import person_ranges
+    from sbbatch.contributions._chunked import bucket_count
     from sbbatch.contributions._workspace import plan_inputs
 
     frame = c.contributions(sample_ws)
     inputs, _ = plan_inputs(sample_ws, None, None, None, None, None)
-    ranges = person_ranges(sample_ws, inputs, 800)
-    assert len(ranges) > 10  # a tiny budget: many chunks
-    assert ranges[0][0] is None and ranges[-1][1] is None
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    assert bucket_count(sample_ws, inputs, 800) > 10  # a tiny budget: many buckets
+    assert bucket_count(sample_ws, inputs, 10**12) == 1  # one bucket: no split
     written = {
         budget: c.write_contributions(
             sample_ws, tmp_path / f"{budget}{suffix}", c.plain, chunk_lines=budget
@@ -424,6 +421,7 @@ def test_chunks_of_persons_write_the_same_lines_as_one_chunk_and_the_frame(
     keys = ["unit_id", "person_id", "month", "insurance", "payer"]
     expected = frame.plain().sort(keys)
     for budget, done in written.items():
+        assert not list(tmp_path.glob(".sbbatch-*"))  # the buckets' files are gone
         assert_frame_equal(read[budget].sort(keys), expected)
         assert done.lines == frame.detail.height
         assert done.persons == frame.detail["person_id"].n_unique()

@@ -1,19 +1,24 @@
-"""The detail of a big selection written to one file, a chunk of persons at a time.
+"""The detail of a big selection written to one file, a bucket of persons at a time.
 
 Part of :mod:`sbbatch.contributions`. A city's detail (60 million lines and more) does
-not fit in memory, and a single streaming plan over it still holds every insured
-period and the join's build side at once, so its peak grows with the city. Here the
-persons are cut into ranges of 社会保障号码 (:func:`sbbatch.store.contributions.person_bounds`,
-counted inside DuckDB) of about :data:`CHUNK_LINES` lines each; each range is read,
-computed and appended to the one output file, and the lines, persons, total and the
-persons without a base are added up chunk by chunk — the file is never read back.
-A person lies in one range only, so the chunks' distinct persons add up.
+not fit in memory, and a single plan over it still holds every insured period, the
+join's build side and the expansion of the periods into months at once, so its peak
+grows with the city. Here the persons are spread over buckets (a hash of the 社会保障号码,
+as many buckets as :data:`CHUNK_LINES` lines require): one pass of DuckDB over the
+periods and one over the wages write each bucket's rows to a temporary Arrow file
+beside the output (:func:`sbbatch.store.contributions.split_inputs`), then each bucket
+is read, computed and appended to the one output file by polars' own streaming writer.
+The lines, persons, total and the persons without a base are added up bucket by
+bucket — the file is never read back. A person lies in one bucket only, so the
+buckets' distinct persons add up. Memory holds one bucket, whatever the city.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import math
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,23 +35,21 @@ from sbbatch.store import contributions as store
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
-#: Lines one chunk of persons may make (about). A chunk's lines are collected in
-#: memory: ~55 bytes a line in the plan's compact columns, the shaped copy that is
-#: written (~40 bytes) and the writer's buffers on top — about 150 bytes a line, so
-#: 4,000,000 lines keep a chunk near 0.6 GB whatever the size of the selection.
-#: Smaller chunks save little memory more and cost time: each chunk is one more pass
-#: of DuckDB over the wages and the insured periods.
-CHUNK_LINES = 4_000_000
+#: Lines one bucket of persons makes (about). A bucket's lines are collected in
+#: memory — ~55 bytes a line in the plan's compact columns, with the bucket's periods,
+#: wages and the join's intermediates about 150 bytes a line — so 2,000,000 lines keep
+#: a bucket near 0.3 GB whatever the size of the selection, while polars' writer
+#: shapes and compresses the previous one. Smaller buckets save little memory more and
+#: cost time (more, smaller joins and temporary files).
+CHUNK_LINES = 2_000_000
 
-#: Lines per row group of the parquet file (as polars' own sink writes them).
-ROW_GROUP_LINES = 100_000
-
-Shape = Callable[[pl.DataFrame], pl.DataFrame]
+#: A function that turns lines of :data:`DETAIL_COLUMNS` into the file's columns.
+Shape = Callable[[pl.LazyFrame], pl.LazyFrame]
 
 
 @dataclass(frozen=True)
 class PlanInputs:
-    """What every chunk of one selection shares: months, rates and the filters.
+    """What every bucket of one selection shares: months, rates and the filters.
 
     Attributes:
         months: The months computed.
@@ -69,72 +72,114 @@ class PlanInputs:
     line_types: int
 
 
-def chunk_plan(
-    ws: Workspace,
-    inputs: PlanInputs,
-    persons: store.PersonRange | None,
-    *,
-    stream: bool,
+def plan_of(
+    inputs: PlanInputs, periods: pl.DataFrame, bases: pl.LazyFrame
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """Return the lines and the persons without a base of one range of persons (lazy).
-
-    With ``stream`` the wages are read from DuckDB in Arrow batches when the plan
-    runs; otherwise they are read now (a chunk's wages are small).
-    """
-    months = inputs.months
-    periods = store.read_periods(ws, months, inputs.unit_id, inputs.person_id, persons)
+    """Return the lines and the persons without a base of these periods and wages (lazy)."""
     if inputs.wanted is not None:
         periods = periods.filter(pl.col("insurance").is_in(inputs.wanted))
-    if stream:
-        bases = store.stream_bases(ws, months, inputs.unit_id, inputs.person_id, persons)
-    else:
-        bases = store.read_bases(ws, months, inputs.unit_id, inputs.person_id, persons).lazy()
     lines = compute_lines(
         periods.lazy(), bases, inputs.groups.lazy(), inputs.rates.lazy(), inputs.limits.lazy()
     )
-    return lines, missing_bases(insured_months(periods.lazy(), months), bases)
+    return lines, missing_of(periods.lazy(), bases, inputs.months)
 
 
-def person_ranges(ws: Workspace, inputs: PlanInputs, chunk_lines: int) -> list[store.PersonRange]:
-    """Cut the selection into ranges of persons of about ``chunk_lines`` lines each."""
-    if inputs.person_id is not None or not inputs.months:
-        return [(None, None)]
-    wages = max(chunk_lines // max(inputs.line_types, 1), 1)
-    bounds: list[str | None] = list(
-        store.person_bounds(ws, inputs.months, inputs.unit_id, None, wages)
+def missing_of(periods: pl.LazyFrame, bases: pl.LazyFrame, months: list[dt.date]) -> pl.LazyFrame:
+    """Return :func:`missing_bases` of the periods, expanding spells instead of periods.
+
+    The periods of one unit, person and window (one per 险种) are folded into a spell
+    with the list of its 险种 first, so the expansion into months and the anti-join
+    with the wages run on about a third of the rows; only the months without a wage
+    are then spread back into one row per 险种.
+    """
+    keys = ["unit_id", "person_id", "month"]
+    spells = periods.group_by("unit_id", "person_id", "from_month", "until_month").agg(
+        pl.col("insurance")
     )
-    return list(zip([None, *bounds], [*bounds, None], strict=True))
+    gaps = insured_months(spells, months).join(bases.select(keys), on=keys, how="anti")
+    return missing_bases(gaps.explode("insurance"), bases)
 
 
-class _Appender:
-    """Append frames to one parquet or csv file (one schema, one header)."""
+def chunk_plan(
+    ws: Workspace, inputs: PlanInputs, *, stream: bool
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Return the lines and the persons without a base of the whole selection (lazy).
 
-    def __init__(self, path: Path, fmt: str) -> None:
-        self.path = path
-        self.fmt = fmt
-        self.parquet: Any = None
-        self.csv: Any = None
+    With ``stream`` the wages are read from DuckDB in Arrow batches when the plan
+    runs; otherwise they are read now.
+    """
+    months = inputs.months
+    periods = store.read_periods(ws, months, inputs.unit_id, inputs.person_id)
+    if stream:
+        bases = store.stream_bases(ws, months, inputs.unit_id, inputs.person_id)
+    else:
+        bases = store.read_bases(ws, months, inputs.unit_id, inputs.person_id).lazy()
+    return plan_of(inputs, periods, bases)
 
-    def write(self, frame: pl.DataFrame) -> None:
-        if self.fmt == ".csv":
-            if self.csv is None:
-                self.csv = open(self.path, "wb")  # noqa: SIM115 - closed in close()
-                frame.write_csv(self.csv)
-            else:
-                frame.write_csv(self.csv, include_header=False)
-            return
-        import pyarrow.parquet as pq
 
-        table = frame.to_arrow()
-        if self.parquet is None:
-            self.parquet = pq.ParquetWriter(self.path, table.schema, compression="zstd")
-        self.parquet.write_table(table.cast(self.parquet.schema), ROW_GROUP_LINES)
+def bucket_count(ws: Workspace, inputs: PlanInputs, chunk_lines: int) -> int:
+    """Return how many buckets of persons keep each near ``chunk_lines`` lines (1: no split)."""
+    if inputs.person_id is not None or not inputs.months:
+        return 1
+    wages = store.count_wages(ws, inputs.months, inputs.unit_id, None)
+    return max(1, math.ceil(wages * max(inputs.line_types, 1) / max(chunk_lines, 1)))
 
-    def close(self) -> None:
-        if self.parquet is not None:
-            self.parquet.close()
-        if self.csv is not None:
-            self.csv.close()
+
+def _split(parts: Iterator[tuple[str, pl.DataFrame]], folder: Path) -> None:
+    """Append each frame's rows to the Arrow file of their table and bucket in ``folder``."""
+    import pyarrow as pa
+
+    writers: dict[Any, Any] = {}
+    current = ""
+
+    def close() -> None:
+        while writers:
+            writers.popitem()[1].close()
+
+    try:
+        for name, frame in parts:
+            if name != current:
+                close()  # one table's files open at a time
+                current = name
+            for (bucket,), part in frame.partition_by(
+                "bucket", as_dict=True, include_key=False
+            ).items():
+                table = part.to_arrow()
+                writer = writers.get(bucket)
+                if writer is None:
+                    writer = pa.ipc.new_stream(
+                        str(folder / f"{name}-{bucket}.arrows"), table.schema
+                    )
+                    writers[bucket] = writer
+                writer.write_table(table)
+    finally:
+        close()
+
+
+def _read(folder: Path, name: str, bucket: int, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    path = folder / f"{name}-{bucket}.arrows"
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    return pl.read_ipc_stream(path).cast(schema)  # type: ignore[arg-type]
+
+
+def _buckets(
+    ws: Workspace, inputs: PlanInputs, buckets: int, folder: Path
+) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Yield the lines and the persons without a base of each bucket, collected."""
+    if not inputs.months:
+        yield pl.DataFrame(schema=DETAIL_COLUMNS), pl.DataFrame(schema=_MISSING_COLUMNS)
+        return
+    if buckets == 1:
+        yield tuple(pl.collect_all(chunk_plan(ws, inputs, stream=False)))  # type: ignore[misc]
+        return
+    _split(store.split_inputs(ws, inputs.months, inputs.unit_id, None, buckets), folder)
+    for bucket in range(buckets):
+        periods = _read(folder, "periods", bucket, store.PERIODS_COLUMNS)
+        bases = _read(folder, "bases", bucket, store.BASES_COLUMNS)
+        lines, missing = plan_of(inputs, periods, bases.lazy())
+        detail, absent = pl.collect_all([lines, missing])
+        yield detail, absent
 
 
 @dataclass(frozen=True)
@@ -155,14 +200,14 @@ def write_chunked(
     *,
     chunk_lines: int = CHUNK_LINES,
 ) -> Written:
-    """Write the detail of a selection to one parquet or csv file, a chunk of persons at a time.
+    """Write the detail of a selection to one parquet or csv file, a bucket of persons at a time.
 
     Args:
         ws: The workspace.
         inputs: The selection (:class:`PlanInputs`).
         target: A ``.parquet`` or ``.csv`` file (written atomically).
-        shape: Turns a chunk of :data:`DETAIL_COLUMNS` lines into the file's columns.
-        chunk_lines: About how many lines a chunk holds (:data:`CHUNK_LINES`).
+        shape: Turns lines of :data:`DETAIL_COLUMNS` into the file's columns.
+        chunk_lines: About how many lines a bucket holds (:data:`CHUNK_LINES`).
 
     Raises:
         UnusableInputError: the file name ends neither in ``.parquet`` nor ``.csv``.
@@ -173,27 +218,56 @@ def write_chunked(
         msg = f"不支持的输出格式「{path.suffix}」。提示：流式写出请用 .parquet 或 .csv。"
         raise UnusableInputError(msg)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = persons = total = 0
+    counted = {"lines": 0, "persons": 0, "total": 0}
     missing: list[pl.DataFrame] = [pl.DataFrame(schema=_MISSING_COLUMNS)]
-    with _progress.task("正在写出缴费明细") as step, atomic_path(path) as part:
-        ranges = person_ranges(ws, inputs, chunk_lines)
-        step.total = len(ranges)
-        out = _Appender(part, fmt)
-        try:
-            for persons_range in ranges:
-                if inputs.months:
-                    plan, lacking = chunk_plan(ws, inputs, persons_range, stream=False)
-                    detail, absent = pl.collect_all([plan, lacking])
-                else:
-                    detail = pl.DataFrame(schema=DETAIL_COLUMNS)
-                    absent = pl.DataFrame(schema=_MISSING_COLUMNS)
-                lines += detail.height
-                persons += detail["person_id"].n_unique() if detail.height else 0
-                total += int(detail["amount_fen"].sum() or 0)
+    with (
+        _progress.task("正在写出缴费明细") as step,
+        tempfile.TemporaryDirectory(prefix=".sbbatch-buckets-", dir=path.parent) as folder,
+    ):
+        buckets = bucket_count(ws, inputs, chunk_lines)
+        step.total = buckets
+
+        def chunks() -> Iterator[pl.DataFrame]:
+            for detail, absent in _buckets(ws, inputs, buckets, Path(folder)):
+                counted["lines"] += detail.height
+                counted["persons"] += detail["person_id"].n_unique() if detail.height else 0
+                counted["total"] += int(detail["amount_fen"].sum() or 0)
                 missing.append(absent)
-                out.write(shape(detail))
                 step.advance()
-        finally:
-            out.close()
+                yield detail
+
+        # polars' own writer streams the buckets to the one file as they come (the
+        # shaping runs in its streaming engine): one bucket in memory at a time
+        lines = shape(_source(chunks))
+        with atomic_path(path) as part:
+            if fmt == ".parquet":
+                lines.sink_parquet(part, engine="streaming")
+            else:
+                lines.sink_csv(part, engine="streaming")
     found = pl.concat(missing).sort("unit_id", "person_id", "month")
-    return Written(lines, persons, total, found)
+    return Written(counted["lines"], counted["persons"], counted["total"], found)
+
+
+def _source(chunks: Callable[[], Iterator[pl.DataFrame]]) -> pl.LazyFrame:
+    """A lazy frame of :data:`DETAIL_COLUMNS` whose batches are the chunks, made when it runs."""
+    from polars.io.plugins import register_io_source
+
+    def source(
+        with_columns: list[str] | None,
+        predicate: pl.Expr | None,
+        n_rows: int | None,
+        batch_size: int | None,
+    ) -> Iterator[pl.DataFrame]:
+        left = n_rows
+        for frame in chunks():
+            part = frame.select(with_columns) if with_columns is not None else frame
+            if predicate is not None:
+                part = part.filter(predicate)
+            if left is not None:
+                part = part.head(left)
+                left -= part.height
+            yield part
+            if left is not None and left <= 0:
+                break
+
+    return register_io_source(source, schema=DETAIL_COLUMNS)

@@ -223,7 +223,7 @@ def contribution_plan(
     if not inputs.months:
         empty = pl.LazyFrame(schema=DETAIL_COLUMNS)
         return ContributionPlan(empty, pl.LazyFrame(schema=_MISSING_COLUMNS), [], skipped, 0)
-    lines, missing = chunk_plan(ws, inputs, None, stream=stream)
+    lines, missing = chunk_plan(ws, inputs, stream=stream)
     return ContributionPlan(lines, missing, inputs.months, skipped, inputs.line_types)
 
 

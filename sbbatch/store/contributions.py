@@ -29,14 +29,14 @@ if TYPE_CHECKING:
 __all__ = [
     "contribution_sql",
     "count_bases",
+    "count_wages",
     "effective_bases_sql",
     "filters",
     "first_insured_month",
-    "person_bounds",
-    "person_range",
     "read_bases",
     "read_periods",
     "read_units",
+    "split_inputs",
     "stream_bases",
 ]
 
@@ -45,14 +45,16 @@ _ALIASES = frozenset({"p", "w"})
 #: Rows per Arrow record batch when the wages stream out of DuckDB.
 BATCH_ROWS = 1_000_000
 
-_PERIODS_COLUMNS: dict[str, pl.DataType] = {
+#: The columns of :func:`read_periods`.
+PERIODS_COLUMNS: dict[str, pl.DataType] = {
     "unit_id": pl.String(),
     "person_id": pl.String(),
     "insurance": pl.String(),
     "from_month": pl.Date(),
     "until_month": pl.Date(),
 }
-_BASES_COLUMNS: dict[str, pl.DataType] = {
+#: The columns of :func:`read_bases`.
+BASES_COLUMNS: dict[str, pl.DataType] = {
     "unit_id": pl.String(),
     "person_id": pl.String(),
     "month": pl.Date(),
@@ -89,40 +91,6 @@ def filters(
     return join(clauses), params
 
 
-#: A half-open range of 社会保障号码 ``[low, high)``; None on a side: unbounded.
-PersonRange = tuple[str | None, str | None]
-
-
-def person_range(alias: str, persons: PersonRange | None) -> tuple[Fragment, dict[str, Any]]:
-    """Return the filter of the table ``alias`` on a range of persons ``[low, high)``.
-
-    Examples:
-        >>> person_range("p", ("3701", None))
-        ('p.person_id >= $person_low', {'person_low': '3701'})
-        >>> person_range("w", None)
-        ('TRUE', {})
-    """
-    table = ident(alias, _ALIASES)
-    clauses: list[Fragment] = []
-    params: dict[str, Any] = {}
-    low, high = persons if persons is not None else (None, None)
-    if low is not None:
-        clauses.append(compose("{t}.person_id >= $person_low", t=table))
-        params["person_low"] = low
-    if high is not None:
-        clauses.append(compose("{t}.person_id < $person_high", t=table))
-        params["person_high"] = high
-    return join(clauses), params
-
-
-def _selection(
-    alias: str, unit_id: str | None, person_id: str | None, persons: PersonRange | None
-) -> tuple[Fragment, dict[str, Any]]:
-    where, params = filters(alias, unit_id, person_id)
-    within, more = person_range(alias, persons)
-    return join([where, within]), {**params, **more}
-
-
 def effective_bases_sql(where: Fragment = TRUE) -> Fragment:
     """Return the SQL of the wage in force per unit, person and month (as a sub-query).
 
@@ -146,10 +114,8 @@ def effective_bases_sql(where: Fragment = TRUE) -> Fragment:
     )
 
 
-def _bases_query(
-    unit_id: str | None, person_id: str | None, persons: PersonRange | None = None
-) -> tuple[Fragment, dict[str, Any]]:
-    where, params = _selection("w", unit_id, person_id, persons)
+def _bases_query(unit_id: str | None, person_id: str | None) -> tuple[Fragment, dict[str, Any]]:
+    where, params = filters("w", unit_id, person_id)
     within = compose("{where} AND w.month BETWEEN $first AND $last", where=where)
     return compose("SELECT * FROM ({bases})", bases=effective_bases_sql(within)), params
 
@@ -176,26 +142,28 @@ def read_units(ws: Workspace, unit_id: str | None) -> pl.DataFrame:
     )
 
 
-def read_periods(
-    ws: Workspace,
-    months: Sequence[dt.date],
-    unit_id: str | None,
-    person_id: str | None,
-    persons: PersonRange | None = None,
-) -> pl.DataFrame:
-    """Return the insured periods that overlap the months: ``unit_id, person_id, insurance,
-    from_month, until_month`` (``until_month`` exclusive, null = still insured).
-
-    ``persons`` keeps only a range of persons (:func:`person_bounds`)."""
-    where, params = _selection("p", unit_id, person_id, persons)
+def _periods_query(unit_id: str | None, person_id: str | None) -> tuple[Fragment, dict[str, Any]]:
+    where, params = filters("p", unit_id, person_id)
     query = compose(
         "SELECT p.unit_id, p.person_id, p.insurance, p.from_month, p.until_month "
         "FROM insured_periods p WHERE {where} AND p.from_month <= $last "
         "AND (p.until_month IS NULL OR p.until_month > $first)",
         where=where,
     )
+    return query, params
+
+
+def read_periods(
+    ws: Workspace,
+    months: Sequence[dt.date],
+    unit_id: str | None,
+    person_id: str | None,
+) -> pl.DataFrame:
+    """Return the insured periods that overlap the months: ``unit_id, person_id, insurance,
+    from_month, until_month`` (``until_month`` exclusive, null = still insured)."""
+    query, params = _periods_query(unit_id, person_id)
     found = ws.sql(query, {**params, "first": months[0], "last": months[-1]})
-    return found.cast(_PERIODS_COLUMNS)  # type: ignore[arg-type]
+    return found.cast(PERIODS_COLUMNS)  # type: ignore[arg-type]
 
 
 def read_bases(
@@ -203,15 +171,12 @@ def read_bases(
     months: Sequence[dt.date],
     unit_id: str | None,
     person_id: str | None,
-    persons: PersonRange | None = None,
 ) -> pl.DataFrame:
-    """Return the wage in force of each unit, person and month of the window, sorted.
-
-    ``persons`` keeps only a range of persons (:func:`person_bounds`)."""
-    query, params = _bases_query(unit_id, person_id, persons)
+    """Return the wage in force of each unit, person and month of the window, sorted."""
+    query, params = _bases_query(unit_id, person_id)
     ordered = compose("{query} ORDER BY unit_id, person_id, month", query=query)
     found = ws.sql(ordered, {**params, "first": months[0], "last": months[-1]})
-    return found.cast(_BASES_COLUMNS)  # type: ignore[arg-type]
+    return found.cast(BASES_COLUMNS)  # type: ignore[arg-type]
 
 
 def count_bases(
@@ -226,36 +191,59 @@ def count_bases(
     return int(ws.sql(counted, {**params, "first": months[0], "last": months[-1]})["n"][0])
 
 
-def person_bounds(
+def split_inputs(
     ws: Workspace,
     months: Sequence[dt.date],
     unit_id: str | None,
     person_id: str | None,
-    rows: int,
-) -> list[str]:
-    """Cut the persons of the selection into ranges of about ``rows`` wages each.
+    buckets: int,
+) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Read the insured periods, then the wages in force, each person given a bucket.
 
-    Returns the 社会保障号码 where each range after the first begins, in order (empty:
-    one range holds everything). The ranges ``[None, b1), [b1, b2), … [bk, None)``
-    cover every person, with or without a wage. Counted on the wages not revoked of
-    the window (an upper bound of the wages in force); one person is never split, so
-    a range may exceed ``rows`` by one person's wages.
+    One pass of DuckDB over each table, in Arrow record batches of :data:`BATCH_ROWS`
+    rows: yields ``("periods", frame)`` (the columns of :func:`read_periods`) and
+    ``("bases", frame)`` (those of :func:`read_bases`), each with ``bucket`` (Int32,
+    ``0 … buckets-1``, a hash of the 社会保障号码: a person's rows share one bucket).
+    Committed data only (a cursor of its own).
+    """
+    values = {"first": months[0], "last": months[-1], "buckets": max(int(buckets), 1)}
+    con = ws._con  # the store's own connection
+    for name, (query, params), columns in (
+        ("periods", _periods_query(unit_id, person_id), PERIODS_COLUMNS),
+        ("bases", _bases_query(unit_id, person_id), BASES_COLUMNS),
+    ):
+        bucketed = compose(
+            "SELECT *, (hash(person_id) % $buckets)::INTEGER AS bucket FROM ({query})",
+            query=query,
+        )
+        schema = {**columns, "bucket": pl.Int32()}
+        cursor = con.cursor()
+        try:
+            reader = cursor.sql(bucketed, params={**params, **values}).to_arrow_reader(BATCH_ROWS)
+            for batch in reader:
+                yield name, pl.DataFrame(pl.from_arrow(batch)).cast(schema)  # type: ignore[arg-type]
+        finally:
+            cursor.close()
+
+
+def count_wages(
+    ws: Workspace,
+    months: Sequence[dt.date],
+    unit_id: str | None,
+    person_id: str | None,
+) -> int:
+    """Return how many wages not revoked lie in the window: at least :func:`count_bases`.
+
+    One scan, without the choice between declared and loaded wages: enough to size
+    the buckets of :mod:`sbbatch.contributions._chunked`.
     """
     where, params = filters("w", unit_id, person_id)
     query = compose(
-        """
-        SELECT min(person_id) AS low FROM (
-            SELECT person_id, sum(n) OVER (ORDER BY person_id ROWS UNBOUNDED PRECEDING) AS cum
-            FROM (
-                SELECT w.person_id, count(*) AS n FROM wage_bases w
-                WHERE w.revoked_by IS NULL AND {where} AND w.month BETWEEN $first AND $last
-                GROUP BY w.person_id))
-        GROUP BY (cum - 1) // $rows ORDER BY low""",
+        "SELECT count(*) AS n FROM wage_bases w WHERE w.revoked_by IS NULL AND {where} "
+        "AND w.month BETWEEN $first AND $last",
         where=where,
     )
-    values = {**params, "first": months[0], "last": months[-1], "rows": max(int(rows), 1)}
-    found: list[str] = ws.sql(query, values)["low"].to_list()
-    return found[1:]
+    return int(ws.sql(query, {**params, "first": months[0], "last": months[-1]})["n"][0])
 
 
 def stream_bases(
@@ -263,15 +251,13 @@ def stream_bases(
     months: Sequence[dt.date],
     unit_id: str | None,
     person_id: str | None,
-    persons: PersonRange | None = None,
 ) -> pl.LazyFrame:
     """Return the wages in force as a lazy frame read from DuckDB in Arrow record batches.
 
     The query runs on a cursor of its own when the plan is collected (or sunk to a
     file), one batch of :data:`BATCH_ROWS` rows at a time; it sees committed data only.
-    ``persons`` keeps only a range of persons (:func:`person_bounds`).
     """
-    query, params = _bases_query(unit_id, person_id, persons)
+    query, params = _bases_query(unit_id, person_id)
     values = {**params, "first": months[0], "last": months[-1]}
     con = ws._con  # the store's own connection
 
@@ -287,7 +273,7 @@ def stream_bases(
             reader = cursor.sql(query, params=values).to_arrow_reader(BATCH_ROWS)
             left = n_rows
             for batch in reader:
-                frame = pl.DataFrame(pl.from_arrow(batch)).cast(_BASES_COLUMNS)  # type: ignore[arg-type]
+                frame = pl.DataFrame(pl.from_arrow(batch)).cast(BASES_COLUMNS)  # type: ignore[arg-type]
                 if with_columns is not None:
                     frame = frame.select(with_columns)
                 if predicate is not None:
@@ -303,7 +289,7 @@ def stream_bases(
 
     from polars.io.plugins import register_io_source
 
-    return register_io_source(source, schema=_BASES_COLUMNS)
+    return register_io_source(source, schema=BASES_COLUMNS)
 
 
 def contribution_sql(
