@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 #: cost time (more, smaller joins and temporary files).
 CHUNK_LINES = 2_000_000
 
+_KEYS: dict[str, pl.DataType] = {"unit_id": pl.Categorical(), "person_id": pl.Categorical()}
+
 #: A function that turns lines of :data:`DETAIL_COLUMNS` into the file's columns.
 Shape = Callable[[pl.LazyFrame], pl.LazyFrame]
 
@@ -175,8 +177,10 @@ def _buckets(
         return
     _split(store.split_inputs(ws, inputs.months, inputs.unit_id, None, buckets), folder)
     for bucket in range(buckets):
-        periods = _read(folder, "periods", bucket, store.PERIODS_COLUMNS)
-        bases = _read(folder, "bases", bucket, store.BASES_COLUMNS)
+        # the keys as categoricals once: the joins of the lines and of the missing
+        # then compare integers, and the engine's own casts are no-ops
+        periods = _read(folder, "periods", bucket, {**store.PERIODS_COLUMNS, **_KEYS})
+        bases = _read(folder, "bases", bucket, {**store.BASES_COLUMNS, **_KEYS})
         lines, missing = plan_of(inputs, periods, bases.lazy())
         detail, absent = pl.collect_all([lines, missing])
         yield detail, absent
