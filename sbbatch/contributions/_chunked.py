@@ -133,6 +133,9 @@ def _split(parts: Iterator[tuple[str, pl.DataFrame]], folder: Path) -> None:
 
     writers: dict[Any, Any] = {}
     current = ""
+    # lz4: a quarter of the disk (measured at 200,000 persons: 38 MB instead of 156 MB;
+    # a city of 6 million ~1.2 GB instead of ~4.7 GB) for ~3% more CPU
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
 
     def close() -> None:
         while writers:
@@ -150,7 +153,7 @@ def _split(parts: Iterator[tuple[str, pl.DataFrame]], folder: Path) -> None:
                 writer = writers.get(bucket)
                 if writer is None:
                     writer = pa.ipc.new_stream(
-                        str(folder / f"{name}-{bucket}.arrows"), table.schema
+                        str(folder / f"{name}-{bucket}.arrows"), table.schema, options=options
                     )
                     writers[bucket] = writer
                 writer.write_table(table)
