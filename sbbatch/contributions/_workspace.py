@@ -6,8 +6,9 @@ and the engine together:
 
 - :func:`contribution_plan`: the person lines as a lazy polars plan over the
   workspace — the wages can stream out of DuckDB in Arrow batches;
-- :func:`contributions`: the detail as a frame for a small selection, or (``sink=``)
-  streamed to a parquet/csv file, never held in memory;
+- :func:`contributions`: the detail as a frame for a small selection, or (``sink=``,
+  :func:`write_contributions`) written to a parquet/csv file a bucket of persons at a
+  time (:mod:`sbbatch.contributions._chunked`): memory holds one bucket;
 - :func:`unit_totals`: the totals summed inside DuckDB, the lines never made.
 
 "All months" (no ``months``) runs from the first insured month of the selection to
