@@ -10,8 +10,7 @@ fpdf2 itself does in ``TTFFont.__deepcopy__``) and its own ``TTFont`` for the su
 that ``output()`` embeds. fontTools' subsetter changes the font it is given in place
 (glyph dict, glyph data, cmap subtables, metrics), so the document's font is a fresh
 lazy ``TTFont`` of the same bytes into which *copies* of the parsed tables are put:
-new dicts and lists, and a new ``Glyph`` object per glyph (their data is immutable
-bytes). The embedded subset is byte for byte the one fpdf2 makes on its own
+new dicts and lists, and a ``Glyph`` copied when the subsetter first reads it. The embedded subset is byte for byte the one fpdf2 makes on its own
 (``tests/forms/test_font_cache.py``).
 """
 
@@ -59,16 +58,7 @@ def _copy_table(tag: str, table: Any) -> Any:
     """Copy a parsed table deeply enough that fontTools' subsetter leaves ``table`` as it was."""
     new = copy.copy(table)
     if tag == "glyf":
-        glyph_class = ttLib.getTableModule("glyf").Glyph
-        glyphs = {}
-        for name, glyph in table.glyphs.items():
-            if set(vars(glyph)) <= {"data", "numberOfContours"}:
-                twin = glyph_class.__new__(glyph_class)
-                twin.__dict__.update(vars(glyph))  # bytes and an int: nothing shared to change
-            else:  # pragma: no cover - parsed glyphs stay compact; an expanded one is copied whole
-                twin = copy.deepcopy(glyph)
-            glyphs[name] = twin
-        new.glyphs = glyphs
+        new.glyphs = _CopiedOnRead(table.glyphs)
         new.glyphOrder = list(table.glyphOrder)
         if hasattr(table, "_reverseGlyphOrder"):
             new._reverseGlyphOrder = dict(table._reverseGlyphOrder)
@@ -84,6 +74,44 @@ def _copy_table(tag: str, table: Any) -> Any:
             subtables.append(twin)
         new.tables = subtables
     return new
+
+
+class _CopiedOnRead(dict[str, Any]):
+    """The glyphs of a document's ``glyf``: each ``Glyph`` is copied when first read.
+
+    The subsetter reads the glyphs it keeps (``{g: glyphs[g] for g in kept}``) and then
+    changes those; copying all 31,000 up front cost 0.1-0.2 s per PDF.
+    """
+
+    def __init__(self, glyphs: dict[str, Any]) -> None:
+        super().__init__(glyphs)
+        self._copied: set[str] = set()
+
+    def __getitem__(self, name: str) -> Any:
+        glyph = super().__getitem__(name)
+        if name not in self._copied:
+            glyph = _copy_glyph(glyph)
+            super().__setitem__(name, glyph)
+            self._copied.add(name)
+        return glyph
+
+    def __setitem__(self, name: str, glyph: Any) -> None:
+        super().__setitem__(name, glyph)
+        self._copied.add(name)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        if name not in self:
+            return default
+        return self[name]
+
+
+def _copy_glyph(glyph: Any) -> Any:
+    """A ``Glyph`` that can be changed without changing ``glyph``."""
+    if set(vars(glyph)) <= {"data", "numberOfContours"}:
+        twin = glyph.__class__.__new__(glyph.__class__)
+        twin.__dict__.update(vars(glyph))  # bytes and an int: nothing shared to change
+        return twin
+    return copy.deepcopy(glyph)  # pragma: no cover - parsed glyphs stay compact
 
 
 @cache

@@ -56,10 +56,26 @@ def test_a_document_cannot_spoil_the_parsed_font(tmp_path: Path) -> None:
     metrics = len(parsed.tables["hmtx"].metrics)
     cmaps = [len(subtable.cmap) for subtable in parsed.tables["cmap"].tables]
     widths = len(parsed.template.cw)
+    used = [parsed.template.cmap[ord(char)] for char in "张三申报表0A.notdef"[:6]] + [".notdef"]
+    glyphs_before = {name: dict(vars(parsed.tables["glyf"].glyphs[name])) for name in used}
     picked = parsed.template.subset._next
     _write(tmp_path)
     assert len(parsed.tables["glyf"].glyphs) == glyphs > 30_000
     assert len(parsed.tables["hmtx"].metrics) == metrics
     assert [len(subtable.cmap) for subtable in parsed.tables["cmap"].tables] == cmaps
     assert len(parsed.template.cw) == widths
+    assert {name: vars(parsed.tables["glyf"].glyphs[name]) for name in used} == glyphs_before
     assert parsed.template.subset._next == picked  # each document has its own subset
+
+
+def test_the_subset_changes_copies_of_the_glyphs_not_the_parsed_ones(tmp_path: Path) -> None:
+    from sbbatch.forms._font import cjk_font_path
+
+    parsed = _font_cache._parsed(cjk_font_path(), "cjk")
+    form = FormPDF("社会保险费申报表")
+    form.text_line("张三 370103199001011234")
+    form.save(tmp_path / "one.pdf")
+    kept = form.fonts["cjk"].ttfont["glyf"].glyphs  # the embedded subset
+    assert len(kept) < 100
+    shared = [name for name, glyph in kept.items() if glyph is parsed.tables["glyf"].glyphs[name]]
+    assert shared == []
