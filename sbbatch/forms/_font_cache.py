@@ -99,7 +99,7 @@ class _CopiedOnRead(dict[str, Any]):
         super().__setitem__(name, glyph)
         self._copied.add(name)
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         if name not in self:
             return default
         return self[name]
