@@ -130,9 +130,11 @@ def _parse(path: str, size: int, mtime_ns: int, family: str) -> _Parsed:
                 for subtable in table.tables:
                     subtable.ensureDecompiled()
             tables[tag] = table
+    raw = Path(path).read_bytes()
+    _read_from_memory(ttfont, raw)
     return _Parsed(
         template=template,
-        raw=Path(path).read_bytes(),
+        raw=raw,
         glyph_order=tuple(ttfont.getGlyphOrder()),
         tables=tables,
     )
@@ -163,3 +165,18 @@ def add_shared_font(pdf: FPDF, family: str, path: Path) -> None:
     pdf.fonts[template.fontkey] = font
     if font.is_cff and font.is_cid_keyed:  # pragma: no cover - as add_font does; ours is TrueType
         pdf._set_min_pdf_version("1.6")
+
+
+def _read_from_memory(font: ttLib.TTFont, raw: bytes) -> None:
+    """Let the kept font read its lazy tables from ``raw`` and close the file fpdf2 opened.
+
+    The parsed font lives as long as the process; holding its file open would leak a
+    descriptor (and a ResourceWarning at exit). The bytes are the file's, so every
+    later read is the same.
+    """
+    reader = font.reader
+    if reader is None:  # pragma: no cover - fpdf2 opens fonts lazily, so a reader exists
+        return
+    opened = reader.file
+    reader.file = io.BytesIO(raw)
+    opened.close()
