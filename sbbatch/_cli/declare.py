@@ -87,7 +87,7 @@ def _declare(args: argparse.Namespace) -> int:
         declaration_id = declare(
             ws, batch, unit, business_month=args.month, accepted_only=args.accepted_only
         )
-        rows = ws.declaration_rows(declaration_id).height
+    rows = batch.accepted.height  # what declare() recorded: the accepted rows, every one
     if json_mode(args):
         counts = batch.to_dict()
         del counts["failures"]
@@ -160,16 +160,18 @@ def _review(args: argparse.Namespace) -> int:
         if rejected:
             from sbbatch.io.results import result_table
 
-            failed = result_table(ws, args.id, mask=not args.unmask).filter(
-                pl.col("review_result") == "不通过"
+            # only the rows listed are presented (and masked), not the whole declaration
+            shown = table.filter(pl.col("review_result") == "不通过")["row_no"]
+            failed = result_table(
+                ws, args.id, mask=not args.unmask, row_numbers=shown.head(_SHOWN_FAILURES).to_list()
             )
             print("不通过的人员：")
-            for row in failed.head(_SHOWN_FAILURES).iter_rows(named=True):
+            for row in failed.iter_rows(named=True):
                 who = " ".join(str(row[field]) for field in ("name", "person_id") if row.get(field))
                 print(f"  序号{row['row_no']} {who}：{row['review_opinion']}".replace(" ：", "："))
-            if failed.height > _SHOWN_FAILURES:
+            if rejected > _SHOWN_FAILURES:
                 print(
-                    f"  ……另有 {failed.height - _SHOWN_FAILURES} 人不通过。完整的审核结果："
+                    f"  ……另有 {rejected - _SHOWN_FAILURES} 人不通过。完整的审核结果："
                     f"sbbatch --db {args.db} result {args.id} -o 审核结果.xlsx"
                 )
             print(

@@ -13,6 +13,7 @@ under a title, ending with ``共N人``, named ``<业务>_审核结果.xlsx`` whe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,10 +83,12 @@ def result_file_name(declaration: Declaration) -> str:
     return f"{declaration.result.file_title or declaration.title}_审核结果.xlsx"
 
 
-def _rows(ws: Workspace, declaration_id: str) -> tuple[pl.DataFrame, tuple[Column, ...]]:
+def _rows(
+    ws: Workspace, declaration_id: str, row_numbers: Sequence[int] | None = None
+) -> tuple[pl.DataFrame, tuple[Column, ...]]:
     header = ws.declaration(declaration_id)
     declaration = get(header["kind"])
-    rows = ws.declaration_rows(declaration_id).sort("row_no")
+    rows = ws.declaration_rows(declaration_id, row_numbers).sort("row_no")
     if declaration.result.facts is not None and rows.height:
         rows = declaration.result.facts(ws, rows, header)
     columns = result_columns(declaration)
@@ -95,15 +98,22 @@ def _rows(ws: Workspace, declaration_id: str) -> tuple[pl.DataFrame, tuple[Colum
     return rows, columns
 
 
-def result_table(ws: Workspace, declaration_id: str, *, mask: bool = False) -> pl.DataFrame:
+def result_table(
+    ws: Workspace,
+    declaration_id: str,
+    *,
+    mask: bool = False,
+    row_numbers: Sequence[int] | None = None,
+) -> pl.DataFrame:
     """Return a declaration's review result (审核结果) as its business declares it.
 
     Columns: ``row_no`` (序号, an integer), ``review_result`` (审核成功 / 不通过,
     null before the review), ``review_opinion`` and the business's result columns,
     as text from the presenter (labels, yuan, ``YYYY-MM``); ID numbers and phones
-    masked when ``mask``.
+    masked when ``mask``. With ``row_numbers``, only those rows (序号), e.g. the few
+    a terminal shows of a large declaration.
     """
-    rows, columns = _rows(ws, declaration_id)
+    rows, columns = _rows(ws, declaration_id, row_numbers)
     fields = [c.field for c in columns]
     shown = present(rows.select(fields), columns, mask=mask, rename=False, empty=None)
     return pl.concat([rows.select("row_no"), shown], how="horizontal")
