@@ -119,7 +119,9 @@ def result_table(
     return pl.concat([rows.select("row_no"), shown], how="horizontal")
 
 
-def write_review_result(ws: Workspace, declaration_id: str, path: str | Path) -> Path:
+def write_review_result(
+    ws: Workspace, declaration_id: str, path: str | Path, *, table: pl.DataFrame | None = None
+) -> Path:
     """Write a declaration's review result to an xlsx file, ending with ``共N人``.
 
     序号 first, then 审核结果, 审核说明 and the business's result columns with Chinese
@@ -130,6 +132,8 @@ def write_review_result(ws: Workspace, declaration_id: str, path: str | Path) ->
         ws: The workspace.
         declaration_id: The declaration (申报编号).
         path: The file, or a folder in which to write ``<业务>_审核结果.xlsx``.
+        table: The declaration's :func:`result_table` (unmasked), when the caller has
+            it already; by default it is made here.
 
     Returns:
         The path written.
@@ -139,7 +143,8 @@ def write_review_result(ws: Workspace, declaration_id: str, path: str | Path) ->
     target = Path(path)
     if target.is_dir():
         target = target / result_file_name(declaration)
-    table = result_table(ws, declaration_id)
+    if table is None:
+        table = result_table(ws, declaration_id)
     headers = {c.field: c.header for c in result_columns(declaration)}
     title = f"{declaration.title}审核结果 {declaration_id}"
     return write_result(table, target, title, headers)  # write_result numbers the rows (序号)
