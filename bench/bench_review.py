@@ -19,7 +19,10 @@ Run: ``.venv/bin/python bench/bench_review.py [rows] [persons] [units]``; with
 ``--cli`` measures the user's path instead: the same registry and rows, the rows
 written as an enrolment file (增员报盘, csv with the Chinese headers), then
 ``sbbatch declare``, ``submit``, ``review`` and ``result -o`` run as separate
-processes, each with its wall time and its own peak RSS.
+processes, each with its wall time, CPU seconds and its own peak RSS. ``--dir DIR`` keeps
+the registry and the file in ``DIR`` and reuses them (each run declares into a fresh
+copy, so runs start equal; the result file stays as ``DIR/结果.xlsx`` to compare runs);
+``SBBATCH_CLI_PROFILE=1`` runs each command under cProfile (``DIR/<command>.prof``).
 """
 
 from __future__ import annotations
