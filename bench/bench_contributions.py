@@ -25,7 +25,7 @@ Options: ``--persons``, ``--units``, ``--dir`` (keep the inputs), ``--repeat``.
 :func:`sbbatch.sample.generate` (``--persons`` persons, 2026-01 to 2026-12) is loaded
 into a workspace file, then the CLI runs as separate processes, each timed with its
 own CPU time and peak RSS (``os.wait4``): ``sbbatch contributions -o detail.parquet`` (every line,
-streamed), ``contributions --totals -o totals.csv`` (summed in DuckDB) and ``bill``
+written a bucket of persons at a time: the peak grows little with ``--persons``), ``contributions --totals -o totals.csv`` (summed in DuckDB) and ``bill``
 for one unit and month. ``--limit-gb`` caps the address space of each process
 (``ulimit -v``) so that a run cannot take a shared machine down.
 """

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import sys
 import types
-from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any
 
 from sbbatch.exceptions import (
@@ -45,7 +44,6 @@ from sbbatch.exceptions import (
     WorkspaceLockedError,
     WorkspaceVersionError,
 )
-from sbbatch.store import Workspace
 
 if TYPE_CHECKING:  # what the names below are, for type checkers (imported on first use)
     from sbbatch import cards, codes, plots, queries, sample, sample_batches, wages
@@ -67,13 +65,11 @@ if TYPE_CHECKING:  # what the names below are, for type checkers (imported on fi
     from sbbatch.reconcile import reconcile, write_reconciliation
     from sbbatch.review import declare, result, review, review_failures
     from sbbatch.roster import compare_roster, declare_roster, write_roster
+    from sbbatch.store import Workspace
     from sbbatch.unit_files import load
     from sbbatch.widgets import DeclarationForm
 
-try:
-    __version__ = _metadata.version("sbbatch")
-except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+    __version__: str
 
 #: Where each public name lives: name → (module, attribute). Nothing is imported until
 #: a name is first used, so ``import sbbatch`` (and the CLI) stays quick.
@@ -102,6 +98,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     **{n: ("review", n) for n in ("declare", "result", "review", "review_failures")},
     **{n: ("roster", n) for n in ("compare_roster", "declare_roster", "write_roster")},
     "load": ("unit_files", "load"),
+    "Workspace": ("store", "Workspace"),
     "DeclarationForm": ("widgets", "DeclarationForm"),
 }
 
@@ -159,6 +156,8 @@ def _module(name: str) -> types.ModuleType:
         import sbbatch.sample
     elif name == "sample_batches":
         import sbbatch.sample_batches
+    elif name == "store":
+        import sbbatch.store
     elif name == "unit_files":
         import sbbatch.unit_files
     elif name == "wages":
@@ -168,8 +167,26 @@ def _module(name: str) -> types.ModuleType:
     return sys.modules[f"sbbatch.{name}"]
 
 
+def _version() -> str:
+    """The installed distribution's version (``importlib.metadata`` is imported only here)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("sbbatch")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0+unknown"
+
+
 def __getattr__(name: str) -> Any:
-    """Import a public name on first use (widgets and plots need the ``[notebook]`` extra)."""
+    """Import a public name on first use (widgets and plots need the ``[notebook]`` extra).
+
+    ``Workspace`` (DuckDB, polars) and ``__version__`` (``importlib.metadata``) too: the
+    CLI's ``--version`` and ``--help`` import neither.
+    """
+    if name == "__version__":
+        version = _version()
+        globals()["__version__"] = version
+        return version
     if name in _NAMESPACES:
         return _module(name)
     if name in _LAZY:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandera.polars as pa
 import polars as pl
 
 from sbbatch import codes, ids
@@ -87,9 +86,7 @@ def type_columns(
     text: pl.DataFrame, declaration: Declaration, today: dt.date
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """Parse every column from its text; report what cannot be parsed."""
-    cleaned = text.with_columns(
-        [clean_text(pl.col(c.field)).alias(c.field) for c in declaration.columns]
-    )
+    cleaned = text.with_columns(_cleaned(text, c.field) for c in declaration.columns)
     typed_exprs: list[pl.Expr] = []
     by_value: list[pl.Series] = []
     for column in declaration.columns:
@@ -104,6 +101,50 @@ def type_columns(
     return typed, failures
 
 
+#: Text that :func:`clean_text` leaves as it is: printable ASCII without spaces (no
+#: full-width or invisible character, nothing to strip or collapse, not empty).
+_PLAIN = r"^[!-~]+$"
+
+
+def _cleaned(text: pl.DataFrame, field: str) -> pl.Series:
+    """``clean_text`` of one column, done once per distinct value, skipped where it changes nothing.
+
+    A column whose every cell is plain ASCII (ID numbers, codes, amounts) is kept as it
+    is; otherwise each distinct text is cleaned once (a payment detail repeats its months,
+    amounts and persons).
+    """
+    column = text.get_column(field)
+    if column.null_count() == column.len():
+        return column
+    if column.str.contains(_PLAIN).all():
+        return column
+    frame = column.to_frame()
+    values = frame.unique()
+    if 2 * values.height > frame.height:
+        return frame.select(clean_text(pl.col(field))).to_series().alias(field)
+    cleaned = values.with_columns(clean_text(pl.col(field)).alias("_clean"))
+    return (
+        frame.join(cleaned, on=field, how="left", nulls_equal=True, maintain_order="left")
+        .get_column("_clean")
+        .alias(field)
+    )
+
+
+def per_value(frame: pl.DataFrame, on: list[str], exprs: list[pl.Expr]) -> pl.DataFrame:
+    """Return ``frame`` with ``exprs`` added, evaluated once per distinct value of ``on``.
+
+    ``exprs`` may read the ``on`` columns only. The distinct values are evaluated and
+    joined back in the frame's order; a frame of mostly distinct values is evaluated
+    row by row (the join would cost more than it saves).
+    """
+    values = frame.select(on).unique()
+    if 2 * values.height > frame.height:
+        return frame.with_columns(exprs)
+    return frame.join(
+        values.with_columns(exprs), on=on, how="left", nulls_equal=True, maintain_order="left"
+    )
+
+
 #: Column types whose parsing is a function of the cell's text alone, so it is done once
 #: per distinct value (a 10,000-row file has a few hundred months, dates or codes).
 _BY_VALUE = frozenset({"month", "date", "money", "int", "gender", "code"})
@@ -112,13 +153,8 @@ _BY_VALUE = frozenset({"month", "date", "money", "int", "gender", "code"})
 def _typed_by_value(cleaned: pl.DataFrame, column: Column, today: dt.date) -> pl.Series:
     """Parse a column's distinct values once and give each row its value's result."""
     field = column.field
-    values = cleaned.select(pl.col(field).unique())
-    if 2 * values.height > cleaned.height:  # mostly distinct: parse the rows directly
-        return cleaned.select(_typed(column, today).alias(field)).to_series()
-    table = values.with_columns(_typed(column, today).alias("_typed"))
     return (
-        cleaned.select(field)
-        .join(table, on=field, how="left", nulls_equal=True, maintain_order="left")
+        per_value(cleaned.select(field), [field], [_typed(column, today).alias("_typed")])
         .get_column("_typed")
         .alias(field)
     )
@@ -471,34 +507,28 @@ def derive_from_id(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFram
     return derived
 
 
-def pandera_failures(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
-    """Report required cells left empty, through the shape of the business's contract.
+def required_failures(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
+    """Report required cells left empty (after typing), column by column in row order.
 
-    Only the shape (:meth:`~sbbatch.spec.Declaration.schema` with ``checks=False``):
-    unknown codes, long texts and repeated keys are reported by the column checks and
-    :func:`duplicates`, with their Chinese messages, at a fraction of the cost.
+    The same failures as validating the shape of the business's contract
+    (:meth:`~sbbatch.spec.Declaration.schema` with ``checks=False``: a required field is
+    ``nullable=False``) and keeping its ``not_nullable`` cases, without importing and
+    running pandera on every file: one vectorised null test per required column
+    (``tests/test_batch_required.py`` compares both on junk rows of every business).
     """
-    try:
-        declaration.schema(checks=False).validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        cases: pl.DataFrame = errors.failure_cases.filter(
-            (pl.col("check") == "not_nullable") & pl.col("index").is_not_null()
+    header = declaration.headers
+    parts = [
+        typed.filter(pl.col(column.field).is_null()).select(
+            pl.col("_row").alias("row"),
+            pl.lit(header.get(column.field, column.field)).alias("column"),
+            pl.lit(None, pl.String).alias("value"),
+            pl.lit("required").alias("rule"),
+            pl.lit("reject").alias("level"),
+            pl.lit(header.get(column.field, column.field) + "必填，不能为空。").alias("message"),
         )
-        header = declaration.headers
-        rows = typed.select(pl.col("_row"), pl.int_range(pl.len()).alias("index"))
-        return (
-            cases.with_columns(pl.col("index").cast(pl.Int64))
-            .join(rows.with_columns(pl.col("index").cast(pl.Int64)), on="index", how="left")
-            .select(
-                pl.col("_row").alias("row"),
-                pl.col("column").replace_strict(header, default=pl.col("column")).alias("column"),
-                pl.lit(None, pl.String).alias("value"),
-                pl.lit("required").alias("rule"),
-                pl.lit("reject").alias("level"),
-                pl.concat_str(
-                    pl.col("column").replace_strict(header, default=pl.col("column")),
-                    pl.lit("必填，不能为空。"),
-                ).alias("message"),
-            )
-        )
-    return pl.DataFrame(schema=FAILURE_SCHEMA)
+        for column in declaration.columns
+        if column.required and column.field in typed.columns
+    ]
+    if not parts:
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    return as_failures(pl.concat(parts, how="vertical"))

@@ -429,7 +429,7 @@ def _check_raw(
     failures.append(cells.duplicates(typed, declaration))
     typed = cells.derive_from_id(typed, declaration)
     failures.append(cells.rule_failures(typed, text, declaration))
-    failures.append(cells.pandera_failures(typed, declaration))
+    failures.append(cells.required_failures(typed, declaration))
     all_failures = cells.tidy_failures(
         pl.concat([cells.as_failures(f) for f in failures], how="vertical"), raw
     )

@@ -52,6 +52,23 @@ def _version() -> str:
     return __version__
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the version is looked up (``importlib.metadata``) only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"sbbatch {_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every command of :data:`COMMAND_MODULES`."""
     parser = Parser(
@@ -60,9 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="--db、--format、--unmask 可写在命令名之前或之后。"
         "每个命令的帮助：sbbatch 命令 --help。",
     )
-    parser.add_argument(
-        "--version", action="version", version=f"sbbatch {_version()}", help="显示版本号并退出"
-    )
+    parser.add_argument("--version", action=_VersionAction, help="显示版本号并退出")
     add_shared_options(parser, top=True)
     commands = parser.add_subparsers(dest="command")
     for module in COMMAND_MODULES:

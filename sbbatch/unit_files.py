@@ -521,7 +521,9 @@ def load(
             for state, n in states["state"].value_counts().iter_rows():
                 counts[state] += n
             written = states.with_columns(keyed["sheet_row"]).filter(pl.col("state") != "unchanged")
-            if written.height:
+            if written.height == part.height:  # a first load: every row, no key to look up
+                _apply(ws, spec, current, part)
+            elif written.height:
                 wanted = pl.concat_str(
                     [pl.col(k).cast(pl.String) for k in key], separator="|"
                 ).is_in(written["row_key"].implode())

@@ -13,8 +13,8 @@ never executed). From the bottom:
    ``_engine``, ``_late_fees``: vectorised amounts) and ``photos`` (with
    ``_photo_image``, one photo's content).
 2. **store** — :mod:`sbbatch.store`: the DuckDB workspace and the state machine; and
-   the workspace face of the contributions (``sbbatch.contributions`` and its
-   ``_workspace``), which reads through :mod:`sbbatch.store.contributions`.
+   the workspace face of the contributions (``sbbatch.contributions``, its
+   ``_workspace`` and ``_chunked``), which reads through :mod:`sbbatch.store.contributions`.
 3. **declarations** — :mod:`sbbatch.declarations`: one module per business, their
    helpers and the registry. A business never imports an engine.
 4. **engines** — everything else that works on declarations: batch, review, io,
@@ -67,7 +67,13 @@ BASE = frozenset(
 #: Modules outside ``sbbatch/store`` that sit in the store layer: the workspace face of
 #: the contributions reads the registry through :mod:`sbbatch.store.contributions`, so
 #: it (and the package that re-exports it) cannot be base; declarations use it.
-STORE_FACES = frozenset({"sbbatch.contributions", "sbbatch.contributions._workspace"})
+STORE_FACES = frozenset(
+    {
+        "sbbatch.contributions",
+        "sbbatch.contributions._workspace",
+        "sbbatch.contributions._chunked",
+    }
+)
 BASE_PACKAGES = ("sbbatch.policy",)
 """Base packages: every module inside them is base too (``sbbatch.policy._rates`` …)."""
 TOP = ("sbbatch.cli", "sbbatch._cli", "sbbatch.demo", "sbbatch._demo")

@@ -380,6 +380,74 @@ def test_sink_streams_the_same_lines_as_the_frame(
     assert_frame_equal(written.missing, frame.missing)
 
 
+@pytest.fixture(scope="module")
+def gappy_ws() -> Workspace:
+    """A sample world where some persons lack a wage in some months (and one in all)."""
+    ws = Workspace(today=dt.date(2026, 11, 26))
+    generate(n_persons=150, n_units=3, first_month=dt.date(2025, 6, 1)).load_into(ws)
+    ws.execute(
+        "DELETE FROM wage_bases WHERE (month = DATE '2026-03-01' AND person_id LIKE '%1_') "
+        "OR person_id = (SELECT max(person_id) FROM wage_bases)"
+    )
+    return ws
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_chunks_of_persons_write_the_same_lines_as_one_chunk_and_the_frame(
+    gappy_ws: Workspace, tmp_path: Path, suffix: str
+) -> None:
+    sample_ws = gappy_ws
+    from sbbatch.contributions._chunked import bucket_count
+    from sbbatch.contributions._workspace import plan_inputs
+
+    frame = c.contributions(sample_ws)
+    inputs, _ = plan_inputs(sample_ws, None, None, None, None, None)
+    assert bucket_count(sample_ws, inputs, 800) > 10  # a tiny budget: many buckets
+    assert bucket_count(sample_ws, inputs, 10**12) == 1  # one bucket: no split
+    written = {
+        budget: c.write_contributions(
+            sample_ws, tmp_path / f"{budget}{suffix}", c.plain, chunk_lines=budget
+        )
+        for budget in (800, 10**12)
+    }
+    read = {
+        budget: (
+            pl.read_parquet(done.path)
+            if suffix == ".parquet"
+            else pl.read_csv(done.path, schema=c.PLAIN_COLUMNS)
+        )
+        for budget, done in written.items()
+    }
+    keys = ["unit_id", "person_id", "month", "insurance", "payer"]
+    expected = frame.plain().sort(keys)
+    for budget, done in written.items():
+        assert not list(tmp_path.glob(".sbbatch-*"))  # the buckets' files are gone
+        assert_frame_equal(read[budget].sort(keys), expected)
+        assert done.lines == frame.detail.height
+        assert done.persons == frame.detail["person_id"].n_unique()
+        assert done.total_fen == frame.total_fen
+        assert_frame_equal(done.missing, frame.missing)
+    assert frame.missing.height > 12  # persons without a base, in several chunks
+    assert (
+        frame.missing["person_id"].max()
+        == gappy_ws.sql("SELECT max(person_id) AS p FROM insured_periods")["p"][0]
+    )  # the last person has no wage at all: the last, open range finds him
+
+
+def test_chunks_of_one_unit_and_some_insurances(gappy_ws: Workspace, tmp_path: Path) -> None:
+    sample_ws = gappy_ws
+    unit = sample_ws.sql("SELECT max(unit_id) AS u FROM units")["u"][0]
+    frame = c.contributions(sample_ws, unit_id=unit, insurances=["1", "3"])
+    done = c.write_contributions(
+        sample_ws, tmp_path / "u.csv", c.plain, unit_id=unit, insurances=["1", "3"], chunk_lines=50
+    )
+    keys = ["unit_id", "person_id", "month", "insurance", "payer"]
+    read = pl.read_csv(done.path, schema=c.PLAIN_COLUMNS)
+    assert_frame_equal(read.sort(keys), frame.plain().sort(keys))
+    assert done.total_fen == frame.total_fen
+    assert_frame_equal(done.missing, frame.missing)
+
+
 def test_sink_of_one_unit_and_month_equals_the_sql_totals(
     sample_ws: Workspace, tmp_path: Path
 ) -> None:

@@ -15,7 +15,7 @@ from sbbatch._csv import read_commented_csv
 from sbbatch._resources import schemas_dir
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.policy import Policy
-from sbbatch.sample import SCHEMAS, SampleWorld, generate, read_sample, write_sample
+from sbbatch.sample import SCHEMAS, SampleWorld, _world, generate, read_sample, write_sample
 from sbbatch.store import Workspace
 
 TODAY = dt.date(2026, 11, 26)
@@ -59,9 +59,31 @@ def _retirement(world: SampleWorld) -> pl.DataFrame:
 
 # --------------------------------------------------------------------- determinism
 def test_same_seed_gives_identical_frames(world: SampleWorld) -> None:
-    again = generate()
+    # generated afresh twice: generate() itself remembers small worlds (below)
+    first, again = (
+        _world._world(2026, 5, 300, dt.date(2022, 1, 1), dt.date(2026, 11, 1)) for _ in range(2)
+    )
     for name, frame in world.frames().items():
+        assert_frame_equal(first.frames()[name], frame)
         assert_frame_equal(again.frames()[name], frame)
+
+
+def test_a_small_world_is_generated_once_per_process() -> None:
+    before = _world._remembered.cache_info()
+    one = generate(seed=11, n_units=2, n_persons=7)
+    two = generate(seed=11, n_units=2, n_persons=7)
+    after = _world._remembered.cache_info()
+    assert two is one
+    assert (after.misses, after.hits) == (before.misses + 1, before.hits + 1)
+    assert generate(seed=12, n_units=2, n_persons=7) is not one
+
+
+def test_a_large_world_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_world, "_REMEMBERED_PERSONS", 5)
+    before = _world._remembered.cache_info()
+    one = generate(seed=11, n_units=2, n_persons=6)
+    assert generate(seed=11, n_units=2, n_persons=6) is not one
+    assert _world._remembered.cache_info() == before
 
 
 def test_another_seed_gives_another_world(world: SampleWorld) -> None:

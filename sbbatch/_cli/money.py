@@ -74,24 +74,30 @@ def contributions_frame(detail: FrameT, fmt: str) -> FrameT:
 
 
 def _stream_contributions(args: argparse.Namespace, target: Path, fmt: str) -> int:
-    """``-o x.parquet|.csv``: stream the lines from DuckDB through the plan to the file."""
-    from decimal import Decimal
-
-    from sbbatch.contributions import contribution_plan, write_lines
-    from sbbatch.contributions._workspace import file_summary
+    """``-o x.parquet|.csv``: the detail written a chunk of persons at a time (bounded memory)."""
+    from sbbatch.contributions import write_contributions
 
     with _workspace(args, read_only=True) as ws:
-        plan = contribution_plan(
-            ws, months=args.month or None, unit_id=args.unit, person_id=args.person, stream=True
-        )
         # the plan's compact columns go to the file as they are (dictionary-encoded
         # text in parquet); casting 60 million lines to plain strings first doubles the work
-        write_lines(contributions_frame(plan.lines, fmt), target)
-        missing = plan.missing.collect(engine="streaming")
-    amount = pl.col("amount") if fmt == "parquet" else pl.col("amount").cast(pl.Decimal(18, 2))
-    lines, persons, total = file_summary(target, "person", amount)
-    total_fen = int(Decimal(total[0] or 0) * 100)
-    _report(args, target, plan.months, plan.skipped_months, lines, persons, total_fen, missing)
+        done = write_contributions(
+            ws,
+            target,
+            lambda lines: contributions_frame(lines, fmt),
+            months=args.month or None,
+            unit_id=args.unit,
+            person_id=args.person,
+        )
+    _report(
+        args,
+        target,
+        done.months,
+        done.skipped_months,
+        done.lines,
+        done.persons,
+        done.total_fen,
+        done.missing,
+    )
     return 0
 
 

@@ -91,6 +91,7 @@ from sbbatch.contributions._workspace import (
     sql_filters,
     sql_inputs,
     unit_totals,
+    write_contributions,
     write_lines,
 )
 
@@ -133,6 +134,7 @@ __all__ = [
     "unit_totals",
     "wide_rates",
     "with_late_fees",
+    "write_contributions",
     "write_lines",
     "yuan",
     "yuan_expr",

@@ -6,8 +6,9 @@ and the engine together:
 
 - :func:`contribution_plan`: the person lines as a lazy polars plan over the
   workspace — the wages can stream out of DuckDB in Arrow batches;
-- :func:`contributions`: the detail as a frame for a small selection, or (``sink=``)
-  streamed to a parquet/csv file, never held in memory;
+- :func:`contributions`: the detail as a frame for a small selection, or (``sink=``,
+  :func:`write_contributions`) written to a parquet/csv file a bucket of persons at a
+  time (:mod:`sbbatch.contributions._chunked`): memory holds one bucket;
 - :func:`unit_totals`: the totals summed inside DuckDB, the lines never made.
 
 "All months" (no ``months``) runs from the first insured month of the selection to
@@ -27,13 +28,17 @@ import polars as pl
 
 from sbbatch import _progress
 from sbbatch._files import atomic_path
+from sbbatch.contributions._chunked import (
+    CHUNK_LINES,
+    PlanInputs,
+    Shape,
+    chunk_plan,
+    write_chunked,
+)
 from sbbatch.contributions._engine import (
     _bits,
     _long_totals,
-    compute_lines,
-    insured_months,
     line_types,
-    missing_bases,
     rate_groups,
     wide_rates,
 )
@@ -215,24 +220,65 @@ def contribution_plan(
         stream: Read the wages from DuckDB in Arrow batches when the plan runs
             (committed data only) instead of into memory now.
     """
+    inputs, skipped = plan_inputs(ws, months, unit_id, person_id, insurances, policy)
+    if not inputs.months:
+        empty = pl.LazyFrame(schema=DETAIL_COLUMNS)
+        return ContributionPlan(empty, pl.LazyFrame(schema=_MISSING_COLUMNS), [], skipped, 0)
+    lines, missing = chunk_plan(ws, inputs, stream=stream)
+    return ContributionPlan(lines, missing, inputs.months, skipped, inputs.line_types)
+
+
+def plan_inputs(
+    ws: Workspace,
+    months: dt.date | Iterable[dt.date] | None,
+    unit_id: str | None,
+    person_id: str | None,
+    insurances: Iterable[str] | None,
+    policy: Policy | None,
+) -> tuple[PlanInputs, list[dt.date]]:
+    """Return what every chunk of a selection shares, and the months skipped."""
     policy = policy or Policy.load()
     wanted = insurance_codes(insurances)
     chosen, skipped = resolve_months(ws, months, unit_id, person_id, policy)
     if not chosen:
-        empty = pl.LazyFrame(schema=DETAIL_COLUMNS)
-        return ContributionPlan(empty, pl.LazyFrame(schema=_MISSING_COLUMNS), [], skipped, 0)
-    periods = store.read_periods(ws, chosen, unit_id, person_id)
-    if wanted is not None:
-        periods = periods.filter(pl.col("insurance").is_in(wanted))
-    if stream:
-        bases = store.stream_bases(ws, chosen, unit_id, person_id)
-    else:
-        bases = store.read_bases(ws, chosen, unit_id, person_id).lazy()
+        none = pl.DataFrame()
+        return PlanInputs([], wanted, none, none, none, unit_id, person_id, 0), skipped
     groups, rates = rate_groups(_units(ws, unit_id), chosen, insurances=wanted, policy=policy)
     limits = limits_for(chosen, policy)
-    lines = compute_lines(periods.lazy(), bases, groups.lazy(), rates.lazy(), limits.lazy())
-    missing = missing_bases(insured_months(periods.lazy(), chosen), bases)
-    return ContributionPlan(lines, missing, chosen, skipped, len(line_types(rates)))
+    count = len(line_types(rates))
+    return PlanInputs(chosen, wanted, groups, rates, limits, unit_id, person_id, count), skipped
+
+
+def write_contributions(
+    ws: Workspace,
+    target: str | Path,
+    shape: Shape,
+    *,
+    months: dt.date | Iterable[dt.date] | None = None,
+    unit_id: str | None = None,
+    person_id: str | None = None,
+    insurances: Iterable[str] | None = None,
+    policy: Policy | None = None,
+    chunk_lines: int = CHUNK_LINES,
+) -> WrittenContributions:
+    """Write the detail of a selection to a ``.parquet`` or ``.csv`` file in bounded memory.
+
+    The persons are cut into chunks of about ``chunk_lines`` lines (see
+    :mod:`sbbatch.contributions._chunked`); ``shape`` turns each chunk of
+    :data:`DETAIL_COLUMNS` lines into the file's columns. The counts, the total and
+    ``missing`` are added up chunk by chunk, the file is never read back.
+    """
+    inputs, skipped = plan_inputs(ws, months, unit_id, person_id, insurances, policy)
+    done = write_chunked(ws, inputs, target, shape, chunk_lines=chunk_lines)
+    return WrittenContributions(
+        Path(target),
+        done.lines,
+        done.persons,
+        done.total_fen,
+        done.missing,
+        inputs.months,
+        skipped,
+    )
 
 
 def write_lines(lines: pl.LazyFrame, target: str | Path) -> Path:
@@ -253,22 +299,6 @@ def write_lines(lines: pl.LazyFrame, target: str | Path) -> Path:
         else:
             lines.sink_csv(part, engine="streaming")
     return path
-
-
-def _scan(path: Path) -> pl.LazyFrame:
-    if path.suffix.lower() == ".parquet":
-        return pl.scan_parquet(path)
-    return pl.scan_csv(path, infer_schema=False)
-
-
-def file_summary(path: str | Path, person: str, amount: pl.Expr) -> tuple[int, int, pl.Series]:
-    """Return the lines, the distinct persons and the summed ``amount`` of a written file."""
-    found = (
-        _scan(Path(path))
-        .select(pl.len().alias("n"), pl.col(person).n_unique().alias("p"), amount.sum())
-        .collect(engine="streaming")
-    )
-    return int(found["n"][0]), int(found["p"][0]), found.to_series(2)
 
 
 @overload
@@ -339,25 +369,15 @@ def contributions(
     """
     policy = policy or Policy.load()
     if sink is not None:
-        plan = contribution_plan(
+        return write_contributions(
             ws,
+            sink,
+            plain,
             months=months,
             unit_id=unit_id,
             person_id=person_id,
             insurances=insurances,
             policy=policy,
-            stream=True,
-        )
-        path = write_lines(plain(plan.lines), sink)
-        lines, persons, total = file_summary(path, "person_id", pl.col("amount_fen").cast(pl.Int64))
-        return WrittenContributions(
-            path,
-            lines,
-            persons,
-            int(total[0] or 0),
-            plan.missing.collect(engine="streaming"),
-            plan.months,
-            plan.skipped_months,
         )
     plan = contribution_plan(
         ws,

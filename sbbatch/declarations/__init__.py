@@ -7,38 +7,8 @@ reviewing — looks businesses up here by English key or Chinese title.
 
 from __future__ import annotations
 
-from sbbatch.declarations import (
-    approver_info,
-    backpay,
-    card_application,
-    card_issuing_info,
-    card_revocation,
-    departure,
-    enrolment,
-    flexible_pension_deduction,
-    interrupted_to_retired,
-    leave_reason_change,
-    medical_account_subsidy,
-    military_cadre,
-    outpatient_disease,
-    payment_certificate,
-    pooled_pension_check,
-    pooled_pension_revocation,
-    pooled_person_check,
-    pooled_person_revocation,
-    remote_filing,
-    remote_filing_revocation,
-    resident_medical_stop,
-    retiree_medical,
-    retirement,
-    retirement_settlement,
-    special_job,
-    survivor,
-    terminal_operator,
-    unemployment_benefit,
-    wage_base,
-    wage_revocation,
-)
+from functools import cache
+
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.spec import LEVEL_LABELS, Column, Declaration, Review, Rule
 from sbbatch.store.workflow import kinds
@@ -54,39 +24,80 @@ __all__ = [
     "registry",
 ]
 
-#: The businesses of the manual, one module each (adding one is adding its module here).
-_BUILT_IN: tuple[Declaration, ...] = (
-    approver_info.DECLARATION,
-    backpay.DECLARATION,
-    card_application.DECLARATION,
-    card_issuing_info.DECLARATION,
-    card_revocation.DECLARATION,
-    departure.DECLARATION,
-    enrolment.DECLARATION,
-    flexible_pension_deduction.DECLARATION,
-    interrupted_to_retired.DECLARATION,
-    leave_reason_change.DECLARATION,
-    medical_account_subsidy.DECLARATION,
-    military_cadre.DECLARATION,
-    outpatient_disease.DECLARATION,
-    payment_certificate.DECLARATION,
-    pooled_pension_check.DECLARATION,
-    pooled_pension_revocation.DECLARATION,
-    pooled_person_check.DECLARATION,
-    pooled_person_revocation.DECLARATION,
-    remote_filing.DECLARATION,
-    remote_filing_revocation.DECLARATION,
-    resident_medical_stop.DECLARATION,
-    retiree_medical.DECLARATION,
-    retirement.DECLARATION,
-    retirement_settlement.DECLARATION,
-    special_job.DECLARATION,
-    survivor.DECLARATION,
-    terminal_operator.DECLARATION,
-    unemployment_benefit.DECLARATION,
-    wage_base.DECLARATION,
-    wage_revocation.DECLARATION,
-)
+
+@cache
+def _built_in() -> tuple[Declaration, ...]:
+    """The businesses of the manual, one module each (adding one is adding its module here).
+
+    Imported on first use, not with the package: a command that needs one business (or
+    none, like ``sbbatch load``) does not import the thirty modules and their policy.
+    """
+    from sbbatch.declarations import (
+        approver_info,
+        backpay,
+        card_application,
+        card_issuing_info,
+        card_revocation,
+        departure,
+        enrolment,
+        flexible_pension_deduction,
+        interrupted_to_retired,
+        leave_reason_change,
+        medical_account_subsidy,
+        military_cadre,
+        outpatient_disease,
+        payment_certificate,
+        pooled_pension_check,
+        pooled_pension_revocation,
+        pooled_person_check,
+        pooled_person_revocation,
+        remote_filing,
+        remote_filing_revocation,
+        resident_medical_stop,
+        retiree_medical,
+        retirement,
+        retirement_settlement,
+        special_job,
+        survivor,
+        terminal_operator,
+        unemployment_benefit,
+        wage_base,
+        wage_revocation,
+    )
+
+    return (
+        approver_info.DECLARATION,
+        backpay.DECLARATION,
+        card_application.DECLARATION,
+        card_issuing_info.DECLARATION,
+        card_revocation.DECLARATION,
+        departure.DECLARATION,
+        enrolment.DECLARATION,
+        flexible_pension_deduction.DECLARATION,
+        interrupted_to_retired.DECLARATION,
+        leave_reason_change.DECLARATION,
+        medical_account_subsidy.DECLARATION,
+        military_cadre.DECLARATION,
+        outpatient_disease.DECLARATION,
+        payment_certificate.DECLARATION,
+        pooled_pension_check.DECLARATION,
+        pooled_pension_revocation.DECLARATION,
+        pooled_person_check.DECLARATION,
+        pooled_person_revocation.DECLARATION,
+        remote_filing.DECLARATION,
+        remote_filing_revocation.DECLARATION,
+        resident_medical_stop.DECLARATION,
+        retiree_medical.DECLARATION,
+        retirement.DECLARATION,
+        retirement_settlement.DECLARATION,
+        special_job.DECLARATION,
+        survivor.DECLARATION,
+        terminal_operator.DECLARATION,
+        unemployment_benefit.DECLARATION,
+        wage_base.DECLARATION,
+        wage_revocation.DECLARATION,
+    )
+
 
 #: Businesses added by :func:`register` (extensions), by English key.
 _REGISTERED: dict[str, Declaration] = {}
@@ -103,7 +114,7 @@ def register(declaration: Declaration) -> None:
     Raises:
         UnusableInputError: the kind is built in, or has no workflow row.
     """
-    if any(built.kind == declaration.kind for built in _BUILT_IN):
+    if any(built.kind == declaration.kind for built in _built_in()):
         msg = f"业务「{declaration.kind}」已存在，不能重复登记。提示：请换一个英文业务代码。"
         raise UnusableInputError(msg)
     if declaration.kind not in kinds():
@@ -120,7 +131,7 @@ def _declarations() -> tuple[Declaration, ...]:
 
     Registered extensions follow, in the order they were registered.
     """
-    found = {declaration.kind: declaration for declaration in _BUILT_IN} | _REGISTERED
+    found = {declaration.kind: declaration for declaration in _built_in()} | _REGISTERED
     order = list(kinds())
     return tuple(
         sorted(found.values(), key=lambda d: order.index(d.kind) if d.kind in order else len(order))

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
 __all__ = [
-    "MIN_WORKING_AGE_YEARS",
     "OPEN_STATUSES",
     "PENSION",
     "PERSON_FACTS",
@@ -45,6 +44,7 @@ __all__ = [
     "code_labels",
     "code_rules",
     "implied_insurances",
+    "min_working_age_years",
     "month_text",
     "name_matches_registry",
     "no_open_declaration",
@@ -61,13 +61,21 @@ __all__ = [
     "with_registry_person",
 ]
 
-#: Minimum working age in completed years (《劳动法》第十五条), from ``schemas/policy``.
-MIN_WORKING_AGE_YEARS = int(
-    Policy.load()
-    .tables["working_age"]
-    .filter(pl.col("parameter") == "min_working_age_years")["value"]
-    .item()
-)
+
+@cache
+def min_working_age_years() -> int:
+    """Return the minimum working age in completed years (《劳动法》第十五条), from ``schemas/policy``.
+
+    A function, not a constant: reading the policy is left to the first business that
+    needs it, not done when this module is imported (``sbbatch load`` never needs it).
+    """
+    return int(
+        Policy.load()
+        .tables["working_age"]
+        .filter(pl.col("parameter") == "min_working_age_years")["value"]
+        .item()
+    )
+
 
 #: The businesses whose open declarations block another one for the same person.
 REGISTRY_KINDS = ("enrolment", "departure", "leave_reason_change", "interrupted_to_retired")

@@ -20,13 +20,13 @@ from sbbatch.declarations._common import (
     registry_form,
 )
 from sbbatch.declarations._registry_review import (
-    MIN_WORKING_AGE_YEARS,
     PENSION,
     RETIREE_CATEGORY,
     accepted_month,
     accepted_month_default,
     code_rules,
     implied_insurances,
+    min_working_age_years,
     month_text,
     name_matches_registry,
     no_open_declaration,
@@ -267,7 +267,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
         pl.lit(accepted.strftime("%Y-%m")).alias("accepted_text"),
         pl.col("birth_date")
         .dt.month_start()
-        .dt.offset_by(f"{MIN_WORKING_AGE_YEARS}y")
+        .dt.offset_by(f"{min_working_age_years()}y")
         .alias("working_age_month"),
         retirement_month(pl.col("gender"), identity, pl.col("birth_date")),
         ((pl.col("gender") == "1") | identity.is_not_null()).alias("retirement_group_certain"),
@@ -336,7 +336,7 @@ REVIEW_RULES: tuple[Rule, ...] = (
         "min_working_age",
         "reject",
         "birth_date",
-        f"增员年月 {{month_text}} 时未满 {MIN_WORKING_AGE_YEARS} 周岁（出生日期 {{birth_text}}）。",
+        f"增员年月 {{month_text}} 时未满 {min_working_age_years()} 周岁（出生日期 {{birth_text}}）。",
         pl.col("month") >= pl.col("working_age_month"),
     ),
     Rule(

@@ -16,7 +16,7 @@ import polars as pl
 
 from sbbatch.declarations._common import birth_date_matches_id, gender_matches_id, id_column
 from sbbatch.declarations._registry_review import (
-    MIN_WORKING_AGE_YEARS,
+    min_working_age_years,
     month_text,
     name_matches_registry,
     once_in_declaration,
@@ -105,10 +105,10 @@ REVIEW_RULES: tuple[Rule, ...] = (
         "enlisted_at_working_age",
         "reject",
         "enlistment_date",
-        f"入伍时间「{{value}}」时未满 {MIN_WORKING_AGE_YEARS} 周岁（出生日期 {{reg_birth_text}}），"
+        f"入伍时间「{{value}}」时未满 {min_working_age_years()} 周岁（出生日期 {{reg_birth_text}}），"
         "请核对入伍时间。",
         pl.col("enlistment_date")
-        >= pl.col("reg_birth_date").dt.offset_by(f"{MIN_WORKING_AGE_YEARS}y"),
+        >= pl.col("reg_birth_date").dt.offset_by(f"{min_working_age_years()}y"),
     ),
     *RULES[2:],  # gender and birth date against the ID: the check's
 )

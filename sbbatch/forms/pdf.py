@@ -18,6 +18,7 @@ from fpdf.fonts import FontFace
 
 from sbbatch._files import atomic_path
 from sbbatch.forms._font import cjk_font_path
+from sbbatch.forms._font_cache import add_shared_font
 from sbbatch.spec import FieldGrid, FormPart, FormTable, FormText, Signatures
 
 __all__ = ["FormPDF", "fill"]
@@ -40,7 +41,7 @@ class FormPDF(FPDF):
         self.subtitle = subtitle
         self.set_margins(12, 12, 12)
         self.set_auto_page_break(auto=True, margin=16)
-        self.add_font(_FONT, "", str(cjk_font_path()))
+        add_shared_font(self, _FONT, cjk_font_path())  # parsed once per process
         self.set_font(_FONT, size=10)
         self.set_title(title)
         self.set_creator("sbbatch")

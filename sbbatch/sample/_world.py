@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,6 +109,19 @@ def generate(
     if n_units < 1 or n_persons < 0:
         msg = f"样例世界至少需要 1 个单位、0 个以上人员（收到 {n_units} 个单位、{n_persons} 人）。"
         raise UnusableInputError(msg)
+    if n_persons <= _REMEMBERED_PERSONS:
+        return _remembered(seed, n_units, n_persons, first_month, last_month)
+    return _world(seed, n_units, n_persons, first_month, last_month)
+
+
+#: Worlds up to this many persons are generated once per process (the demo asks for
+#: the default world three times: the batch samples, their unit, the workspace).
+_REMEMBERED_PERSONS = 10_000
+
+
+def _world(
+    seed: int, n_units: int, n_persons: int, first_month: date, last_month: date
+) -> SampleWorld:
     rng = _Random(seed)
     ref = _reference()
     first_idx, last_idx = _month_index(first_month), _month_index(last_month)
@@ -124,6 +138,9 @@ def generate(
         ),
         wage_bases=_wage_bases(spells, first_idx, last_idx).pipe(_typed, "wage_bases"),
     )
+
+
+_remembered = lru_cache(maxsize=8)(_world)
 
 
 def _typed(frame: pl.DataFrame, table: str) -> pl.DataFrame:

@@ -29,12 +29,14 @@ if TYPE_CHECKING:
 __all__ = [
     "contribution_sql",
     "count_bases",
+    "count_wages",
     "effective_bases_sql",
     "filters",
     "first_insured_month",
     "read_bases",
     "read_periods",
     "read_units",
+    "split_inputs",
     "stream_bases",
 ]
 
@@ -43,14 +45,16 @@ _ALIASES = frozenset({"p", "w"})
 #: Rows per Arrow record batch when the wages stream out of DuckDB.
 BATCH_ROWS = 1_000_000
 
-_PERIODS_COLUMNS: dict[str, pl.DataType] = {
+#: The columns of :func:`read_periods`.
+PERIODS_COLUMNS: dict[str, pl.DataType] = {
     "unit_id": pl.String(),
     "person_id": pl.String(),
     "insurance": pl.String(),
     "from_month": pl.Date(),
     "until_month": pl.Date(),
 }
-_BASES_COLUMNS: dict[str, pl.DataType] = {
+#: The columns of :func:`read_bases`.
+BASES_COLUMNS: dict[str, pl.DataType] = {
     "unit_id": pl.String(),
     "person_id": pl.String(),
     "month": pl.Date(),
@@ -138,6 +142,17 @@ def read_units(ws: Workspace, unit_id: str | None) -> pl.DataFrame:
     )
 
 
+def _periods_query(unit_id: str | None, person_id: str | None) -> tuple[Fragment, dict[str, Any]]:
+    where, params = filters("p", unit_id, person_id)
+    query = compose(
+        "SELECT p.unit_id, p.person_id, p.insurance, p.from_month, p.until_month "
+        "FROM insured_periods p WHERE {where} AND p.from_month <= $last "
+        "AND (p.until_month IS NULL OR p.until_month > $first)",
+        where=where,
+    )
+    return query, params
+
+
 def read_periods(
     ws: Workspace,
     months: Sequence[dt.date],
@@ -146,15 +161,9 @@ def read_periods(
 ) -> pl.DataFrame:
     """Return the insured periods that overlap the months: ``unit_id, person_id, insurance,
     from_month, until_month`` (``until_month`` exclusive, null = still insured)."""
-    where, params = filters("p", unit_id, person_id)
-    query = compose(
-        "SELECT p.unit_id, p.person_id, p.insurance, p.from_month, p.until_month "
-        "FROM insured_periods p WHERE {where} AND p.from_month <= $last "
-        "AND (p.until_month IS NULL OR p.until_month > $first)",
-        where=where,
-    )
+    query, params = _periods_query(unit_id, person_id)
     found = ws.sql(query, {**params, "first": months[0], "last": months[-1]})
-    return found.cast(_PERIODS_COLUMNS)  # type: ignore[arg-type]
+    return found.cast(PERIODS_COLUMNS)  # type: ignore[arg-type]
 
 
 def read_bases(
@@ -167,7 +176,7 @@ def read_bases(
     query, params = _bases_query(unit_id, person_id)
     ordered = compose("{query} ORDER BY unit_id, person_id, month", query=query)
     found = ws.sql(ordered, {**params, "first": months[0], "last": months[-1]})
-    return found.cast(_BASES_COLUMNS)  # type: ignore[arg-type]
+    return found.cast(BASES_COLUMNS)  # type: ignore[arg-type]
 
 
 def count_bases(
@@ -180,6 +189,61 @@ def count_bases(
     query, params = _bases_query(unit_id, person_id)
     counted = compose("SELECT count(*) AS n FROM ({query})", query=query)
     return int(ws.sql(counted, {**params, "first": months[0], "last": months[-1]})["n"][0])
+
+
+def split_inputs(
+    ws: Workspace,
+    months: Sequence[dt.date],
+    unit_id: str | None,
+    person_id: str | None,
+    buckets: int,
+) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Read the insured periods, then the wages in force, each person given a bucket.
+
+    One pass of DuckDB over each table, in Arrow record batches of :data:`BATCH_ROWS`
+    rows: yields ``("periods", frame)`` (the columns of :func:`read_periods`) and
+    ``("bases", frame)`` (those of :func:`read_bases`), each with ``bucket`` (Int32,
+    ``0 … buckets-1``, a hash of the 社会保障号码: a person's rows share one bucket).
+    Committed data only (a cursor of its own).
+    """
+    values = {"first": months[0], "last": months[-1], "buckets": max(int(buckets), 1)}
+    con = ws._con  # the store's own connection
+    for name, (query, params), columns in (
+        ("periods", _periods_query(unit_id, person_id), PERIODS_COLUMNS),
+        ("bases", _bases_query(unit_id, person_id), BASES_COLUMNS),
+    ):
+        bucketed = compose(
+            "SELECT *, (hash(person_id) % $buckets)::INTEGER AS bucket FROM ({query})",
+            query=query,
+        )
+        schema = {**columns, "bucket": pl.Int32()}
+        cursor = con.cursor()
+        try:
+            reader = cursor.sql(bucketed, params={**params, **values}).to_arrow_reader(BATCH_ROWS)
+            for batch in reader:
+                yield name, pl.DataFrame(pl.from_arrow(batch)).cast(schema)  # type: ignore[arg-type]
+        finally:
+            cursor.close()
+
+
+def count_wages(
+    ws: Workspace,
+    months: Sequence[dt.date],
+    unit_id: str | None,
+    person_id: str | None,
+) -> int:
+    """Return how many wages not revoked lie in the window: at least :func:`count_bases`.
+
+    One scan, without the choice between declared and loaded wages: enough to size
+    the buckets of :mod:`sbbatch.contributions._chunked`.
+    """
+    where, params = filters("w", unit_id, person_id)
+    query = compose(
+        "SELECT count(*) AS n FROM wage_bases w WHERE w.revoked_by IS NULL AND {where} "
+        "AND w.month BETWEEN $first AND $last",
+        where=where,
+    )
+    return int(ws.sql(query, {**params, "first": months[0], "last": months[-1]})["n"][0])
 
 
 def stream_bases(
@@ -209,7 +273,7 @@ def stream_bases(
             reader = cursor.sql(query, params=values).to_arrow_reader(BATCH_ROWS)
             left = n_rows
             for batch in reader:
-                frame = pl.DataFrame(pl.from_arrow(batch)).cast(_BASES_COLUMNS)  # type: ignore[arg-type]
+                frame = pl.DataFrame(pl.from_arrow(batch)).cast(BASES_COLUMNS)  # type: ignore[arg-type]
                 if with_columns is not None:
                     frame = frame.select(with_columns)
                 if predicate is not None:
@@ -225,7 +289,7 @@ def stream_bases(
 
     from polars.io.plugins import register_io_source
 
-    return register_io_source(source, schema=_BASES_COLUMNS)
+    return register_io_source(source, schema=BASES_COLUMNS)
 
 
 def contribution_sql(

@@ -13,211 +13,120 @@ from here). Skipped, saying why, where chromium, voila or playwright is missing
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
-from sbbatch import check, ids, sample
+from sbbatch import check
 from sbbatch._mask import mask_text
 from sbbatch.store import Workspace
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 MESSY = ROOT / "sample_data" / "batches" / "enrolment_messy.xlsx"
 ARTEFACTS = ROOT / "out" / "browser"
 TODAY = dt.date(2026, 11, 26)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--lang=zh-CN",
-]
 START_TIMEOUT_S = 180.0
 
 
-def _missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} 不存在：请先运行 scripts/install_browser.sh（Debian chromium）"
-    for module in ("voila", "playwright"):
-        if importlib.util.find_spec(module) is None:
-            return f"未安装 {module}：pip install voila playwright"
-    return None
-
-
-if (_reason := _missing()) is not None:
-    pytest.skip(_reason, allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _new_person_id() -> str:
-    """A valid ID number of a woman born 1995-08-20 in 历下区, not in the sample."""
-    first17 = "37010219950820002"
-    check_char = pl.select(ids.check_char(pl.lit(first17))).item()
-    return f"{first17}{check_char}"
-
-
-class App:
-    """``sbbatch app`` (the process becomes Voilà), stopped with SIGTERM like a Ctrl+C."""
-
-    def __init__(self, workspace: Path, out: Path, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self._log = log.open("w", encoding="utf-8")
-        command = [
-            sys.executable,
-            "-m",
-            "sbbatch.cli",
-            "app",
-            "--db",
-            str(workspace),
-            f"--port={self.port}",
-            f"--today={TODAY.isoformat()}",
-            f"--out={out}",
-            "--no-browser",
-        ]
-        self.process = subprocess.Popen(
-            command,
-            env=dict(os.environ, PYTHONWARNINGS="ignore"),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            cwd=workspace.parent,
-        )
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"sbbatch app exited with {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(f"{self.url}voila/api/shutdown", timeout=1):
-                    return
-            except urllib.error.HTTPError:
-                return  # the server answers
-            except OSError:
-                time.sleep(0.2)
-        raise TimeoutError("sbbatch app did not start")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # Voilà shuts its kernel down
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._log.close()
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    path = tmp_path / "workspace.duckdb"
-    with Workspace(path, today=TODAY, create=True) as ws:
-        sample.generate(n_units=2, n_persons=40).load_into(ws)
-        unit_id = str(ws.table("units")["unit_id"].sort()[0])
-    yield path, unit_id
-
-
-def test_app_in_browser(workspace: tuple[Path, str], tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_app_in_browser(
+    workspace: tuple[Path, str],
+    tmp_path: Path,
+    serve: Callable[..., Any],
+    browser_page: Callable[..., Any],
+    person_id_of: Callable[[str], str],
+) -> None:
+    from playwright.sync_api import expect
 
     from sbbatch.forms._font import cjk_font_path
 
     path, unit_id = workspace
-    person_id = _new_person_id()
+    person_id = person_id_of("37010219950820002")  # a woman born 1995-08-20 in 历下区
     checked = check(MESSY, today=TODAY)
     assert checked.rejected.height > 0
     message = mask_text(checked.failures.filter(pl.col("level") == "reject")["message"][0])
     cjk_font_path()  # converted once and cached: 打印 in the page must not wait for it
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     downloaded = tmp_path / "downloaded.pdf"
-    app = App(path, tmp_path / "app-out", tmp_path / "app.log")
+    app = serve(
+        [
+            sys.executable,
+            "-m",
+            "sbbatch.cli",
+            "app",
+            "--db",
+            str(path),
+            "--port={port}",
+            f"--today={TODAY.isoformat()}",
+            f"--out={tmp_path / 'app-out'}",
+            "--no-browser",
+        ],
+        env={},
+        cwd=path.parent,
+        log=tmp_path / "app.log",
+    )
     try:
-        app.wait_ready()
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        app.wait_ready(START_TIMEOUT_S)
+        with browser_page(1100) as page:
+            page.goto(app.url, timeout=180_000)  # Voilà runs the notebook first
+            expect(page.get_by_role("tab", name="报盘检查")).to_be_visible(timeout=90_000)
+
+            # 报盘检查: upload, see the error rows, declare and review what passed
+            with page.expect_file_chooser() as chooser:
+                page.get_by_role("button", name="选择报盘文件").click()
+            chooser.value.set_files(str(MESSY))
+            status = page.get_by_role("status").first
+            expect(status).to_contain_text(
+                f"共 {checked.rows_read} 行，{checked.rejected.height} 行有错误"
             )
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 1100}, locale="zh-CN")
-                page.set_default_timeout(30_000)
-                page.goto(app.url, timeout=180_000)  # Voilà runs the notebook first
-                expect(page.get_by_role("tab", name="报盘检查")).to_be_visible(timeout=90_000)
+            expect(page.get_by_text(message).first).to_be_visible()
+            expect(page.get_by_role("link", name="下载错误报告")).to_be_visible()
+            page.screenshot(path=str(ARTEFACTS / "app_check.png"), full_page=True)
+            page.get_by_role("button", name="申报并审核（模拟）").click()
+            expect(page.get_by_text("行已审核")).to_be_visible(timeout=60_000)
 
-                # 报盘检查: upload, see the error rows, declare and review what passed
-                with page.expect_file_chooser() as chooser:
-                    page.get_by_role("button", name="选择报盘文件").click()
-                chooser.value.set_files(str(MESSY))
-                status = page.get_by_role("status").first
-                expect(status).to_contain_text(
-                    f"共 {checked.rows_read} 行，{checked.rejected.height} 行有错误"
-                )
-                expect(page.get_by_text(message).first).to_be_visible()
-                expect(page.get_by_role("link", name="下载错误报告")).to_be_visible()
-                page.screenshot(path=str(ARTEFACTS / "app_check.png"), full_page=True)
-                page.get_by_role("button", name="申报并审核（模拟）").click()
-                expect(page.get_by_text("行已审核")).to_be_visible(timeout=60_000)
+            # 单笔申报: the 增员申报 form, submitted, printed and downloaded
+            page.get_by_role("tab", name="单笔申报").click()
+            page.get_by_label("业务", exact=True).select_option(label="增员申报")
 
-                # 单笔申报: the 增员申报 form, submitted, printed and downloaded
-                page.get_by_role("tab", name="单笔申报").click()
-                page.get_by_label("业务", exact=True).select_option(label="增员申报")
+            def type_into(label: str, text: str) -> None:
+                box = page.get_by_label(label, exact=True)
+                box.fill(text)
+                box.press("Enter")  # text fields report their value on Enter or blur
 
-                def type_into(label: str, text: str) -> None:
-                    box = page.get_by_label(label, exact=True)
-                    box.fill(text)
-                    box.press("Enter")  # text fields report their value on Enter or blur
+            type_into("身份证号码", person_id)
+            expect(page.get_by_label("出生日期", exact=True)).to_have_value("1995-08-20")
+            type_into("姓名", "李雪")
+            type_into("手机号码", "13912345678")
+            page.get_by_label("用工形式", exact=True).select_option(label="城镇合同制职工")
+            type_into("户口所在地补充信息", "经十路 66 号")
+            type_into("通讯地址", "济南市历下区经十路 66 号")
+            page.get_by_label("增加原因", exact=True).select_option(label="在职人员新参保")
+            page.get_by_label("人员类别", exact=True).select_option(label="城镇制")
+            type_into("参加工作日期", "2017-07-01")
+            page.get_by_role("button", name="下一步").click()
+            expect(page.get_by_role("button", name="提交")).to_be_enabled()
+            page.get_by_role("button", name="提交").click()
+            expect(page.get_by_role("status").filter(has_text="审核成功")).to_be_visible()
+            expect(page.get_by_text(person_id)).to_have_count(0)  # masked on the page
+            page.get_by_role("button", name="打印增员表").click()
+            link = page.get_by_role("link", name="下载增员表")
+            expect(link).to_be_visible(timeout=120_000)
+            page.screenshot(path=str(ARTEFACTS / "app_form.png"), full_page=True)
+            with page.expect_download() as download_info:
+                link.click()
+            download_info.value.save_as(str(downloaded))
 
-                type_into("身份证号码", person_id)
-                expect(page.get_by_label("出生日期", exact=True)).to_have_value("1995-08-20")
-                type_into("姓名", "李雪")
-                type_into("手机号码", "13912345678")
-                page.get_by_label("用工形式", exact=True).select_option(label="城镇合同制职工")
-                type_into("户口所在地补充信息", "经十路 66 号")
-                type_into("通讯地址", "济南市历下区经十路 66 号")
-                page.get_by_label("增加原因", exact=True).select_option(label="在职人员新参保")
-                page.get_by_label("人员类别", exact=True).select_option(label="城镇制")
-                type_into("参加工作日期", "2017-07-01")
-                page.get_by_role("button", name="下一步").click()
-                expect(page.get_by_role("button", name="提交")).to_be_enabled()
-                page.get_by_role("button", name="提交").click()
-                expect(page.get_by_role("status").filter(has_text="审核成功")).to_be_visible()
-                expect(page.get_by_text(person_id)).to_have_count(0)  # masked on the page
-                page.get_by_role("button", name="打印增员表").click()
-                link = page.get_by_role("link", name="下载增员表")
-                expect(link).to_be_visible(timeout=120_000)
-                page.screenshot(path=str(ARTEFACTS / "app_form.png"), full_page=True)
-                with page.expect_download() as download_info:
-                    link.click()
-                download_info.value.save_as(str(downloaded))
-
-                # 信息查询: 申报业务 lists both declarations
-                page.get_by_role("tab", name="信息查询").click()
-                page.get_by_label("查询", exact=True).select_option(label="申报业务")
-                expect(page.get_by_text("申报业务（2 条）")).to_be_visible()
-                page.screenshot(path=str(ARTEFACTS / "app_queries.png"), full_page=True)
-            finally:
-                browser.close()
+            # 信息查询: 申报业务 lists both declarations
+            page.get_by_role("tab", name="信息查询").click()
+            page.get_by_label("查询", exact=True).select_option(label="申报业务")
+            expect(page.get_by_text("申报业务（2 条）")).to_be_visible()
+            page.screenshot(path=str(ARTEFACTS / "app_queries.png"), full_page=True)
     finally:
         app.stop()
         print((tmp_path / "app.log").read_text(encoding="utf-8")[-4000:])  # shown on failure

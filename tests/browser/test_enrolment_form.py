@@ -13,201 +13,107 @@ Run with ``make test-browser``; skipped when chromium, voila or playwright is mi
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import polars as pl
 import pytest
 
-from sbbatch import ids, sample
 from sbbatch._mask import mask_id
 from sbbatch.store import Workspace
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 NOTEBOOK = Path(__file__).with_name("enrolment_form.ipynb")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "out" / "browser"
 TODAY = dt.date(2026, 11, 26)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--lang=zh-CN",
-]
 START_TIMEOUT_S = 60.0
 
 
-def _missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} 不存在：请先运行 scripts/install_browser.sh（Debian chromium）"
-    for module in ("voila", "playwright"):
-        if importlib.util.find_spec(module) is None:
-            return f"未安装 {module}：pip install voila playwright"
-    return None
-
-
-if (_reason := _missing()) is not None:
-    pytest.skip(_reason, allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _new_person_id() -> str:
-    """A valid ID number of a woman born 1996-03-15 in 历下区, not in the sample."""
-    first17 = "37010219960315002"
-    check = pl.select(ids.check_char(pl.lit(first17))).item()
-    return f"{first17}{check}"
-
-
-class Server:
-    """A Voilà server on 127.0.0.1, stopped with SIGTERM (which shuts its kernels down)."""
-
-    def __init__(self, workspace: Path, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        env = dict(
-            os.environ,
-            SBBATCH_WORKSPACE=str(workspace),
-            SBBATCH_TODAY=TODAY.isoformat(),
-            SBBATCH_OUT=str(workspace.parent / "forms"),
-            PYTHONWARNINGS="ignore",
-        )
-        self._log = log.open("w", encoding="utf-8")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "voila",
-                str(NOTEBOOK),
-                f"--port={self.port}",
-                "--no-browser",
-                "--Voila.ip=127.0.0.1",
-                "--Voila.port_retries=0",
-                "--show_tracebacks=True",
-            ],
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            cwd=workspace.parent,
-        )
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"voila exited with {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(f"{self.url}voila/api/shutdown", timeout=1):
-                    return
-            except urllib.error.HTTPError:
-                return  # the server answers
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError("voila did not start")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._log.close()
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    path = tmp_path / "workspace.duckdb"
-    with Workspace(path, today=TODAY, create=True) as ws:
-        sample.generate(n_units=2, n_persons=40).load_into(ws)
-        unit_id = str(ws.table("units")["unit_id"].sort()[0])
-    yield path, unit_id
-
-
-def test_enrolment_form_in_browser(workspace: tuple[Path, str], tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_enrolment_form_in_browser(
+    workspace: tuple[Path, str],
+    tmp_path: Path,
+    serve: Callable[..., Any],
+    browser_page: Callable[..., Any],
+    person_id_of: Callable[[str], str],
+) -> None:
+    from playwright.sync_api import expect
 
     from sbbatch.forms._font import cjk_font_path
 
     path, unit_id = workspace
-    person_id = _new_person_id()
+    person_id = person_id_of("37010219960315002")  # a woman born 1996-03-15 in 历下区
     cjk_font_path()  # converted once and cached: 打印 in the page must not wait ~30 s for it
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     started = time.monotonic()
-    server = Server(path, tmp_path / "voila.log")
+    server = serve(
+        [
+            sys.executable,
+            "-m",
+            "voila",
+            str(NOTEBOOK),
+            "--port={port}",
+            "--no-browser",
+            "--Voila.ip=127.0.0.1",
+            "--Voila.port_retries=0",
+            "--show_tracebacks=True",
+        ],
+        env={
+            "SBBATCH_WORKSPACE": str(path),
+            "SBBATCH_TODAY": TODAY.isoformat(),
+            "SBBATCH_OUT": str(path.parent / "forms"),
+        },
+        cwd=path.parent,
+        log=tmp_path / "voila.log",
+    )
     try:
-        server.wait_ready()
+        server.wait_ready(START_TIMEOUT_S)
         timings["server"] = time.monotonic() - started
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 1250}, locale="zh-CN")
-                page.set_default_timeout(30_000)
-                page.goto(server.url, timeout=180_000)  # Voilà runs the notebook first
-                expect(page.get_by_role("button", name="下一步")).to_be_enabled(timeout=60_000)
-                timings["page"] = time.monotonic() - started
+        with browser_page(1250) as page:
+            page.goto(server.url, timeout=180_000)  # Voilà runs the notebook first
+            expect(page.get_by_role("button", name="下一步")).to_be_enabled(timeout=60_000)
+            timings["page"] = time.monotonic() - started
 
-                def type_into(label: str, text: str) -> None:
-                    box = page.get_by_label(label)
-                    box.fill(text)
-                    box.press("Enter")  # text fields report their value on Enter or blur
+            def type_into(label: str, text: str) -> None:
+                box = page.get_by_label(label)
+                box.fill(text)
+                box.press("Enter")  # text fields report their value on Enter or blur
 
-                type_into("身份证号码", person_id)  # the manual: 录入身份证号码后点击回车
-                # 性别, 出生日期 and 户口所在地 come from the ID number
-                expect(page.get_by_label("性别")).to_have_value("女")
-                expect(page.get_by_label("出生日期")).to_have_value("1996-03-15")
-                expect(page.get_by_label("户口所在地县级")).to_have_value("历下区")
-                expect(page.get_by_label("增员年月")).not_to_have_value("")
+            type_into("身份证号码", person_id)  # the manual: 录入身份证号码后点击回车
+            # 性别, 出生日期 and 户口所在地 come from the ID number
+            expect(page.get_by_label("性别")).to_have_value("女")
+            expect(page.get_by_label("出生日期")).to_have_value("1996-03-15")
+            expect(page.get_by_label("户口所在地县级")).to_have_value("历下区")
+            expect(page.get_by_label("增员年月")).not_to_have_value("")
 
-                type_into("姓名", "王晓梅")
-                type_into("手机号码", "13812345678")
-                page.get_by_label("用工形式").select_option(label="城镇合同制职工")
-                type_into("户口所在地补充信息", "泉城路 18 号")
-                type_into("通讯地址", "济南市历下区泉城路 18 号")
-                page.get_by_label("增加原因").select_option(label="在职人员新参保")
-                page.get_by_label("人员类别").select_option(label="城镇制")
-                type_into("参加工作日期", "2018-07-01")
+            type_into("姓名", "王晓梅")
+            type_into("手机号码", "13812345678")
+            page.get_by_label("用工形式").select_option(label="城镇合同制职工")
+            type_into("户口所在地补充信息", "泉城路 18 号")
+            type_into("通讯地址", "济南市历下区泉城路 18 号")
+            page.get_by_label("增加原因").select_option(label="在职人员新参保")
+            page.get_by_label("人员类别").select_option(label="城镇制")
+            type_into("参加工作日期", "2018-07-01")
 
-                page.get_by_role("button", name="下一步").click()
-                expect(page.get_by_text("已录入")).to_be_visible()
-                expect(page.get_by_role("button", name="提交")).to_be_enabled()
-                page.get_by_role("button", name="提交").click()
-                status = page.get_by_role("status")
-                expect(status).to_contain_text("审核成功")
-                # the result panel masks the ID number and the phone
-                expect(page.get_by_text(mask_id(person_id))).to_be_visible()
-                expect(page.get_by_text(person_id)).to_have_count(0)
-                expect(page.get_by_role("button", name="设为已读")).to_be_enabled()
-                page.screenshot(path=str(ARTEFACTS / "enrolment_form.png"), full_page=True)
-                page.get_by_role("button", name="打印增员表").click()
-                expect(status).to_contain_text("已生成增员表", timeout=120_000)
-                page.get_by_role("button", name="设为已读").click()
-                expect(status).to_contain_text("已设为已读")
-                timings["run"] = time.monotonic() - started
-            finally:
-                browser.close()
+            page.get_by_role("button", name="下一步").click()
+            expect(page.get_by_text("已录入")).to_be_visible()
+            expect(page.get_by_role("button", name="提交")).to_be_enabled()
+            page.get_by_role("button", name="提交").click()
+            status = page.get_by_role("status")
+            expect(status).to_contain_text("审核成功")
+            # the result panel masks the ID number and the phone
+            expect(page.get_by_text(mask_id(person_id))).to_be_visible()
+            expect(page.get_by_text(person_id)).to_have_count(0)
+            expect(page.get_by_role("button", name="设为已读")).to_be_enabled()
+            page.screenshot(path=str(ARTEFACTS / "enrolment_form.png"), full_page=True)
+            page.get_by_role("button", name="打印增员表").click()
+            expect(status).to_contain_text("已生成增员表", timeout=120_000)
+            page.get_by_role("button", name="设为已读").click()
+            expect(status).to_contain_text("已设为已读")
+            timings["run"] = time.monotonic() - started
     finally:
         server.stop()
     timings["stopped"] = time.monotonic() - started

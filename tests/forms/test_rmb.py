@@ -135,3 +135,12 @@ def oracle(fen: int) -> str:
 )
 def test_cn2an_agrees_with_the_oracle(fen: int) -> None:
     assert fen_in_words(fen) == oracle(fen)
+
+
+def test_importing_sbbatch_does_not_import_cn2an() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, sbbatch.forms.rmb as r; print('cn2an' in sys.modules, r.fen_in_words(5))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "伍分"]
