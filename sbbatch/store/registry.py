@@ -132,6 +132,11 @@ def update_from_frame(
     columns = [name for name in frame.columns if name != key]
     if frame.height == 0 or not columns:
         return 0
+    if keep_existing:  # a column of nulls changes nothing: not set, so not scanned either
+        columns = [name for name in columns if frame[name].null_count() < frame.height]
+        if not columns:
+            return frame.height
+        frame = frame.select(key, *columns)
     target = ident(table, UPDATABLE_TABLES)
     source, params = rows_source(frame)
     template = (

@@ -221,3 +221,31 @@ def test_the_review_returns_what_it_recorded_and_some_rows_are_rows_of_the_whole
         result_table(ws, declaration_id, mask=True, row_numbers=some),
         whole.filter(pl.col("row_no").is_in(some)),
     )
+
+
+def test_an_update_keeping_stored_values_skips_columns_of_nulls(registry_ws: Workspace) -> None:
+    ws = registry_ws
+    changes = pl.DataFrame(
+        {
+            "person_id": [KNOWN[0], KNOWN[1]],
+            "phone": ["13900000000", None],
+            "identity": pl.Series([None, None], dtype=pl.String),
+        }
+    )
+    with ws.transaction():
+        assert (
+            stored.update_from_frame(ws, "persons", changes, key="person_id", keep_existing=True)
+            == 2
+        )
+        nulls_only = changes.select("person_id", "identity")
+        assert (
+            stored.update_from_frame(ws, "persons", nulls_only, key="person_id", keep_existing=True)
+            == 2
+        )
+    after = ws.sql("SELECT person_id, phone, identity FROM persons ORDER BY person_id")
+    assert sorted(after.rows()) == sorted(
+        [(KNOWN[0], "13900000000", None), (KNOWN[1], None, "4"), (KNOWN[2], None, None)]
+    )
+    with ws.transaction():  # without keep_existing a null is written
+        stored.update_from_frame(ws, "persons", nulls_only, key="person_id")
+    assert ws.sql("SELECT identity FROM persons WHERE person_id = ?", [KNOWN[1]]).item() is None
