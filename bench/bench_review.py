@@ -19,7 +19,10 @@ Run: ``.venv/bin/python bench/bench_review.py [rows] [persons] [units]``; with
 ``--cli`` measures the user's path instead: the same registry and rows, the rows
 written as an enrolment file (增员报盘, csv with the Chinese headers), then
 ``sbbatch declare``, ``submit``, ``review`` and ``result -o`` run as separate
-processes, each with its wall time and its own peak RSS.
+processes, each with its wall time, CPU seconds and its own peak RSS. ``--dir DIR`` keeps
+the registry and the file in ``DIR`` and reuses them (each run declares into a fresh
+copy, so runs start equal; the result file stays as ``DIR/结果.xlsx`` to compare runs);
+``SBBATCH_CLI_PROFILE=1`` runs each command under cProfile (``DIR/<command>.prof``).
 """
 
 from __future__ import annotations
@@ -184,64 +187,116 @@ def main(n_rows: int = 100_000, n_persons: int = 1_000_000, n_units: int = 200) 
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
 
-def main_cli(n_rows: int = 100_000, n_persons: int = 1_000_000, n_units: int = 200) -> None:
-    """The user's path: declare, submit, review and result as CLI processes."""
-    import re
-
-    from bench_contributions import _run_measured
-
+def _build_cli_world(folder: Path, n_rows: int, n_persons: int, n_units: int) -> str:
+    """Write ``folder/base.duckdb`` (the registry) and ``folder/增员.csv``; the unit's ID."""
     from sbbatch.declarations import get
     from sbbatch.io.xlsx import template_frame
 
-    folder = Path(tempfile.mkdtemp(prefix="sbbatch-bench-"))
     world = generate(n_persons=n_persons, n_units=n_units)
-    database = folder / "bench.duckdb"
-    ws = Workspace(database, today=TODAY, create=True)
+    ws = Workspace(folder / "base.duckdb", today=TODAY, create=True)
     ws.load(units=world.units, persons=world.persons, insured_periods=world.insured_periods)
     unit_id = str(world.units["unit_id"][0])
     del world
     rows = _rows(ws, unit_id, n_rows, accepted_month(ws, "enrolment"))
     ws.close()
+    template_frame(get("enrolment"), rows).write_csv(folder / "增员.csv")
+    (folder / "unit.txt").write_text(f"{unit_id}\n{n_rows} {n_persons} {n_units}\n")
+    return unit_id
+
+
+def main_cli(
+    n_rows: int = 100_000,
+    n_persons: int = 1_000_000,
+    n_units: int = 200,
+    keep: Path | None = None,
+) -> None:
+    """The user's path: declare, submit, review and result as CLI processes.
+
+    With ``keep`` (``--dir DIR``) the registry and the enrolment file are built once in
+    ``DIR`` and reused by later runs of the same sizes; each run declares into a fresh copy
+    of the registry, so runs start equal, and leaves its result file as ``DIR/结果.xlsx``.
+    With ``SBBATCH_CLI_PROFILE=1`` each command runs under cProfile (``DIR/<command>.prof``;
+    the figures then include the profiler's overhead).
+    """
+    import re
+
+    from bench_contributions import _run_measured
+
+    folder = keep or Path(tempfile.mkdtemp(prefix="sbbatch-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / "unit.txt"
+    sizes = f"{n_rows} {n_persons} {n_units}"
+    if marker.exists() and marker.read_text().splitlines()[1:] == [sizes]:
+        unit_id = marker.read_text().splitlines()[0]
+        print(f"reusing the registry and the file in {folder}")
+    else:
+        started = time.perf_counter()
+        unit_id = _build_cli_world(folder, n_rows, n_persons, n_units)
+        print(f"built the registry and the file in {folder}: {time.perf_counter() - started:.0f} s")
+    database = folder / "bench.duckdb"
+    database.unlink(missing_ok=True)
+    Path(f"{database}.wal").unlink(missing_ok=True)
+    shutil.copyfile(folder / "base.duckdb", database)
     upload = folder / "增员.csv"
-    template_frame(get("enrolment"), rows).write_csv(upload)
+    profiling = bool(os.environ.get("SBBATCH_CLI_PROFILE"))
     sbbatch = str(Path(sys.executable).with_name("sbbatch"))
-    base = [sbbatch, "--db", str(database)]
+
+    def command(name: str, arguments: list[str]) -> list[str]:
+        head = [sbbatch]
+        if profiling:  # the console script is a Python file cProfile can run
+            head = [
+                sys.executable,
+                "-m",
+                "cProfile",
+                "-o",
+                str(folder / f"{name[:7]}.prof"),
+                sbbatch,
+            ]
+        return [*head, "--db", str(database), *arguments]
+
     today = ["--today", TODAY.isoformat()]
-    print(f"{rows.height:,} enrolment rows against {n_persons:,} persons ({n_units} units)")
+    print(f"{n_rows:,} enrolment rows against {n_persons:,} persons ({n_units} units)")
     print("load average before: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     declared = _run_measured(
-        [
-            *base,
+        command(
             "declare",
-            str(upload),
-            "--unit",
-            unit_id,
-            "--kind",
-            "enrolment",
-            "--accepted-only",  # the synthetic rows include a few the check refuses
-            *today,
-        ],
+            [
+                "declare",
+                str(upload),
+                "--unit",
+                unit_id,
+                "--kind",
+                "enrolment",
+                "--accepted-only",  # the synthetic rows include a few the check refuses
+                *today,
+            ],
+        ),
         None,
     )
     print(f"{'declare':10} {declared}")
     found = re.search(r"已录入\S*? (\S+)，", str(declared["out"]))
-    if not found:
-        shutil.rmtree(folder, ignore_errors=True)
-        return
-    declaration_id = found.group(1)
-    for name, arguments in (
-        ("submit", ["submit", declaration_id]),
-        ("review", ["review", declaration_id]),
-        ("result -o", ["result", declaration_id, "-o", str(folder / "结果.xlsx")]),
-    ):
-        print(f"{name:10} {_run_measured([*base, *arguments, *today], None)}")
+    if found:
+        declaration_id = found.group(1)
+        for name, arguments in (
+            ("submit", ["submit", declaration_id]),
+            ("review", ["review", declaration_id]),
+            ("result -o", ["result", declaration_id, "-o", str(folder / "结果.xlsx")]),
+        ):
+            print(f"{name:10} {_run_measured(command(name, [*arguments, *today]), None)}")
     print("load average after: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
-    shutil.rmtree(folder, ignore_errors=True)
+    if keep is None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    numbers = [int(arg) for arg in sys.argv[1:] if arg != "--cli"]
-    if "--cli" in sys.argv:
-        main_cli(*numbers)
+    arguments = sys.argv[1:]
+    kept = None
+    if "--dir" in arguments:
+        at = arguments.index("--dir")
+        kept = Path(arguments[at + 1])
+        del arguments[at : at + 2]
+    numbers = [int(arg) for arg in arguments if arg != "--cli"]
+    if "--cli" in arguments:
+        main_cli(*numbers, keep=kept)
     else:
         main(*numbers)

@@ -10,16 +10,18 @@ transaction. :func:`result` gives the outcome as the manual's result table.
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
 from sbbatch import _progress, codes
 from sbbatch._rules import evaluate, join_messages
-from sbbatch.batch import Batch, FrameLike, check_frame
 from sbbatch.declarations import Declaration, get
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.store import Workspace
+
+if TYPE_CHECKING:  # the check (and pandera) are imported by declare(), not by a review
+    from sbbatch.batch import Batch, FrameLike
 
 __all__ = ["declare", "result", "review", "review_failures"]
 
@@ -63,6 +65,8 @@ def declare(
         isinstance(value, (list, tuple, pl.Series)) for value in source.values()
     ):  # one case: a dict of single values
         source = pl.DataFrame({key: [value] for key, value in source.items()})
+    from sbbatch.batch import Batch, check_frame
+
     batch = source if isinstance(source, Batch) else check_frame(source, kind, today=ws.today)
     declaration = batch.declaration
     if batch.rejected.height and not accepted_only:
@@ -106,11 +110,15 @@ def review_failures(ws: Workspace, declaration_id: str) -> pl.DataFrame:
     ``level``, ``message`` — the same shape as a check's failures.
     """
     header = ws.declaration(declaration_id)
+    return _failures(ws, header, ws.declaration_rows(declaration_id))
+
+
+def _failures(ws: Workspace, header: dict[str, Any], rows: pl.DataFrame) -> pl.DataFrame:
+    """The failures of the declared ``rows`` (as :meth:`Workspace.declaration_rows` reads them)."""
     declaration = get(header["kind"])
     if declaration.review is None:
         msg = f"{declaration.title}暂不支持审核模拟。"
         raise UnusableInputError(msg)
-    rows = ws.declaration_rows(declaration_id)
     context = declaration.review.context(ws, rows, header)
     if context.height != rows.height:
         msg = f"{declaration.title}的审核数据与申报行数不一致（{context.height} ≠ {rows.height}）。"
@@ -131,8 +139,9 @@ def review(ws: Workspace, declaration_id: str, note: str | None = None) -> pl.Da
     """
     header = ws.declaration(declaration_id)
     declaration = get(header["kind"])
-    failures = review_failures(ws, declaration_id)
-    rows = ws.declaration_rows(declaration_id).select("row_no")
+    declared = ws.declaration_rows(declaration_id)  # read once: rules, outcome and effects
+    failures = _failures(ws, header, declared)
+    rows = declared.select("row_no")
     assert declaration.review is not None
     success = declaration.review.success
     opinions = (
@@ -169,8 +178,13 @@ def review(ws: Workspace, declaration_id: str, note: str | None = None) -> pl.Da
         if effects
         else None,
         note=note,
+        rows=declared,
     )
-    return result(ws, declaration_id)
+    # the rows as recorded: the declared ones with the outcome just written
+    recorded = declared.drop("review_result", "review_opinion").join(
+        results, on="row_no", how="left", maintain_order="left"
+    )
+    return _labelled(recorded.select(declared.columns))
 
 
 def result(ws: Workspace, declaration_id: str) -> pl.DataFrame:
@@ -179,5 +193,8 @@ def result(ws: Workspace, declaration_id: str) -> pl.DataFrame:
     Columns: ``row_no``, ``review_result`` (审核成功/不通过, null before review),
     ``review_opinion`` and the business's fields.
     """
-    rows = ws.declaration_rows(declaration_id)
+    return _labelled(ws.declaration_rows(declaration_id))
+
+
+def _labelled(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(pl.col("review_result").replace_strict(RESULT_LABELS, default=None))

@@ -46,6 +46,24 @@ def _masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
     )
 
 
+#: How many rows :func:`_show` prints at most (the first and the last half).
+_SHOWN_ROWS = 500
+
+
+def _printed_rows(ws: Any, declaration_id: str, full: pl.DataFrame) -> pl.DataFrame:
+    """The masked result of the rows :func:`_show` can print of ``full`` (all, if few).
+
+    ``_show`` prints at most the first and the last :data:`_SHOWN_ROWS` // 2 rows, so the
+    first and the last :data:`_SHOWN_ROWS` are enough, and still more than it prints.
+    """
+    from sbbatch.io.results import result_table
+
+    numbers = full["row_no"]
+    if numbers.len() > 2 * _SHOWN_ROWS:
+        numbers = pl.concat([numbers.head(_SHOWN_ROWS), numbers.tail(_SHOWN_ROWS)])
+    return result_table(ws, declaration_id, mask=True, row_numbers=numbers.to_list())
+
+
 def _show(frame: pl.DataFrame, title: str, headers: dict[str, str], unmask: bool) -> None:
     """Print a frame under a title through the presenter, long texts (审核说明) in full."""
     from sbbatch.present import present
@@ -53,7 +71,7 @@ def _show(frame: pl.DataFrame, title: str, headers: dict[str, str], unmask: bool
     shown = present(frame, headers=headers, mask=not unmask)
     print(f"\n【{title}】")
     with pl.Config(
-        tbl_rows=500,
+        tbl_rows=_SHOWN_ROWS,
         tbl_cols=-1,
         tbl_hide_column_data_types=True,
         tbl_hide_dataframe_shape=True,
@@ -87,7 +105,7 @@ def _declare(args: argparse.Namespace) -> int:
         declaration_id = declare(
             ws, batch, unit, business_month=args.month, accepted_only=args.accepted_only
         )
-        rows = ws.declaration_rows(declaration_id).height
+    rows = batch.accepted.height  # what declare() recorded: the accepted rows, every one
     if json_mode(args):
         counts = batch.to_dict()
         del counts["failures"]
@@ -160,16 +178,18 @@ def _review(args: argparse.Namespace) -> int:
         if rejected:
             from sbbatch.io.results import result_table
 
-            failed = result_table(ws, args.id, mask=not args.unmask).filter(
-                pl.col("review_result") == "不通过"
+            # only the rows listed are presented (and masked), not the whole declaration
+            shown = table.filter(pl.col("review_result") == "不通过")["row_no"]
+            failed = result_table(
+                ws, args.id, mask=not args.unmask, row_numbers=shown.head(_SHOWN_FAILURES).to_list()
             )
             print("不通过的人员：")
-            for row in failed.head(_SHOWN_FAILURES).iter_rows(named=True):
+            for row in failed.iter_rows(named=True):
                 who = " ".join(str(row[field]) for field in ("name", "person_id") if row.get(field))
                 print(f"  序号{row['row_no']} {who}：{row['review_opinion']}".replace(" ：", "："))
-            if failed.height > _SHOWN_FAILURES:
+            if rejected > _SHOWN_FAILURES:
                 print(
-                    f"  ……另有 {failed.height - _SHOWN_FAILURES} 人不通过。完整的审核结果："
+                    f"  ……另有 {rejected - _SHOWN_FAILURES} 人不通过。完整的审核结果："
                     f"sbbatch --db {args.db} result {args.id} -o 审核结果.xlsx"
                 )
             print(
@@ -184,8 +204,17 @@ def _result(args: argparse.Namespace) -> int:
 
     with _workspace(args, read_only=args.output is None) as ws:
         header = ws.declaration(args.id)
-        table = result_table(ws, args.id, mask=not args.unmask)
-        path = write_review_result(ws, args.id, Path(args.output)) if args.output else None
+        if json_mode(args):
+            table = result_table(ws, args.id, mask=not args.unmask)
+            path = write_review_result(ws, args.id, Path(args.output)) if args.output else None
+        else:  # made once; the terminal shows (and masks) only the rows it prints
+            full = result_table(ws, args.id)
+            path = (
+                write_review_result(ws, args.id, Path(args.output), table=full)
+                if args.output
+                else None
+            )
+            table = full if args.unmask else _printed_rows(ws, args.id, full)
     if json_mode(args):
         print_json(
             {
@@ -198,7 +227,7 @@ def _result(args: argparse.Namespace) -> int:
         )
         return 0
     _show(table, f"审核结果 {args.id}", result_headers(header["kind"]), args.unmask)
-    print(f"共{table.height}人")
+    print(f"共{full.height}人")
     if path:
         print(f"已写出审核结果：{path}")
     return 0

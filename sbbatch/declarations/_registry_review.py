@@ -164,12 +164,14 @@ def person_result(
     )
 
 
-def periods_of(ws: Workspace, person_ids: pl.Series) -> pl.DataFrame:
+def periods_of(
+    ws: Workspace, person_ids: pl.Series, columns: Sequence[str] | None = None
+) -> pl.DataFrame:
     """Return every insured period (参保记录) of the given persons, with the unit's name.
 
-    Columns: those of ``insured_periods`` plus ``unit_name``.
+    Columns: those of ``insured_periods`` (or only ``columns`` of them) plus ``unit_name``.
     """
-    return stored_registry.periods_of(ws, person_ids)
+    return stored_registry.periods_of(ws, person_ids, columns)
 
 
 def open_declarations(

