@@ -219,12 +219,7 @@ def write_chunked(
     Raises:
         UnusableInputError: the file name ends neither in ``.parquet`` nor ``.csv``.
     """
-    path = Path(target)
-    fmt = path.suffix.lower()
-    if fmt not in (".parquet", ".csv"):
-        msg = f"不支持的输出格式「{path.suffix}」。提示：流式写出请用 .parquet 或 .csv。"
-        raise UnusableInputError(msg)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path, fmt = output_file(target)
     counted = {"lines": 0, "persons": 0, "total": 0}
     missing: list[pl.DataFrame] = [pl.DataFrame(schema=_MISSING_COLUMNS)]
     with (
@@ -255,26 +250,21 @@ def write_chunked(
     return Written(counted["lines"], counted["persons"], counted["total"], found)
 
 
+def output_file(target: str | Path) -> tuple[Path, str]:
+    """Return the file to stream to and its format (``.parquet`` or ``.csv``); make its folder.
+
+    Raises:
+        UnusableInputError: the file name ends neither in ``.parquet`` nor ``.csv``.
+    """
+    path = Path(target)
+    fmt = path.suffix.lower()
+    if fmt not in (".parquet", ".csv"):
+        msg = f"不支持的输出格式「{path.suffix}」。提示：流式写出请用 .parquet 或 .csv。"
+        raise UnusableInputError(msg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path, fmt
+
+
 def _source(chunks: Callable[[], Iterator[pl.DataFrame]]) -> pl.LazyFrame:
     """A lazy frame of :data:`DETAIL_COLUMNS` whose batches are the chunks, made when it runs."""
-    from polars.io.plugins import register_io_source
-
-    def source(
-        with_columns: list[str] | None,
-        predicate: pl.Expr | None,
-        n_rows: int | None,
-        batch_size: int | None,
-    ) -> Iterator[pl.DataFrame]:
-        left = n_rows
-        for frame in chunks():
-            part = frame.select(with_columns) if with_columns is not None else frame
-            if predicate is not None:
-                part = part.filter(predicate)
-            if left is not None:
-                part = part.head(left)
-                left -= part.height
-            yield part
-            if left is not None and left <= 0:
-                break
-
-    return register_io_source(source, schema=DETAIL_COLUMNS)
+    return store.io_source(chunks, DETAIL_COLUMNS)

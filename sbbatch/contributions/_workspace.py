@@ -33,6 +33,7 @@ from sbbatch.contributions._chunked import (
     PlanInputs,
     Shape,
     chunk_plan,
+    output_file,
     write_chunked,
 )
 from sbbatch.contributions._engine import (
@@ -287,12 +288,7 @@ def write_lines(lines: pl.LazyFrame, target: str | Path) -> Path:
     Raises:
         UnusableInputError: the file name ends neither in ``.parquet`` nor ``.csv``.
     """
-    path = Path(target)
-    fmt = path.suffix.lower()
-    if fmt not in (".parquet", ".csv"):
-        msg = f"不支持的输出格式「{path.suffix}」。提示：流式写出请用 .parquet 或 .csv。"
-        raise UnusableInputError(msg)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path, fmt = output_file(target)
     with atomic_path(path) as part:
         if fmt == ".parquet":
             lines.sink_parquet(part, engine="streaming")

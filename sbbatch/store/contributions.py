@@ -14,7 +14,7 @@ city's wages never sit in memory at once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -261,35 +261,48 @@ def stream_bases(
     values = {**params, "first": months[0], "last": months[-1]}
     con = ws._con  # the store's own connection
 
+    def batches() -> Iterator[pl.DataFrame]:
+        cursor = con.cursor()
+        try:
+            # the size polars asks for is small; DuckDB fills bigger batches faster
+            reader = cursor.sql(query, params=values).to_arrow_reader(BATCH_ROWS)
+            for batch in reader:
+                yield pl.DataFrame(pl.from_arrow(batch)).cast(BASES_COLUMNS)  # type: ignore[arg-type]
+        finally:
+            cursor.close()
+
+    return io_source(batches, BASES_COLUMNS)
+
+
+def io_source(
+    batches: Callable[[], Iterator[pl.DataFrame]], schema: Mapping[str, pl.DataType]
+) -> pl.LazyFrame:
+    """Return a lazy frame whose batches ``batches()`` makes when the plan runs.
+
+    A polars IO plug-in: the columns, the filter and the row limit polars pushes down
+    are applied to each batch as it comes, and the batches stop once the limit is met.
+    """
+    from polars.io.plugins import register_io_source
+
     def source(
         with_columns: list[str] | None,
         predicate: pl.Expr | None,
         n_rows: int | None,
         batch_size: int | None,
     ) -> Iterator[pl.DataFrame]:
-        cursor = con.cursor()
-        try:
-            # the size polars asks for is small; DuckDB fills bigger batches faster
-            reader = cursor.sql(query, params=values).to_arrow_reader(BATCH_ROWS)
-            left = n_rows
-            for batch in reader:
-                frame = pl.DataFrame(pl.from_arrow(batch)).cast(BASES_COLUMNS)  # type: ignore[arg-type]
-                if with_columns is not None:
-                    frame = frame.select(with_columns)
-                if predicate is not None:
-                    frame = frame.filter(predicate)
-                if left is not None:
-                    frame = frame.head(left)
-                    left -= frame.height
-                yield frame
-                if left is not None and left <= 0:
-                    break
-        finally:
-            cursor.close()
+        left = n_rows
+        for frame in batches():
+            part = frame.select(with_columns) if with_columns is not None else frame
+            if predicate is not None:
+                part = part.filter(predicate)
+            if left is not None:
+                part = part.head(left)
+                left -= part.height
+            yield part
+            if left is not None and left <= 0:
+                break
 
-    from polars.io.plugins import register_io_source
-
-    return register_io_source(source, schema=BASES_COLUMNS)
+    return register_io_source(source, schema=dict(schema))
 
 
 def contribution_sql(
