@@ -212,9 +212,13 @@ def _a_billed_unit(database: Path) -> str:
     import duckdb
 
     with duckdb.connect(str(database), read_only=True) as con:
+        # the biggest unit not billed for 2026-12 yet: ``bill`` writes its bill into the
+        # workspace, so a second run on the same workspace takes the next unit
         found = con.sql(
             "SELECT u.unit_id FROM units u JOIN insured_periods p USING (unit_id) "
-            "WHERE u.payment_method <> '1' GROUP BY u.unit_id ORDER BY count(*) DESC LIMIT 1"
+            "WHERE u.payment_method <> '1' AND u.unit_id NOT IN "
+            "(SELECT unit_id FROM bills WHERE fee_month = DATE '2026-12-01') "
+            "GROUP BY u.unit_id ORDER BY count(*) DESC LIMIT 1"
         ).fetchall()
     return str(found[0][0])
 
