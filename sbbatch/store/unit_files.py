@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
+from sbbatch.store._sql import Fragment, compose, fragment, ident, join
+
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
 
@@ -145,46 +147,59 @@ def record_load(
     return load_id
 
 
-def _coalesce_set(table: str, fields: tuple[str, ...]) -> str:
+def _coalesce_set(table: str, fields: tuple[str, ...]) -> Fragment:
     """Return ``a = coalesce(s.a, table.a), …`` for an UPDATE from the frame ``s``.
 
     A null in the file keeps the value the workspace has (an HR export without 民族
-    does not erase it). Only called at import time with this module's constants.
+    does not erase it).
     """
-    return ", ".join(f + " = coalesce(s." + f + ", " + table + "." + f + ")" for f in fields)
+    return join(
+        (
+            compose("{f} = coalesce(s.{f}, {t}.{f})", f=ident(f, fields), t=ident(table, _TABLES))
+            for f in fields
+        ),
+        ", ",
+    )
 
 
-_UNIT_COLUMNS = ", ".join(("unit_id", *UNIT_FIELDS))
-_PERSON_COLUMNS = ", ".join(("person_id", *PERSON_FIELDS))
+_TABLES = ("units", "persons", "agency_payments")
 _PAYMENT_FIELDS = ("base_fen", "unit_fen", "person_fen", "arrived")
 _PAYMENT_KEY = ("person_id", "month", "insurance")
+
+
+def _keyed_upsert(table: str, key: str, fields: tuple[str, ...]) -> tuple[Fragment, Fragment]:
+    """Return the UPDATE of the keys already in ``table`` and the INSERT of the others.
+
+    Both read the frame registered as ``_sbbatch_upsert`` (alias ``s``); the INSERT is an
+    anti-join on ``key``.
+    """
+    slots = {
+        "t": ident(table, _TABLES),
+        "k": ident(key, (key,)),
+        "cols": join((ident(c, (key, *fields)) for c in (key, *fields)), ", "),
+        "set": _coalesce_set(table, fields),
+    }
+    update = compose("UPDATE {t} SET {set} FROM _sbbatch_upsert s WHERE {t}.{k} = s.{k}", **slots)
+    insert = compose(
+        "INSERT INTO {t} ({cols}) SELECT {cols} FROM _sbbatch_upsert s ANTI JOIN {t} "
+        "{alias} ON {alias}.{k} = s.{k}",
+        alias=fragment(table[0]),
+        **slots,
+    )
+    return update, insert
+
 
 # Each upsert is an UPDATE of the keys already there, then an INSERT of the others (an
 # anti-join): on 824,570 payment lines a third of the CPU of INSERT … ON CONFLICT, whose
 # index probe per row is what costs. The frames come sorted by key, so the primary-key
 # index is filled in order (half the CPU again, at insert and at commit).
-_UPDATE_UNITS = (
-    "UPDATE units SET " + _coalesce_set("units", UNIT_FIELDS) + " FROM _sbbatch_upsert s "
-    "WHERE units.unit_id = s.unit_id"
-)
-_INSERT_UNITS = (
-    "INSERT INTO units (" + _UNIT_COLUMNS + ") SELECT " + _UNIT_COLUMNS + " FROM _sbbatch_upsert "
-    "s ANTI JOIN units u ON u.unit_id = s.unit_id"
-)
-_UPDATE_PERSONS = (
-    "UPDATE persons SET " + _coalesce_set("persons", PERSON_FIELDS) + " FROM _sbbatch_upsert s "
-    "WHERE persons.person_id = s.person_id"
-)
-_INSERT_PERSONS = (
-    "INSERT INTO persons (" + _PERSON_COLUMNS + ") SELECT " + _PERSON_COLUMNS + " FROM "
-    "_sbbatch_upsert s ANTI JOIN persons p ON p.person_id = s.person_id"
-)
-_UPDATE_PAYMENTS = (
-    "UPDATE agency_payments SET "
-    + _coalesce_set("agency_payments", _PAYMENT_FIELDS)
-    + " FROM _sbbatch_upsert s WHERE agency_payments.unit_id = $unit "
+_UPDATE_UNITS, _INSERT_UNITS = _keyed_upsert("units", "unit_id", UNIT_FIELDS)
+_UPDATE_PERSONS, _INSERT_PERSONS = _keyed_upsert("persons", "person_id", PERSON_FIELDS)
+_UPDATE_PAYMENTS = compose(
+    "UPDATE agency_payments SET {set} FROM _sbbatch_upsert s WHERE agency_payments.unit_id = $unit "
     "AND agency_payments.person_id = s.person_id AND agency_payments.month = s.month "
-    "AND agency_payments.insurance = s.insurance"
+    "AND agency_payments.insurance = s.insurance",
+    set=_coalesce_set("agency_payments", _PAYMENT_FIELDS),
 )
 _INSERT_PAYMENTS = (
     "INSERT INTO agency_payments (unit_id, person_id, month, insurance, base_fen, unit_fen, "
