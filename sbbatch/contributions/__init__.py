@@ -50,6 +50,7 @@ the SQL lives).
 """
 
 from sbbatch._money import yuan, yuan_expr
+from sbbatch.contributions._chunked import write_lines
 from sbbatch.contributions._engine import (
     compute_lines,
     compute_totals,
@@ -92,7 +93,6 @@ from sbbatch.contributions._workspace import (
     sql_inputs,
     unit_totals,
     write_contributions,
-    write_lines,
 )
 
 __all__ = [

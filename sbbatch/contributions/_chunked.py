@@ -219,7 +219,7 @@ def write_chunked(
     Raises:
         UnusableInputError: the file name ends neither in ``.parquet`` nor ``.csv``.
     """
-    path, fmt = output_file(target)
+    path, _ = output_file(target)  # refused before any work
     counted = {"lines": 0, "persons": 0, "total": 0}
     missing: list[pl.DataFrame] = [pl.DataFrame(schema=_MISSING_COLUMNS)]
     with (
@@ -240,12 +240,7 @@ def write_chunked(
 
         # polars' own writer streams the buckets to the one file as they come (the
         # shaping runs in its streaming engine): one bucket in memory at a time
-        lines = shape(_source(chunks))
-        with atomic_path(path) as part:
-            if fmt == ".parquet":
-                lines.sink_parquet(part, engine="streaming")
-            else:
-                lines.sink_csv(part, engine="streaming")
+        write_lines(shape(_source(chunks)), path)
     found = pl.concat(missing).sort("unit_id", "person_id", "month")
     return Written(counted["lines"], counted["persons"], counted["total"], found)
 
@@ -263,6 +258,21 @@ def output_file(target: str | Path) -> tuple[Path, str]:
         raise UnusableInputError(msg)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path, fmt
+
+
+def write_lines(lines: pl.LazyFrame, target: str | Path) -> Path:
+    """Stream a lazy plan to a parquet or csv file (atomic), never holding it in memory.
+
+    Raises:
+        UnusableInputError: the file name ends neither in ``.parquet`` nor ``.csv``.
+    """
+    path, fmt = output_file(target)
+    with atomic_path(path) as part:
+        if fmt == ".parquet":
+            lines.sink_parquet(part, engine="streaming")
+        else:
+            lines.sink_csv(part, engine="streaming")
+    return path
 
 
 def _source(chunks: Callable[[], Iterator[pl.DataFrame]]) -> pl.LazyFrame:

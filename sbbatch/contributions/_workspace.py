@@ -27,13 +27,11 @@ from typing import TYPE_CHECKING, Any, overload
 import polars as pl
 
 from sbbatch import _progress
-from sbbatch._files import atomic_path
 from sbbatch.contributions._chunked import (
     CHUNK_LINES,
     PlanInputs,
     Shape,
     chunk_plan,
-    output_file,
     write_chunked,
 )
 from sbbatch.contributions._engine import (
@@ -280,21 +278,6 @@ def write_contributions(
         inputs.months,
         skipped,
     )
-
-
-def write_lines(lines: pl.LazyFrame, target: str | Path) -> Path:
-    """Stream a lazy plan to a parquet or csv file (atomic), never holding it in memory.
-
-    Raises:
-        UnusableInputError: the file name ends neither in ``.parquet`` nor ``.csv``.
-    """
-    path, fmt = output_file(target)
-    with atomic_path(path) as part:
-        if fmt == ".parquet":
-            lines.sink_parquet(part, engine="streaming")
-        else:
-            lines.sink_csv(part, engine="streaming")
-    return path
 
 
 @overload
