@@ -43,7 +43,7 @@ from typing import Final, TypeVar
 import polars as pl
 
 from sbbatch._mask import mask_id
-from sbbatch._regions import regions
+from sbbatch._regions import region_codes, regions
 from sbbatch.exceptions import UnusableInputError
 
 __all__ = [
@@ -293,7 +293,7 @@ def _region_known(expr: pl.Expr) -> pl.Expr:
     A code is listed under its 2-digit province, so a known code implies a known
     province.
     """
-    return expr.str.slice(0, 6).is_in(regions().codes.implode())
+    return expr.str.slice(0, 6).is_in(region_codes().implode())
 
 
 def failure_reason(expr: pl.Expr, today: date | pl.Expr) -> pl.Expr:

@@ -756,3 +756,37 @@ def test_hypothesis_upgrade_15(code: str, born: date, order: int) -> None:
     assert ric.calc_check_digit(str(got)) == str(got)[-1]
     assert column([legacy], ids.is_upgraded_15(pl.col("id"))) == [True]
     assert column([str(got)], ids.gender(pl.col("id"))) == ["1" if order % 2 else "2"]
+
+
+def test_region_codes_read_straight_from_loc_dat_are_numdbs_codes() -> None:
+    """The fast reading of the address codes gives exactly the codes numdb's table has."""
+    from sbbatch._regions import region_codes, regions
+
+    fast = region_codes()
+    assert fast.dtype == pl.String
+    assert fast.n_unique() == fast.len()
+    assert set(fast.to_list()) == set(regions().codes.to_list())
+    # every code stdnum's own parser lists (province × county, the numdb tree)
+    tree = {f"{p[1]}{c[1]}" for p in numdb.get("cn/loc").prefixes for c in p[4] if p[1] == p[2]}
+    assert tree == set(fast.to_list())
+
+
+def test_region_codes_of_an_unknown_layout_come_from_numdb(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A loc.dat of another shape (here a range line) is read by numdb, not guessed at."""
+    from sbbatch import _regions
+
+    class _File:
+        def joinpath(self, name: str) -> _File:
+            return self
+
+        def read_text(self, encoding: str) -> str:
+            return '11 province="北京市"\n  0101-0105 county="东城区"\n'
+
+    monkeypatch.setattr(_regions.resources, "files", lambda package: _File())
+    _regions.region_codes.cache_clear()
+    try:
+        assert set(_regions.region_codes().to_list()) == set(_regions.regions().codes.to_list())
+    finally:
+        _regions.region_codes.cache_clear()
