@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -785,3 +786,84 @@ def test_the_2025_raise_starts_exactly_after_the_1978_rows(policy: Policy) -> No
         date(2024, 12, 1),
         date(2025, 2, 1),
     ]
+
+
+# ------------------------------------------------------------------ whole messages
+# Policy.from_dir checks each table with one select of all its row checks; these are
+# the messages the per-check filtering gave (captured before that change), word for word.
+
+
+def _edit_all(path: Path, edits: list[tuple[str, str]]) -> None:
+    text = path.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+
+
+def _rows(path: Path) -> tuple[list[str], list[int]]:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    body = [i for i, line in enumerate(lines) if not line.startswith("#")][1:]
+    return lines, body
+
+
+def _edit_rows(path: Path, cells: dict[int, tuple[int, str]]) -> None:
+    """Set one cell of some data rows (row number among the data rows: cell, value)."""
+    lines, body = _rows(path)
+    for row, (cell, value) in cells.items():
+        values = lines[body[row]].rstrip("\n").split(",")
+        values[cell] = value
+        lines[body[row]] = ",".join(values) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _repeat_row(path: Path, row: int) -> None:
+    lines, body = _rows(path)
+    lines.insert(body[row], lines[body[row]])
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _drop_row(path: Path, row: int) -> None:
+    lines, body = _rows(path)
+    del lines[body[row]]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+WHOLE_MESSAGES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "columns": (
+        lambda d: _edit_all(
+            d / "rates.csv", [(",0.16,", ",0.1234567,"), (",2019-05,", ",2019-5,")]
+        ),
+        "政策参数表有误：testcity/rates.csv 第 11 行：effective_from 列的值“2019-5”应为年月 YYYY-MM；testcity/rates.csv 第 11 行：rate 列的值“0.1234567”小数位超过 6 位，无法精确换算为百万分率。提示：请按文件开头的说明修改后重新加载。",
+    ),
+    "source_status": (
+        lambda d: _edit_rows(d / "base_limits.csv", {0: (-3, ""), 1: (-3, ""), 2: (-2, "guess")}),
+        "政策参数表有误：testcity/base_limits.csv 第 14 行：source 不能为空；testcity/base_limits.csv 第 15 行：source 不能为空；testcity/base_limits.csv 第 16 行：status 只能是 verified / secondary / inference。提示：请按文件开头的说明修改后重新加载。",
+    ),
+    "table_checks": (
+        lambda d: _edit_all(d / "rates.csv", [(",unit,", ",firm,")]),
+        "政策参数表有误：testcity/rates.csv 第 10 行：payer 应为 unit 或 person；testcity/rates.csv 第 11 行：payer 应为 unit 或 person；testcity/rates.csv 第 13 行：payer 应为 unit 或 person；testcity/rates.csv 第 14 行：payer 应为 unit 或 person；testcity/rates.csv 第 17 行：payer 应为 unit 或 person；另有 19 处问题。提示：请按文件开头的说明修改后重新加载。",
+    ),
+    "windows": (
+        lambda d: _repeat_row(d / "base_limits.csv", 1),
+        "政策参数表有误：testcity/base_limits.csv 第 15 行：本表 的期间与自 2019-05 起的期间重叠；testcity/base_limits.csv 第 15 行：policy_id base_limits:2019-05 重复；testcity/base_limits.csv 第 16 行：policy_id base_limits:2019-05 重复。提示：请按文件开头的说明修改后重新加载。",
+    ),
+    "bands": (
+        lambda d: _drop_row(d / "min_contribution_years.csv", 1),
+        "政策参数表有误：testcity/min_contribution_years.csv 第 5 行：区间与下一行不衔接。提示：请按文件开头的说明修改后重新加载。",
+    ),
+    "minimum_wage": (
+        lambda d: _edit_rows(d / "minimum_wage.csv", {0: (1, "9")}),
+        "政策参数表有误：testcity/minimum_wage.csv 第 9 行：同一 district_group 只能有一个 tier（档次）；testcity/minimum_wage.csv 第 10 行：同一 district_group 只能有一个 tier（档次）；testcity/minimum_wage.csv 第 11 行：同一 district_group 只能有一个 tier（档次）；testcity/minimum_wage.csv 第 12 行：同一 district_group 只能有一个 tier（档次）；testcity/minimum_wage.csv 第 13 行：同一 district_group 只能有一个 tier（档次）；另有 1 处问题。提示：请按文件开头的说明修改后重新加载。",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WHOLE_MESSAGES))
+def test_a_broken_policy_is_refused_with_the_same_whole_message(tmp_path: Path, case: str) -> None:
+    edit, message = WHOLE_MESSAGES[case]
+    directory = _copy(tmp_path)
+    edit(directory)
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_dir(directory)
+    assert str(caught.value) == message
