@@ -6,6 +6,11 @@ version applied is recorded in the file. Every mutation runs in one transaction,
 failure half-way leaves the workspace exactly as it was. The agency's clock
 (``today``) is injectable. :class:`sbbatch.store.Workspace` builds the declarations
 and their state machine on this core.
+
+Frames cross to and from DuckDB through the Arrow C stream interface (polars exports
+and imports it natively), not through pyarrow tables: the same columns and types,
+without importing pyarrow and numpy into every command (≈ 0.2 s of CPU and 85 MB of
+peak memory of ``sbbatch load persons``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ from typing import Any, Self
 
 import duckdb
 import polars as pl
+
+try:  # DuckDB's own source protocol: a frame read as its Arrow stream, its row count known
+    from duckdb._sources import ArrowScanSource as _ArrowScanSource
+except ImportError:  # pragma: no cover - a DuckDB without it reads the frame through pyarrow
+    _ArrowScanSource = None  # type: ignore[misc,assignment]
 
 from sbbatch._clock import system_now
 from sbbatch.exceptions import UnusableInputError, WorkspaceLockedError, WorkspaceVersionError
@@ -61,6 +71,46 @@ def create_file(
     finally:
         part.unlink(missing_ok=True)
         wal.unlink(missing_ok=True)
+
+
+def _source(frame: pl.DataFrame) -> object:
+    """What :meth:`WorkspaceCore.registered` hands DuckDB for ``frame`` (no copy either way)."""
+    if _ArrowScanSource is None or any("Null" in str(dtype) for dtype in frame.dtypes):
+        # DuckDB refuses polars' stream of an all-null (``pl.Null``) column; pyarrow's
+        # table of it is read
+        return frame.to_arrow()
+    return _FrameSource(frame)
+
+
+if _ArrowScanSource is not None:
+
+    class _FrameSource(_ArrowScanSource):
+        """A polars frame as DuckDB scans it: its Arrow C stream, narrowed to the columns asked.
+
+        Like DuckDB's reading of a pyarrow table (``frame.to_arrow()``), it says how many
+        rows it has, so the planner sizes joins as before, but pyarrow is never imported.
+        """
+
+        schema_is_stable = True
+
+        def rows(self) -> int:
+            """The number of rows."""
+            return int(self.obj.height)
+
+        def __arrow_c_schema__(self) -> object:
+            """The frame's schema as an Arrow schema capsule."""
+            return self.obj.schema.__arrow_c_schema__()
+
+        def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+            """The whole frame as an Arrow C stream (what ``register`` asks of an object)."""
+            return self.obj.__arrow_c_stream__(requested_schema)
+
+        def stream(self, columns: Any, filters: Any) -> tuple[object, bool]:
+            """The frame's stream, narrowed to ``columns`` (declared positions) when asked."""
+            if columns is None:
+                return self.obj.__arrow_c_stream__(), False
+            names = self.obj.columns
+            return self.obj.select([names[i] for i in columns]).__arrow_c_stream__(), True
 
 
 class WorkspaceCore:
@@ -279,14 +329,14 @@ class WorkspaceCore:
 
     def sql(self, query: str, params: list[Any] | Mapping[str, Any] | None = None) -> pl.DataFrame:
         """Run a read query with parameters and return the result as a polars frame."""
-        frame: pl.DataFrame = self._con.sql(query, params=params or None).pl()
-        return frame
+        # the relation's Arrow C stream: the types of .pl(), without pyarrow
+        return pl.DataFrame(self._con.sql(query, params=params or None))
 
     @contextmanager
     def registered(self, **frames: pl.DataFrame) -> Iterator[None]:
         """Make polars frames readable by name in :meth:`sql` for the block (no copy)."""
         for name, frame in frames.items():
-            self._con.register(name, frame.to_arrow())
+            self._con.register(name, _source(frame))
         try:
             yield
         except BaseException:
@@ -342,10 +392,9 @@ class WorkspaceCore:
         if name not in tables:
             msg = f"工作区没有表 {name}。"
             raise UnusableInputError(msg)
-        frame: pl.DataFrame = self._con.sql(
-            compose("SELECT * FROM {table}", table=ident(name, tables))
-        ).pl()
-        return frame
+        return pl.DataFrame(
+            self._con.sql(compose("SELECT * FROM {table}", table=ident(name, tables)))
+        )
 
     # -- registry ------------------------------------------------------------------------
 
