@@ -75,7 +75,7 @@ def test_a_table_reads_back_with_its_types(ws: Workspace) -> None:
     assert ws.table("units").equals(ws._con.sql("SELECT * FROM units").pl())
 
 
-def test_loading_a_unit_does_not_import_pyarrow(tmp_path: object) -> None:
+def test_loading_a_unit_imports_neither_pyarrow_nor_numpy(tmp_path: object) -> None:
     code = (
         "import sys, datetime as dt, polars as pl\n"
         "from sbbatch.store import Workspace\n"
@@ -85,9 +85,9 @@ def test_loading_a_unit_does_not_import_pyarrow(tmp_path: object) -> None:
         "    '行业风险类别': ['1'], '缴费方式': ['银行代扣']})\n"
         "assert load(ws, 'unit', frame).added == 1\n"
         "assert load(ws, 'unit', frame).unchanged == 1\n"
-        "print('pyarrow' in sys.modules)\n"
+        "print('pyarrow' in sys.modules, 'numpy' in sys.modules)\n"
     )
     shown = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert shown == ["False"]
+    assert shown == ["False", "False"]
