@@ -59,6 +59,7 @@ __all__ = [
     "with_other_declarations",
     "with_person_facts",
     "with_registry_person",
+    "with_retirement_month",
 ]
 
 
@@ -258,6 +259,37 @@ def retirement_month(gender: pl.Expr, identity: pl.Expr, birth_date: pl.Expr) ->
     policy = Policy.load()
     group = policy.retirement_group(gender, identity)
     return policy.retirement_month(birth_date, group).alias("retirement_month")
+
+
+def with_retirement_month(
+    frame: pl.DataFrame, gender: pl.Expr, identity: pl.Expr, birth_date: pl.Expr
+) -> pl.DataFrame:
+    """Add ``retirement_month`` (:func:`retirement_month`), computed once per distinct person kind.
+
+    The month depends only on the gender, the 个人身份 and the birth *month*, so it is
+    computed for their distinct combinations (a few hundred in 100,000 rows) and joined
+    back: the policy's expression is a long ``coalesce`` over the retirement schedule,
+    0.5 s of CPU per 100,000 rows, 0.05 s this way. Same values as
+    ``frame.with_columns(retirement_month(gender, identity, birth_date))``.
+
+    Examples:
+        >>> frame = pl.DataFrame({"g": ["1", "2", "1"], "i": [None, "4", None],
+        ...                       "b": [dt.date(1965, 5, 9), dt.date(1975, 3, 1), dt.date(1965, 5, 20)]})
+        >>> with_retirement_month(frame, pl.col("g"), pl.col("i"), pl.col("b"))["retirement_month"].to_list()
+        [datetime.date(2025, 7, 1), datetime.date(2031, 7, 1), datetime.date(2025, 7, 1)]
+    """
+    keys = ("_rm_gender", "_rm_identity", "_rm_birth_month")
+    keyed = frame.with_columns(
+        gender.alias(keys[0]), identity.alias(keys[1]), birth_date.dt.month_start().alias(keys[2])
+    )
+    months = (
+        keyed.select(keys)
+        .unique()
+        .with_columns(retirement_month(pl.col(keys[0]), pl.col(keys[1]), pl.col(keys[2])))
+    )
+    return keyed.join(
+        months, on=list(keys), how="left", nulls_equal=True, maintain_order="left"
+    ).drop(keys)
 
 
 # ----------------------------------------------------------------------- context helpers

@@ -33,11 +33,11 @@ from sbbatch.declarations._registry_review import (
     once_in_declaration,
     periods_of,
     person_result,
-    retirement_month,
     with_all_columns,
     with_code_labels,
     with_other_declarations,
     with_registry_person,
+    with_retirement_month,
 )
 from sbbatch.declarations._samples import enrolment as _samples
 from sbbatch.policy import INSURANCES
@@ -51,7 +51,7 @@ from sbbatch.spec import (
     Section,
     WidgetLayout,
 )
-from sbbatch.store import registry
+from sbbatch.store import effects, registry
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -252,6 +252,7 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
     person_id = pl.col("person_id")
     reason = ids.failure_reason(person_id, ws.today)
     identity = pl.coalesce("identity", "reg_identity")
+    context = with_retirement_month(context, pl.col("gender"), identity, pl.col("birth_date"))
     return context.with_columns(
         reason.replace_strict(ids.MESSAGES_ZH, default=None, return_dtype=pl.String)
         .str.replace("{expected}", ids.expected_check_char(person_id).fill_null(""), literal=True)
@@ -269,7 +270,6 @@ def _context(ws: Workspace, rows: pl.DataFrame, header: dict[str, Any]) -> pl.Da
         .dt.month_start()
         .dt.offset_by(f"{min_working_age_years()}y")
         .alias("working_age_month"),
-        retirement_month(pl.col("gender"), identity, pl.col("birth_date")),
         ((pl.col("gender") == "1") | identity.is_not_null()).alias("retirement_group_certain"),
     ).with_columns(
         codes.to_label(pl.col("id_gender"), "gender").alias("id_gender_label"),
@@ -405,16 +405,16 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
         approved.select("row_no", "person_id", "person_category", "month", "add_reason")
         .join(implied_insurances(approved), on="row_no")
         .select(
-            pl.lit(header["unit_id"]).alias("unit_id"),
             "person_id",
             "insurance",
             "person_category",
             pl.col("month").alias("from_month"),
             "add_reason",
-            pl.lit(declaration_id).alias("opened_by"),
         )
     )
-    opened = ws.insert_frame("insured_periods", periods)
+    opened = effects.open_insured_periods(
+        ws, periods, unit_id=header["unit_id"], declaration_id=declaration_id
+    )
     ws.log_effect(
         declaration_id,
         f"增员审核通过 {approved.height} 人：新登记人员 {added} 人，"

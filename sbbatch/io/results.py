@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sbbatch.declarations import Declaration, get
-from sbbatch.io.xlsx import write_result
 from sbbatch.present import ROW_NUMBER_HEADER, present
 from sbbatch.spec import Column
 
@@ -147,4 +146,7 @@ def write_review_result(
         table = result_table(ws, declaration_id)
     headers = {c.field: c.header for c in result_columns(declaration)}
     title = f"{declaration.title}审核结果 {declaration_id}"
+    # imported here: ``review`` prints a few rows of result_table() without the xlsx writer
+    from sbbatch.io.xlsx import write_result
+
     return write_result(table, target, title, headers)  # write_result numbers the rows (序号)
