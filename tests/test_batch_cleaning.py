@@ -47,7 +47,7 @@ def test_cleaned_by_value_equals_clean_text(values: list[str | None], repeat: in
 def test_the_three_paths_are_taken_and_agree() -> None:
     plain: list[str | None] = ["370102199001011231", "AB-12", "x"]  # kept as it is
     repeated = ["  张　三 ", "\uff21\u200b", "", None] * 5  # once per distinct value
-    distinct = [f" 李{i} " for i in range(10)]  # row by row
+    distinct: list[str | None] = [f" 李{i} " for i in range(10)]  # row by row
     for values in (plain, repeated, distinct):
         ours, theirs = _both(values)
         assert ours == theirs
