@@ -10,6 +10,7 @@ and the required cells of its contract.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -94,8 +95,10 @@ def type_columns(
     typed: list[pl.Series] = []
     failures: list[pl.DataFrame] = []
     for column in declaration.columns:
-        values, found = type_column(text.select("_row", column.field), column, today)
-        typed.append(values)
+        # the facts of the ID (with_id_facts) come from the same distinct values
+        facts = _id_facts() if column.field == "person_id" and column.type == "id" else []
+        values, found = type_column(text.select("_row", column.field), column, today, facts)
+        typed.extend(values)
         failures.extend(found)
     return text.with_columns(typed), failures
 
@@ -106,8 +109,8 @@ _PLAIN = r"^[!-~]+$"
 
 
 def type_column(
-    cells: pl.DataFrame, column: Column, today: dt.date
-) -> tuple[pl.Series, list[pl.DataFrame]]:
+    cells: pl.DataFrame, column: Column, today: dt.date, facts: Sequence[pl.Expr] = ()
+) -> tuple[list[pl.Series], list[pl.DataFrame]]:
     """One column typed from its text, and the failures of its cells (one frame per rule).
 
     ``cells`` holds ``_row`` and the column's text (named by its field). Cleaning,
@@ -116,6 +119,10 @@ def type_column(
     once per distinct value and joined back (a failure frame only where a value
     fails); otherwise cell by cell. Cleaning is skipped for a column whose every
     value is plain ASCII (ID numbers, codes, amounts): it would change nothing.
+
+    Returns:
+        The typed column, then one series per expression of ``facts`` (evaluated on
+        the typed value, named by their aliases); and the failure frames.
     """
     field = column.field
     entered = cells.get_column(field)
@@ -131,23 +138,22 @@ def type_column(
     work = work.with_columns(
         (pl.col("_entered") if plain else clean_text(pl.col("_entered"))).alias("_text")
     ).with_columns(_typed(column, pl.col("_text")).alias(field))
+    if facts:
+        work = work.with_columns(facts)
+    added = [name for name in work.columns if name not in ("_row", "_entered", "_text", field)]
     found = _column_failures(work, column, today)
     if not by_value:
-        return work.get_column(field), [
+        return [work.get_column(name) for name in (field, *added)], [
             frame.select(pl.col("_row").alias("row"), *list(FAILURE_SCHEMA)[1:]) for frame in found
         ]
-    typed = (
-        cells.select(field)
-        .join(
-            work.select(pl.col("_entered").alias(field), pl.col(field).alias("_typed")),
-            on=field,
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )
-        .get_column("_typed")
-        .alias(field)
+    joined = cells.select(pl.col(field).alias("_entered")).join(
+        work.select("_entered", field, *added),
+        on="_entered",
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
     )
+    typed = [joined.get_column(name) for name in (field, *added)]
     rows = cells.select(pl.col("_row").alias("row"), pl.col(field).alias("_entered"))
     failures = [
         rows.join(frame, on="_entered", how="inner", maintain_order="left").select(
@@ -455,22 +461,26 @@ def hidden_row_failures(raw: RawTable) -> pl.DataFrame:
     )
 
 
-def with_id_facts(typed: pl.DataFrame) -> pl.DataFrame:
-    """Add the gender and birth date a valid ID number gives (once per distinct number)."""
-    if "person_id" not in typed.columns:
-        return typed
+def _id_facts() -> list[pl.Expr]:
+    """``id_gender``, ``id_birth_date``, ``id_gender_label`` of a valid ``person_id``."""
     person = pl.col("person_id")
     valid = ids.failure_reason(person, dt.date.max).is_null()
     gender = pl.when(valid).then(ids.gender(person))
-    return per_value(
-        typed,
-        ["person_id"],
-        [
-            gender.alias("id_gender"),
-            pl.when(valid).then(ids.birth_date(person)).alias("id_birth_date"),
-            codes.to_label(gender, "gender").alias("id_gender_label"),
-        ],
-    )
+    return [
+        gender.alias("id_gender"),
+        pl.when(valid).then(ids.birth_date(person)).alias("id_birth_date"),
+        codes.to_label(gender, "gender").alias("id_gender_label"),
+    ]
+
+
+def with_id_facts(typed: pl.DataFrame) -> pl.DataFrame:
+    """Add the gender and birth date a valid ID number gives (once per distinct number).
+
+    :func:`type_columns` adds them already when ``person_id`` is an ID column.
+    """
+    if "person_id" not in typed.columns or "id_gender" in typed.columns:
+        return typed
+    return per_value(typed, ["person_id"], _id_facts())
 
 
 def duplicates(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
@@ -478,9 +488,12 @@ def duplicates(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
     if not keys:
         return pl.DataFrame(schema=FAILURE_SCHEMA)
     column = declaration.column(keys[0])
-    marked = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)).with_columns(
-        pl.col("_row").first().over(keys).alias("_first")
-    )
+    complete = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+    # distinct hashes prove distinct keys (a quarter of the cost of grouping the keys):
+    # the rows are grouped only when some hash repeats
+    if complete.select(pl.struct(keys).hash().n_unique()).item() == complete.height:
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    marked = complete.with_columns(pl.col("_row").first().over(keys).alias("_first"))
     return _failure_frame(
         marked,
         pl.col("_row") != pl.col("_first"),

@@ -32,7 +32,7 @@ def _both(values: list[str | None]) -> tuple[list[str | None], list[str | None]]
     frame = pl.DataFrame({"f": values}, schema={"f": pl.String}).with_row_index("_row", 2)
     typed, _failures = cells.type_column(frame, TEXT, dt.date(2026, 11, 26))
     return (
-        typed.to_list(),
+        typed[0].to_list(),
         frame.select(clean_text(pl.col("f"))).to_series().to_list(),
     )
 
@@ -101,12 +101,14 @@ def test_typing_by_value_equals_cell_by_cell(column: Column) -> None:
     frame = pl.DataFrame(
         {"_row": list(range(2, len(values) + 2)), column.field: values}, schema=_schema(column)
     )
-    typed, found = cells.type_column(frame, column, dt.date(2026, 11, 26))
+    facts = cells._id_facts() if column.field == "person_id" else []  # gender, birth date
+    typed, found = cells.type_column(frame, column, dt.date(2026, 11, 26), facts)
     one_by_one = [
-        cells.type_column(frame.slice(i, 1), column, dt.date(2026, 11, 26))[0]
+        pl.DataFrame(cells.type_column(frame.slice(i, 1), column, dt.date(2026, 11, 26), facts)[0])
         for i in range(frame.height)
     ]
-    assert typed.to_list() == pl.concat(one_by_one).to_list()
+    assert pl.DataFrame(typed).to_dicts() == pl.concat(one_by_one).to_dicts()
+    assert len(typed) == 1 + len(facts)
     ours = cells.as_failures(pl.concat(found)) if found else cells.as_failures(_empty())
     theirs = _failures_by_cell(column, values)
     assert ours.sort("row", "rule").to_dicts() == theirs.sort("row", "rule").to_dicts()
