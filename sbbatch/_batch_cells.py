@@ -146,14 +146,17 @@ def type_column(
         return [work.get_column(name) for name in (field, *added)], [
             frame.select(pl.col("_row").alias("row"), *list(FAILURE_SCHEMA)[1:]) for frame in found
         ]
-    joined = cells.select(pl.col(field).alias("_entered")).join(
-        work.select("_entered", field, *added),
-        on="_entered",
-        how="left",
-        nulls_equal=True,
-        maintain_order="left",
-    )
-    typed = [joined.get_column(name) for name in (field, *added)]
+    if work.height == 1:  # one value in every row (an absent column: all empty)
+        typed = [work.get_column(name).new_from_index(0, cells.height) for name in (field, *added)]
+    else:
+        joined = cells.select(pl.col(field).alias("_entered")).join(
+            work.select("_entered", field, *added),
+            on="_entered",
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
+        typed = [joined.get_column(name) for name in (field, *added)]
     rows = cells.select(pl.col("_row").alias("row"), pl.col(field).alias("_entered"))
     failures = [
         rows.join(frame, on="_entered", how="inner", maintain_order="left").select(

@@ -116,3 +116,16 @@ def test_typing_by_value_equals_cell_by_cell(column: Column) -> None:
         assert part["row"].is_sorted()
     if column.type in {"id", "month", "date", "money", "code", "gender", "int", "phone"}:
         assert ours.height  # the junk fails: the test can fail
+
+
+@pytest.mark.parametrize("value", ["？？垃圾", "2019-04", None])
+@pytest.mark.parametrize("column", _columns(), ids=lambda c: f"{c.type}:{c.field}")
+def test_a_column_of_one_value_types_as_cell_by_cell(column: Column, value: str | None) -> None:
+    frame = pl.DataFrame(
+        {"_row": [2, 3, 4], column.field: [value] * 3}, schema=_schema(column)
+    )  # one distinct value (an absent column: all empty)
+    facts = cells._id_facts() if column.field == "person_id" else []
+    typed, found = cells.type_column(frame, column, dt.date(2026, 11, 26), facts)
+    alone = cells.type_column(frame.slice(0, 1), column, dt.date(2026, 11, 26), facts)
+    assert pl.DataFrame(typed).to_dicts() == pl.DataFrame(alone[0]).to_dicts() * 3
+    assert [f.height for f in found] == [3 * f.height for f in alone[1]]
