@@ -10,6 +10,7 @@ and the required cells of its contract.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -85,20 +86,21 @@ def _failure_frame(
 def type_columns(
     text: pl.DataFrame, declaration: Declaration, today: dt.date
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
-    """Parse every column from its text; report what cannot be parsed."""
-    cleaned = text.with_columns(_cleaned(text, c.field) for c in declaration.columns)
-    typed_exprs: list[pl.Expr] = []
-    by_value: list[pl.Series] = []
-    for column in declaration.columns:
-        if column.type in _BY_VALUE:
-            by_value.append(_typed_by_value(cleaned, column, today))
-        else:
-            typed_exprs.append(_typed(column, today).alias(column.field))
-    typed = cleaned.with_columns(typed_exprs).with_columns(by_value).select(cleaned.columns)
+    """Parse every column from its text; report what cannot be parsed.
+
+    Each column is typed by :func:`type_column`: once per distinct value when its
+    values repeat (a payment detail repeats its persons, months and amounts), with its
+    failures found among the distinct values and given the rows holding them.
+    """
+    typed: list[pl.Series] = []
     failures: list[pl.DataFrame] = []
     for column in declaration.columns:
-        failures.extend(_column_failures(text, cleaned, typed, column, today))
-    return typed, failures
+        # the facts of the ID (with_id_facts) come from the same distinct values
+        facts = _id_facts() if column.field == "person_id" and column.type == "id" else []
+        values, found = type_column(text.select("_row", column.field), column, today, facts)
+        typed.extend(values)
+        failures.extend(found)
+    return text.with_columns(typed), failures
 
 
 #: Text that :func:`clean_text` leaves as it is: printable ASCII without spaces (no
@@ -106,28 +108,64 @@ def type_columns(
 _PLAIN = r"^[!-~]+$"
 
 
-def _cleaned(text: pl.DataFrame, field: str) -> pl.Series:
-    """``clean_text`` of one column, done once per distinct value, skipped where it changes nothing.
+def type_column(
+    cells: pl.DataFrame, column: Column, today: dt.date, facts: Sequence[pl.Expr] = ()
+) -> tuple[list[pl.Series], list[pl.DataFrame]]:
+    """One column typed from its text, and the failures of its cells (one frame per rule).
 
-    A column whose every cell is plain ASCII (ID numbers, codes, amounts) is kept as it
-    is; otherwise each distinct text is cleaned once (a payment detail repeats its months,
-    amounts and persons).
+    ``cells`` holds ``_row`` and the column's text (named by its field). Cleaning,
+    parsing and the failure conditions are functions of a cell's text alone, so when
+    the column has at most half as many distinct values as rows they are worked out
+    once per distinct value and joined back (a failure frame only where a value
+    fails); otherwise cell by cell. Cleaning is skipped for a column whose every
+    value is plain ASCII (ID numbers, codes, amounts): it would change nothing.
+
+    Returns:
+        The typed column, then one series per expression of ``facts`` (evaluated on
+        the typed value, named by their aliases); and the failure frames.
     """
-    column = text.get_column(field)
-    if column.null_count() == column.len():
-        return column
-    if column.str.contains(_PLAIN).all():
-        return column
-    frame = column.to_frame()
-    values = frame.unique()
-    if 2 * values.height > frame.height:
-        return frame.select(clean_text(pl.col(field))).to_series().alias(field)
-    cleaned = values.with_columns(clean_text(pl.col(field)).alias("_clean"))
-    return (
-        frame.join(cleaned, on=field, how="left", nulls_equal=True, maintain_order="left")
-        .get_column("_clean")
-        .alias(field)
+    field = column.field
+    entered = cells.get_column(field)
+    distinct = entered.unique()
+    by_value = 2 * distinct.len() <= entered.len()
+    work = (
+        distinct.to_frame().select(pl.col(field).alias("_entered"))
+        if by_value
+        else cells.select("_row", pl.col(field).alias("_entered"))
     )
+    source = work.get_column("_entered")
+    plain = source.null_count() == source.len() or bool(source.str.contains(_PLAIN).all())
+    work = work.with_columns(
+        (pl.col("_entered") if plain else clean_text(pl.col("_entered"))).alias("_text")
+    ).with_columns(_typed(column, pl.col("_text")).alias(field))
+    if facts:
+        work = work.with_columns(facts)
+    added = [name for name in work.columns if name not in ("_row", "_entered", "_text", field)]
+    found = _column_failures(work, column, today)
+    if not by_value:
+        return [work.get_column(name) for name in (field, *added)], [
+            frame.select(pl.col("_row").alias("row"), *list(FAILURE_SCHEMA)[1:]) for frame in found
+        ]
+    if work.height == 1:  # one value in every row (an absent column: all empty)
+        typed = [work.get_column(name).new_from_index(0, cells.height) for name in (field, *added)]
+    else:
+        joined = cells.select(pl.col(field).alias("_entered")).join(
+            work.select("_entered", field, *added),
+            on="_entered",
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
+        typed = [joined.get_column(name) for name in (field, *added)]
+    rows = cells.select(pl.col("_row").alias("row"), pl.col(field).alias("_entered"))
+    failures = [
+        rows.join(frame, on="_entered", how="inner", maintain_order="left").select(
+            list(FAILURE_SCHEMA)
+        )
+        for frame in found
+        if frame.height
+    ]
+    return typed, failures
 
 
 def per_value(frame: pl.DataFrame, on: list[str], exprs: list[pl.Expr]) -> pl.DataFrame:
@@ -137,31 +175,19 @@ def per_value(frame: pl.DataFrame, on: list[str], exprs: list[pl.Expr]) -> pl.Da
     joined back in the frame's order; a frame of mostly distinct values is evaluated
     row by row (the join would cost more than it saves).
     """
-    values = frame.select(on).unique()
+    keys = frame.select(on)
+    values = keys.unique()
     if 2 * values.height > frame.height:
         return frame.with_columns(exprs)
-    return frame.join(
+    # only the keys are joined (a join copies every column of its frame), then added
+    found = keys.join(
         values.with_columns(exprs), on=on, how="left", nulls_equal=True, maintain_order="left"
     )
+    return frame.with_columns(found.drop(on))
 
 
-#: Column types whose parsing is a function of the cell's text alone, so it is done once
-#: per distinct value (a 10,000-row file has a few hundred months, dates or codes).
-_BY_VALUE = frozenset({"month", "date", "money", "int", "gender", "code"})
-
-
-def _typed_by_value(cleaned: pl.DataFrame, column: Column, today: dt.date) -> pl.Series:
-    """Parse a column's distinct values once and give each row its value's result."""
-    field = column.field
-    return (
-        per_value(cleaned.select(field), [field], [_typed(column, today).alias("_typed")])
-        .get_column("_typed")
-        .alias(field)
-    )
-
-
-def _typed(column: Column, today: dt.date) -> pl.Expr:
-    value = pl.col(column.field)
+def _typed(column: Column, value: pl.Expr) -> pl.Expr:
+    """The typed value of a column's cleaned text ``value``."""
     match column.type:
         case "id":
             return ids.normalise(value)
@@ -182,18 +208,17 @@ def _typed(column: Column, today: dt.date) -> pl.Expr:
             return value
 
 
-def _column_failures(
-    raw: pl.DataFrame,
-    cleaned: pl.DataFrame,
-    typed: pl.DataFrame,
-    column: Column,
-    today: dt.date,
-) -> list[pl.DataFrame]:
-    """Report a column's cells that cannot be used; the value shown is as entered."""
+def _column_failures(work: pl.DataFrame, column: Column, today: dt.date) -> list[pl.DataFrame]:
+    """Report a column's cells that cannot be used; the value shown is as entered.
+
+    ``work`` holds a column's cells (``_row`` and ``_entered``) or its distinct values
+    (``_entered`` alone), each with its cleaned text ``_text`` and its typed value
+    (named by the field). One frame per rule that fails somewhere: the key columns of
+    ``work``, then the failure's column, value, rule, level and message.
+    """
     field = column.field
-    both = cleaned.select("_row", pl.col(field).alias("_text")).with_columns(
-        typed[field].alias(field), raw[field].alias("_entered")
-    )
+    both = work
+    keys = [name for name in ("_row", "_entered") if name in work.columns]
     given = pl.col("_text").is_not_null()
     text = pl.col("_text")  # cleaned: what the conditions look at
     entered = pl.col("_entered")  # as typed: what the analyst is shown
@@ -201,9 +226,18 @@ def _column_failures(
     header = column.header
 
     def add(failing: pl.Expr, rule: str, level: str, message: pl.Expr) -> None:
-        out.append(
-            _failure_frame(both, given & failing, column, rule, level, message, value=entered)
-        )
+        found = both.filter((given & failing).fill_null(False))
+        if found.height:
+            out.append(
+                found.select(
+                    *keys,
+                    pl.lit(header).alias("column"),
+                    entered.cast(pl.String).alias("value"),
+                    pl.lit(rule).alias("rule"),
+                    pl.lit(level).alias("level"),
+                    message.alias("message"),
+                )
+            )
 
     match column.type:
         case "id":
@@ -430,16 +464,26 @@ def hidden_row_failures(raw: RawTable) -> pl.DataFrame:
     )
 
 
+def _id_facts() -> list[pl.Expr]:
+    """``id_gender``, ``id_birth_date``, ``id_gender_label`` of a valid ``person_id``."""
+    person = pl.col("person_id")
+    valid = ids.failure_reason(person, dt.date.max).is_null()
+    gender = pl.when(valid).then(ids.gender(person))
+    return [
+        gender.alias("id_gender"),
+        pl.when(valid).then(ids.birth_date(person)).alias("id_birth_date"),
+        codes.to_label(gender, "gender").alias("id_gender_label"),
+    ]
+
+
 def with_id_facts(typed: pl.DataFrame) -> pl.DataFrame:
-    if "person_id" not in typed.columns:
+    """Add the gender and birth date a valid ID number gives (once per distinct number).
+
+    :func:`type_columns` adds them already when ``person_id`` is an ID column.
+    """
+    if "person_id" not in typed.columns or "id_gender" in typed.columns:
         return typed
-    valid = ids.failure_reason(pl.col("person_id"), dt.date.max).is_null()
-    return typed.with_columns(
-        pl.when(valid).then(ids.gender(pl.col("person_id"))).alias("id_gender"),
-        pl.when(valid).then(ids.birth_date(pl.col("person_id"))).alias("id_birth_date"),
-    ).with_columns(
-        codes.to_label(pl.col("id_gender"), "gender").alias("id_gender_label"),
-    )
+    return per_value(typed, ["person_id"], _id_facts())
 
 
 def duplicates(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
@@ -447,9 +491,12 @@ def duplicates(typed: pl.DataFrame, declaration: Declaration) -> pl.DataFrame:
     if not keys:
         return pl.DataFrame(schema=FAILURE_SCHEMA)
     column = declaration.column(keys[0])
-    marked = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)).with_columns(
-        pl.col("_row").first().over(keys).alias("_first")
-    )
+    complete = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+    # distinct hashes prove distinct keys (a quarter of the cost of grouping the keys):
+    # the rows are grouped only when some hash repeats
+    if complete.select(pl.struct(keys).hash().n_unique()).item() == complete.height:
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    marked = complete.with_columns(pl.col("_row").first().over(keys).alias("_first"))
     return _failure_frame(
         marked,
         pl.col("_row") != pl.col("_first"),

@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
-from sbbatch import codes
+from sbbatch import _progress, codes
 from sbbatch._money import yuan
 from sbbatch._reconcile_report import LINES_IN_WORKBOOK, lines_file, write_reconciliation
 from sbbatch.batch import Batch, check, check_frame
-from sbbatch.contributions import contributions
+from sbbatch.contributions import contribution_plan
 from sbbatch.declarations._common import id_column, name_column
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.policy import half_up_fen
@@ -290,9 +290,15 @@ def _payroll_lines(
     return long, batch
 
 
+@_progress.task("正在计算缴费明细")
 def own_lines(ws: Workspace, unit_id: str, months: list[dt.date]) -> pl.DataFrame:
-    """sbbatch's calculation per person, month and insurance: base, 单位 and 个人 amounts (fen)."""
-    detail = contributions(ws, months=months, unit_id=unit_id).detail.lazy()
+    """sbbatch's calculation per person, month and insurance: base, 单位 and 个人 amounts (fen).
+
+    The contribution plan's lines are grouped as they are computed: the detail is
+    never sorted nor kept (:func:`~sbbatch.contributions.contributions` sorts it by
+    text keys for a reader; here the lines are sorted once, after the join).
+    """
+    detail = contribution_plan(ws, months=months, unit_id=unit_id).lines
     unit, person = pl.col("payer") == "unit", pl.col("payer") == "person"
     # grouped on the detail's categorical keys (integers underneath), made plain text after
     return (
