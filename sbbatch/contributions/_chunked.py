@@ -6,8 +6,12 @@ join's build side and the expansion of the periods into months at once, so its p
 grows with the city. Here the persons are spread over buckets (a hash of the 社会保障号码,
 as many buckets as :data:`CHUNK_LINES` lines require): one pass of DuckDB over the
 periods and one over the wages write each bucket's rows to a temporary Arrow file
-beside the output (:func:`sbbatch.store.contributions.split_inputs`), then each bucket
-is read, computed and appended to the one output file by polars' own streaming writer.
+beside the output (:func:`sbbatch.store.contributions.split_inputs`; a second thread
+cuts and writes a batch while DuckDB makes the next), then each bucket is read,
+computed and appended to the one output file by polars' own streaming writer, which
+asks for bucket k+1 while it still encodes bucket k. Measured at 1,000,000 persons
+(64.8 M lines, 33 buckets, CPU seconds): the split ~10 (DuckDB's query ~5.5), reading
+and computing the buckets ~15, shaping and encoding the parquet ~16.
 The lines, persons, total and the persons without a base are added up bucket by
 bucket — the file is never read back. A person lies in one bucket only, so the
 buckets' distinct persons add up. Memory holds one bucket, whatever the city.
