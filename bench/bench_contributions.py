@@ -208,18 +208,50 @@ def city_setup(
     )
 
 
+#: The month the bench bills (the last month of the world).
+BILL_MONTH = "2026-12-01"
+
+
 def _a_billed_unit(database: Path) -> str:
+    """Return the biggest unit that really has fees to bill for :data:`BILL_MONTH`.
+
+    What ``sbbatch bill`` needs, asked of the workspace: the unit pays by bill (not
+    bank deduction, ``payment_method`` 1), someone's insured period is open in the
+    month, every person insured then has a wage in force (otherwise the bill is
+    refused for the persons without a base), and none of the month's fees is on a
+    bill (not abandoned) or in a back-payment yet. ``bill`` writes its bill into the
+    workspace, so a second run on the same workspace takes the next unit.
+    """
     import duckdb
 
     with duckdb.connect(str(database), read_only=True) as con:
-        # the biggest unit not billed for 2026-12 yet: ``bill`` writes its bill into the
-        # workspace, so a second run on the same workspace takes the next unit
-        found = con.sql(
-            "SELECT u.unit_id FROM units u JOIN insured_periods p USING (unit_id) "
-            "WHERE u.payment_method <> '1' AND u.unit_id NOT IN "
-            "(SELECT unit_id FROM bills WHERE fee_month = DATE '2026-12-01') "
-            "GROUP BY u.unit_id ORDER BY count(*) DESC LIMIT 1"
+        con.execute("SET enable_progress_bar = false")
+        found = con.execute(
+            """
+            WITH insured AS (
+                SELECT DISTINCT p.unit_id, p.person_id FROM insured_periods p
+                WHERE p.from_month <= $month AND (p.until_month IS NULL OR p.until_month > $month)
+            ), waged AS (
+                SELECT DISTINCT w.unit_id, w.person_id FROM wage_bases w
+                WHERE w.month = $month AND w.revoked_by IS NULL
+            ), lacking AS (
+                SELECT i.unit_id FROM insured i ANTI JOIN waged w USING (unit_id, person_id)
+            ), taken AS (
+                SELECT l.unit_id FROM bill_lines l JOIN bills b USING (bill_id)
+                WHERE l.month = $month AND b.status <> 'abandoned'
+                UNION SELECT unit_id FROM backpay_items WHERE month = $month
+            )
+            SELECT i.unit_id FROM insured i JOIN units u USING (unit_id)
+            WHERE u.payment_method <> '1'
+              AND i.unit_id NOT IN (SELECT unit_id FROM lacking)
+              AND i.unit_id NOT IN (SELECT unit_id FROM taken)
+            GROUP BY i.unit_id ORDER BY count(*) DESC, i.unit_id LIMIT 1
+            """,
+            {"month": dt.date.fromisoformat(BILL_MONTH)},
         ).fetchall()
+    if not found:
+        msg = f"no unit of {database} has fees left to bill for {BILL_MONTH[:7]}"
+        raise SystemExit(msg)
     return str(found[0][0])
 
 
@@ -248,7 +280,7 @@ def city(directory: Path, persons: int, units: int, limit_gb: float | None) -> N
             "--unit",
             _a_billed_unit(database),
             "--month",
-            "2026-12",
+            BILL_MONTH[:7],
         ],
     }
     for name, arguments in steps.items():
