@@ -79,3 +79,32 @@ def test_the_subset_changes_copies_of_the_glyphs_not_the_parsed_ones(tmp_path: P
     assert len(kept) < 100
     shared = [name for name, glyph in kept.items() if glyph is parsed.tables["glyf"].glyphs[name]]
     assert shared == []
+
+
+def test_a_character_printed_again_is_not_compiled_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    from sbbatch.forms._font import cjk_font_path
+
+    parsed = _font_cache._parsed(cjk_font_path(), "cjk")
+    compiled: list[int] = []
+    own_compile = Glyph.compile
+
+    def counting(self: Glyph, *args: object, **kwargs: object) -> bytes:
+        if getattr(self, "numberOfContours", 1) > 0:
+            compiled.append(1)
+        return own_compile(self, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Glyph, "compile", counting)
+    first = FormPDF("鼹麑麝")  # characters no other test prints
+    first.set_creation_date(_WHEN)
+    first_bytes = first.save(tmp_path / "first.pdf").read_bytes()
+    compiled_first = len(compiled)
+    assert compiled_first > 0
+    assert len(parsed.compiled) >= compiled_first
+    again = FormPDF("鼹麑麝")
+    again.set_creation_date(_WHEN)
+    assert again.save(tmp_path / "again.pdf").read_bytes() == first_bytes
+    assert len(compiled) == compiled_first  # every simple glyph came from the first form
