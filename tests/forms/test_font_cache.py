@@ -108,3 +108,17 @@ def test_a_character_printed_again_is_not_compiled_again(
     again.set_creation_date(_WHEN)
     assert again.save(tmp_path / "again.pdf").read_bytes() == first_bytes
     assert len(compiled) == compiled_first  # every simple glyph came from the first form
+
+
+def test_the_layout_tables_are_read_once_and_left_as_they_were(tmp_path: Path) -> None:
+    from sbbatch.forms._font import cjk_font_path
+
+    parsed = _font_cache._parsed(cjk_font_path(), "cjk")
+    assert set(parsed.read_only) == {"GDEF", "GSUB", "GPOS"} & set(parsed.template.ttfont.keys())
+    assert "GSUB" in parsed.read_only
+    form = FormPDF("社会保险费申报表")
+    assert form.fonts["cjk"].ttfont.tables["GSUB"] is parsed.read_only["GSUB"]
+    lookups = len(parsed.read_only["GSUB"].table.LookupList.Lookup)
+    form.save(tmp_path / "one.pdf")
+    assert "GSUB" not in form.fonts["cjk"].ttfont  # fpdf2 drops it from the subset
+    assert len(parsed.read_only["GSUB"].table.LookupList.Lookup) == lookups > 0
