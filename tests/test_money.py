@@ -19,6 +19,7 @@ from sbbatch._money import (
     half_up_div,
     half_up_div_sql,
     half_up_fen,
+    yuan_decimal_expr,
 )
 
 DIVISORS = [1, 2, 3, 12, 100, 10_000, PPM]
@@ -112,6 +113,20 @@ def test_divisor_must_be_a_positive_int(divisor: object) -> None:
         half_up_div_sql("n", divisor)  # type: ignore[arg-type]
 
 
+@given(st.lists(st.integers(min_value=-(10**18) + 1, max_value=10**18 - 1) | st.none()))
+def test_yuan_decimal_is_the_exact_fen_over_100(fens: list[int | None]) -> None:
+    frame = pl.DataFrame({"f": fens}, schema={"f": pl.Int64})
+    shown = frame.select(yuan_decimal_expr(pl.col("f"))).to_series()
+    assert shown.dtype == pl.Decimal(18, 2)
+    assert shown.to_list() == [None if f is None else Decimal(f) / 100 for f in fens]
+
+
+def test_yuan_decimal_out_of_range_is_refused_not_wrapped() -> None:
+    frame = pl.DataFrame({"f": [10**18]}, schema={"f": pl.Int64})
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        frame.select(yuan_decimal_expr(pl.col("f")))
+
+
 def test_money_is_rounded_nowhere_else() -> None:
     """Every rounding of money goes through sbbatch._money: no other module writes it."""
     package = Path(__file__).resolve().parents[1] / "sbbatch"
@@ -120,6 +135,9 @@ def test_money_is_rounded_nowhere_else() -> None:
         "+ 500000 / + 5000 (hand-written half up)": re.compile(r"\+\s*5_?000(_?000)?\b"),
         "// 1000000": re.compile(r"//\s*1_?000_?000\b"),
         "Decimal quantize to a cent": re.compile(r"\.quantize\(Decimal\(['\"]0\.01"),
+        "fen to decimal yuan by hand": re.compile(
+            r"pl\.lit\(Decimal\(|pl\.Decimal\(\d+,\s*2\)\)\s*/\s*100"
+        ),
     }
     found = []
     for path in sorted(package.rglob("*.py")):

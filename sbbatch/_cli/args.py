@@ -1,15 +1,52 @@
-"""The argument types shared by every command: dates and months.
+"""The argument types shared by every command: dates, months, and what completes a kind.
 
 Every date or month option of every command is parsed here, by an argparse ``type=``
 function, so a bad value is a usage error (exit 2, a Chinese line), never a traceback.
+The kinds a shell completes (argcomplete, when installed) come from where the kinds are
+defined — the business registry and ``LOAD_KINDS`` — imported only while completing.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable
 
-__all__ = ["date_arg", "month_arg"]
+__all__ = ["business_kind", "date_arg", "load_kind", "month_arg"]
+
+Completer = Callable[..., list[str]]
+
+
+def _completes(action: argparse.Action, completer: Completer) -> argparse.Action:
+    """Attach a shell completer to ``action`` (argcomplete reads ``action.completer``)."""
+    action.completer = completer  # type: ignore[attr-defined]
+    return action
+
+
+def _business_kinds(*extra: str) -> Completer:
+    def complete(prefix: str, **_: object) -> list[str]:
+        from sbbatch.declarations import registry
+
+        return sorted(kind for kind in [*registry(), *extra] if kind.startswith(prefix))
+
+    return complete
+
+
+def _load_kinds(prefix: str, **_: object) -> list[str]:
+    from sbbatch.unit_files import LOAD_KINDS
+
+    return [kind for kind in LOAD_KINDS if kind.startswith(prefix)]
+
+
+def business_kind(action: argparse.Action, *extra: str) -> argparse.Action:
+    """Complete ``action`` with the businesses' English keys (``enrolment``, ``wage_base`` …)
+    and any ``extra`` word the command also takes."""
+    return _completes(action, _business_kinds(*extra))
+
+
+def load_kind(action: argparse.Action) -> argparse.Action:
+    """Complete ``action`` with what ``load`` takes (``unit``, ``persons``, ``wages``, ``payments``)."""
+    return _completes(action, _load_kinds)
 
 
 def date_arg(text: str) -> dt.date:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from sbbatch._cli.args import month_arg
+from sbbatch._cli.args import business_kind, month_arg
 from sbbatch._cli.output import error_document, json_mode, print_json
 from sbbatch.exceptions import UnusableInputError
 
@@ -218,7 +218,9 @@ def register(commands: Any) -> None:
     check.add_argument(
         "file", help="报盘文件：xlsx、xls、csv 或 parquet；给文件夹则检查其中的每个报盘文件"
     )
-    check.add_argument("--kind", help="业务，如 enrolment（增员申报）；不填则按表头识别")
+    business_kind(
+        check.add_argument("--kind", help="业务，如 enrolment（增员申报）；不填则按表头识别")
+    )
     check.add_argument("--report", help="写出错误报告（只能是 .xlsx）")
     check.add_argument("--sheet", help="工作表名称")
     check.add_argument("--encoding", help="csv 文件的编码，如 gb18030；不填则自动识别")
@@ -226,7 +228,7 @@ def register(commands: Any) -> None:
     check.set_defaults(handler=_check)
 
     template = commands.add_parser("template", help="写出某项业务的报盘模板")
-    template.add_argument("kind", help="业务，如 enrolment、departure、wage_base")
+    business_kind(template.add_argument("kind", help="业务，如 enrolment、departure、wage_base"))
     template.add_argument("-o", "--output", required=True, help="输出文件（xlsx）")
     template.add_argument("--with-data", action="store_true", help="含数据报盘：从工作区带出人员")
     template.add_argument("--unit", help="单位编号（含数据报盘）")
@@ -238,7 +240,7 @@ def register(commands: Any) -> None:
     )
     convert.add_argument("src")
     convert.add_argument("dst")
-    convert.add_argument("--kind", help="按此业务的模板列整理")
+    business_kind(convert.add_argument("--kind", help="按此业务的模板列整理"))
     convert.add_argument("--map", help="列名与取值的映射文件（YAML）")
     convert.add_argument("--encoding", help="csv 的编码，如 gb18030")
     convert.set_defaults(handler=_convert)
@@ -246,7 +248,10 @@ def register(commands: Any) -> None:
     schema = commands.add_parser(
         "schema", help="输出某项业务的数据契约（pandera 模式：类型、必填、代码、长度、主键）"
     )
-    schema.add_argument("kind", help="业务，如 enrolment；all 表示全部业务（须同时给 --out）")
+    business_kind(
+        schema.add_argument("kind", help="业务，如 enrolment；all 表示全部业务（须同时给 --out）"),
+        "all",
+    )
     schema.add_argument(
         "--format",
         choices=["text", "yaml", "json"],

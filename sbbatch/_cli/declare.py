@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from sbbatch._cli import Parser
-from sbbatch._cli.args import date_arg, month_arg
+from sbbatch._cli.args import business_kind, date_arg, month_arg
 from sbbatch._cli.output import json_mode, print_json, records
 
 __all__ = ["register"]
@@ -383,7 +383,9 @@ def register(commands: Any) -> None:
     declare = add("declare", "把报盘文件录入为一份申报（录入）", _declare)
     declare.add_argument("file", help="报盘文件：xlsx、xls、csv 或 parquet")
     declare.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")
-    declare.add_argument("--kind", help="业务，如 enrolment（增员申报）；不填则按表头识别")
+    business_kind(
+        declare.add_argument("--kind", help="业务，如 enrolment（增员申报）；不填则按表头识别")
+    )
     declare.add_argument("--month", type=month_arg, help="申报年月，如 2026-12")
     declare.add_argument(
         "--accepted-only",
@@ -426,6 +428,6 @@ def register(commands: Any) -> None:
     query.add_argument(
         "--status", help="状态：参保缴费/暂停缴费/终止，或申报状态 录入/已提交/已审核/已读/已作废"
     )
-    query.add_argument("--kind", help="业务，如 enrolment 或 增员申报")
+    business_kind(query.add_argument("--kind", help="业务，如 enrolment 或 增员申报"))
     query.add_argument("--from", dest="month_from", type=month_arg, help="申报时间自，如 2026-01")
     query.add_argument("--to", dest="month_to", type=month_arg, help="申报时间至，如 2026-12")

@@ -11,6 +11,7 @@ import polars as pl
 from sbbatch._cli.args import date_arg, month_arg
 from sbbatch._cli.output import json_mode, print_json
 from sbbatch._files import atomic_path
+from sbbatch._money import yuan_decimal_expr, yuan_expr
 
 __all__ = ["contributions_frame", "register"]
 
@@ -46,17 +47,13 @@ def contributions_frame(detail: FrameT, fmt: str) -> FrameT:
     ``xlsx`` (money kept in fen for :func:`sbbatch.io.xlsx.write_frame`). ``rate`` is
     the exact decimal of the policy table, empty for fixed amounts (大额医疗).
     """
-    from sbbatch.contributions import yuan_expr
-
     base = pl.col("base_fen")
     amount = pl.col("amount_fen")
     if fmt == "csv":
         base, amount = yuan_expr(base), yuan_expr(amount)
         month = pl.col("month").dt.strftime("%Y-%m")
     elif fmt == "parquet":
-        # exact: a whole number of fen divided by 100 has two decimals at most
-        base = (base.cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2))
-        amount = (amount.cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2))
+        base, amount = yuan_decimal_expr(base), yuan_decimal_expr(amount)
         month = pl.col("month")
     else:
         month = pl.col("month")
@@ -152,7 +149,7 @@ def _report(
 
 def _totals(args: argparse.Namespace, target: Path, fmt: str) -> int:
     """``--totals``: per unit, month, insurance and payer, summed inside DuckDB (no lines)."""
-    from sbbatch.contributions import unit_totals, yuan, yuan_expr
+    from sbbatch.contributions import unit_totals, yuan
     from sbbatch.exceptions import UnusableInputError
 
     if args.person:
@@ -176,9 +173,7 @@ def _totals(args: argparse.Namespace, target: Path, fmt: str) -> int:
     else:
         shaped = totals.with_columns(
             (
-                yuan_expr(pl.col(name)).cast(pl.Decimal(18, 2))
-                if fmt == "parquet"
-                else yuan_expr(pl.col(name))
+                yuan_decimal_expr(pl.col(name)) if fmt == "parquet" else yuan_expr(pl.col(name))
             ).alias(name)
             for name in money
         ).rename({"base_fen": "base", "amount_fen": "amount"})

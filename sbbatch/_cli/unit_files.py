@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from sbbatch._cli.args import date_arg, month_arg
+from sbbatch._cli.args import date_arg, load_kind, month_arg
 
 __all__ = ["register"]
 
@@ -154,9 +154,11 @@ def register(commands: Any) -> None:
         "load",
         help="把本单位的文件装入工作区：unit 单位信息、persons 人员、wages 缴费工资、payments 缴费明细",
     )
-    load.add_argument(
-        "kind",
-        help="unit（单位信息）、persons（单位人员信息）、wages（缴费工资）、payments（缴费明细）",
+    load_kind(
+        load.add_argument(
+            "kind",
+            help="unit（单位信息）、persons（单位人员信息）、wages（缴费工资）、payments（缴费明细）",
+        )
     )
     load.add_argument("file", help="文件：xlsx、xls、csv 或 parquet")
     load.add_argument("--unit", help="单位编号；工作区只有一个单位时可不填")

@@ -10,6 +10,7 @@ import polars as pl
 import xlsxwriter
 
 from sbbatch import codes
+from sbbatch._money import YUAN_DECIMAL, yuan_decimal_expr
 from sbbatch.io._xlsx_writer import (
     _HEADER_FILL,
     _MAX_WIDTH,
@@ -19,7 +20,6 @@ from sbbatch.io._xlsx_writer import (
     EXCEL_MAX_ROWS,
     TEMPLATE_ROWS,
     _excel_text,
-    _fen_to_yuan,
     _prepare_column,
     _Prepared,
     _sheet_name,
@@ -122,14 +122,14 @@ def template_frame(declaration: Declaration, data: pl.DataFrame | None = None) -
     for column in declaration.columns:
         name = column.header
         if column.field not in data.columns:
-            dtype: pl.DataType = pl.Decimal(38, 2) if column.type == "money" else pl.String()
+            dtype: pl.DataType = YUAN_DECIMAL if column.type == "money" else pl.String()
             out.append(pl.Series(name, [None] * data.height, dtype))
             continue
         series = data.get_column(column.field)
         dtype = series.dtype
         col = pl.col(column.field)
         if column.type == "money" and (dtype.is_integer() or isinstance(dtype, pl.Decimal)):
-            expr = _fen_to_yuan(col) if dtype.is_integer() else col
+            expr = yuan_decimal_expr(col) if dtype.is_integer() else col
         elif column.type == "int" and dtype.is_integer():
             expr = col
         elif dtype == pl.Date or isinstance(dtype, pl.Datetime):

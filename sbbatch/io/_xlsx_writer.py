@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from xlsxwriter.exceptions import FileCreateError
 
 from sbbatch import _progress
 from sbbatch._files import atomic_path
+from sbbatch._money import yuan_decimal_expr
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io._xlsx_sheetdata import can_write_fast, write_rows_fast
 
@@ -254,13 +254,6 @@ class _Prepared:
     align: str | None = None
 
 
-def _fen_to_yuan(expr: pl.Expr) -> pl.Expr:
-    """Integer fen as exact ``Decimal`` yuan with two places (``69`` → ``0.69``)."""
-    return (expr.cast(pl.Decimal(38, 0)) * pl.lit(Decimal("0.01"), pl.Decimal(38, 2))).cast(
-        pl.Decimal(38, 2)
-    )
-
-
 def _excel_serial(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """Excel's day number of a Date/Datetime, or null where Excel cannot show it."""
     if dtype == pl.Date:
@@ -298,7 +291,7 @@ def _prepare_column(
     col = pl.col(name)
     if money:
         if dtype.is_integer():
-            yuan = frame.select(_fen_to_yuan(col)).to_series()
+            yuan = frame.select(yuan_decimal_expr(col)).to_series()
         elif isinstance(dtype, pl.Decimal):
             yuan = series
         elif dtype == pl.String:  # text as entered: kept verbatim
