@@ -204,6 +204,11 @@ def _parse(path: str, size: int, mtime_ns: int, family: str) -> _Parsed:
                     subtable.ensureDecompiled()
             tables[tag] = table
     read_only = {tag: ttfont[tag] for tag in _READ_ONLY_TABLES if tag in ttfont}
+    for table in read_only.values():  # what the subsetter reads, loaded now (under _LOCK)
+        lookups = getattr(table.table, "LookupList", None)
+        for lookup in lookups.Lookup if lookups is not None else ():
+            for subtable in lookup.SubTable:
+                getattr(getattr(subtable, "ExtSubTable", subtable), "Format", None)
     raw = Path(path).read_bytes()
     _read_from_memory(ttfont, raw)
     return _Parsed(
