@@ -78,6 +78,21 @@ def test_a_small_world_is_generated_once_per_process() -> None:
     assert generate(seed=12, n_units=2, n_persons=7) is not one
 
 
+def test_the_birth_table_is_made_once_per_pair_of_months(world: SampleWorld) -> None:
+    from sbbatch.sample import _people
+
+    _people._birth_table.cache_clear()
+    afresh = _world._world(2026, 5, 300, dt.date(2022, 1, 1), dt.date(2026, 11, 1))
+    other_seed = _world._world(2027, 2, 40, dt.date(2022, 1, 1), dt.date(2026, 11, 1))
+    info = _people._birth_table.cache_info()
+    assert (info.misses, info.hits) == (1, 1)  # the second world took the first's table
+    for name, frame in world.frames().items():  # and the world is the one made without it
+        assert_frame_equal(afresh.frames()[name], frame)
+    assert other_seed.persons.height == 40
+    _world._world(2026, 2, 40, dt.date(2023, 1, 1), dt.date(2026, 11, 1))
+    assert _people._birth_table.cache_info().misses == 2  # other months: another table
+
+
 def test_a_large_world_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_world, "_REMEMBERED_PERSONS", 5)
     before = _world._remembered.cache_info()

@@ -8,13 +8,15 @@ TrueType, so pypdf, pdfplumber and pdftotext extract exactly what was printed.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import Align, TableBordersLayout, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.enums import Align, MethodReturnValue, TableBordersLayout, XPos, YPos
+from fpdf.fonts import FontFace, TTFFont
+from fpdf.util import Padding
 
 from sbbatch._files import atomic_path
 from sbbatch.forms._font import cjk_font_path
@@ -46,6 +48,7 @@ class FormPDF(FPDF):
         self.set_title(title)
         self.set_creator("sbbatch")
         self.alias_nb_pages("{nb}")
+        self._widths: dict[tuple[str, str, float, str], float] = {}
         self.add_page()
         self._title_block()
 
@@ -127,6 +130,66 @@ class FormPDF(FPDF):
             self.cell(0, 7, total, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
 
+    def multi_cell(  # type: ignore[override]
+        self, w: float, h: float | None = None, text: str = "", **kwargs: Any
+    ) -> Any:
+        """fpdf2's ``multi_cell``; a table's height pass over a one-line cell is answered directly.
+
+        fpdf2 draws a table twice: first every cell with writing switched off, to learn
+        the rows' heights (line breaking and the width of every character), then for
+        real. For a cell whose text fits on one line the first pass can only answer
+        "one line high, no page break", so :meth:`_measured_one_line` answers it from
+        the text's width, measured once per distinct text. The glyphs are still picked
+        in the same order (the subset's numbering, hence the PDF, is byte for byte the
+        same). Anything else — wrapping, a page break, writing — goes to fpdf2.
+        """
+        if _writing_disabled(self) and not kwargs.get("dry_run"):
+            answer = self._measured_one_line(w, h, text, kwargs)
+            if answer is not None:
+                return answer
+        return super().multi_cell(w, h, text, **kwargs)
+
+    def _measured_one_line(
+        self, w: float, h: float | None, text: str, kwargs: Mapping[str, Any]
+    ) -> tuple[bool, float] | None:
+        """What a height pass of ``multi_cell`` returns for a one-line cell, or None."""
+        padding = kwargs.get("padding")
+        if (
+            h is None
+            or not w
+            or not isinstance(padding, Padding)
+            or set(kwargs) - _ONE_LINE_KWARGS
+            or kwargs.get("output") != MethodReturnValue.PAGE_BREAK | MethodReturnValue.HEIGHT
+            or kwargs.get("new_x") != "RIGHT"
+            or kwargs.get("new_y") != "TOP"
+            or kwargs.get("border", 0) != 0
+            or kwargs.get("fill", False)
+            or kwargs.get("markdown", False)
+            or kwargs.get("link") is not None
+            or Align.coerce(kwargs.get("align", Align.J)) == Align.X
+            or "\n" in text
+            or "\r" in text
+            or "\f" in text
+            or "\u00ad" in text  # a soft hyphen may print as a hyphen at a break
+            or self.text_shaping
+            or self.char_spacing
+            or self.font_stretching != 100
+            or self._fallback_font_ids
+            or not isinstance(self.current_font, TTFFont)
+        ):
+            return None
+        room = w - padding.left - padding.right
+        room -= (0 if padding.left else self.c_margin) + (0 if padding.right else self.c_margin)
+        key = (self.font_family, self.font_style, self.font_size_pt, text)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = self.get_string_width(text)
+        if width + _FIT_MARGIN > room or self.will_page_break(padding.top + h + padding.bottom):
+            return None
+        self.current_font.encode_text(self.normalize_text(text))  # picks the glyphs, in order
+        self.x += w
+        return False, h + padding.top + padding.bottom
+
     def text_line(self, text: str, size: float = 10) -> None:
         """Print a wrapped line of text."""
         self.set_font(_FONT, size=size)
@@ -191,6 +254,32 @@ class FormPDF(FPDF):
         with atomic_path(target) as part:  # written beside the target, renamed when whole
             self.output(str(part))
         return target
+
+
+#: The keyword arguments fpdf2's table passes to ``multi_cell`` in its height pass.
+_ONE_LINE_KWARGS = frozenset(
+    {
+        "max_line_height",
+        "border",
+        "align",
+        "new_x",
+        "new_y",
+        "fill",
+        "markdown",
+        "output",
+        "wrapmode",
+        "padding",
+        "link",
+    }
+)
+
+#: How much room (mm) a one-line cell keeps spare: nearer the edge, fpdf2 decides.
+_FIT_MARGIN = 0.01
+
+
+def _writing_disabled(pdf: FPDF) -> bool:
+    """Whether fpdf2 is measuring, not writing (its ``_disable_writing`` replaces ``_out``)."""
+    return not isinstance(pdf._out, types.MethodType)
 
 
 #: Height of the signature boxes with their margins (mm).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import threading
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -88,8 +89,13 @@ def text_width(text: str) -> int:
         >>> text_width("身份证号码"), text_width("No.")
         (10, 3)
     """
-    width = pl.select(display_width(pl.lit(text, dtype=pl.String))).item()
-    return int(width or 0)
+    return len(text) + len(_WIDE_CHAR.findall(text))  # as display_width, without a query
+
+
+#: :data:`_WIDE_CHARS` for Python's ``re``: :func:`text_width` measures the headers and
+#: examples of every sheet one text at a time (about 900 texts in ``sbbatch demo``),
+#: where a polars query per text cost 0.2 ms each.
+_WIDE_CHAR = re.compile(_WIDE_CHARS)
 
 
 # --------------------------------------------------------------------------- workbook

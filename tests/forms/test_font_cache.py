@@ -79,3 +79,46 @@ def test_the_subset_changes_copies_of_the_glyphs_not_the_parsed_ones(tmp_path: P
     assert len(kept) < 100
     shared = [name for name, glyph in kept.items() if glyph is parsed.tables["glyf"].glyphs[name]]
     assert shared == []
+
+
+def test_a_character_printed_again_is_not_compiled_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    from sbbatch.forms._font import cjk_font_path
+
+    parsed = _font_cache._parsed(cjk_font_path(), "cjk")
+    compiled: list[int] = []
+    own_compile = Glyph.compile
+
+    def counting(self: Glyph, *args: object, **kwargs: object) -> bytes:
+        if getattr(self, "numberOfContours", 1) > 0:
+            compiled.append(1)
+        return own_compile(self, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Glyph, "compile", counting)
+    first = FormPDF("鼹麑麝")  # characters no other test prints
+    first.set_creation_date(_WHEN)
+    first_bytes = first.save(tmp_path / "first.pdf").read_bytes()
+    compiled_first = len(compiled)
+    assert compiled_first > 0
+    assert len(parsed.compiled) >= compiled_first
+    again = FormPDF("鼹麑麝")
+    again.set_creation_date(_WHEN)
+    assert again.save(tmp_path / "again.pdf").read_bytes() == first_bytes
+    assert len(compiled) == compiled_first  # every simple glyph came from the first form
+
+
+def test_the_layout_tables_are_read_once_and_left_as_they_were(tmp_path: Path) -> None:
+    from sbbatch.forms._font import cjk_font_path
+
+    parsed = _font_cache._parsed(cjk_font_path(), "cjk")
+    assert set(parsed.read_only) == {"GDEF", "GSUB", "GPOS"} & set(parsed.template.ttfont.keys())
+    assert "GSUB" in parsed.read_only
+    form = FormPDF("社会保险费申报表")
+    assert form.fonts["cjk"].ttfont.tables["GSUB"] is parsed.read_only["GSUB"]
+    lookups = len(parsed.read_only["GSUB"].table.LookupList.Lookup)
+    form.save(tmp_path / "one.pdf")
+    assert "GSUB" not in form.fonts["cjk"].ttfont  # fpdf2 drops it from the subset
+    assert len(parsed.read_only["GSUB"].table.LookupList.Lookup) == lookups > 0

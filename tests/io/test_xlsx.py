@@ -12,6 +12,8 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sbbatch import codes
 from sbbatch.declarations import Declaration, get
@@ -180,6 +182,17 @@ def test_display_width() -> None:
     assert xlsx.text_width("身份证号码") == 10
     assert xlsx.text_width("ＡＢ") == 4
     assert xlsx.text_width("𠮷") == 2
+
+
+@given(st.lists(st.text(max_size=12), max_size=30))
+def test_text_width_is_display_width_of_one_text(texts: list[str]) -> None:
+    from sbbatch.io._xlsx_writer import display_width
+
+    texts += ["身份证号码", "ＡＢ", "𠮷", "城镇（非农业户口）", "ｱ한글ㄱ〇〿\u3040\uffe6\uffe7", ""]
+    by_query = pl.DataFrame({"t": texts}, schema={"t": pl.String}).select(
+        display_width(pl.col("t"))
+    )
+    assert [xlsx.text_width(text) for text in texts] == by_query.to_series().to_list()
 
 
 # ------------------------------------------------------------------------- templates
