@@ -33,6 +33,7 @@ import os
 import pstats
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -230,8 +231,14 @@ def main_cli(
         unit_id = marker.read_text().splitlines()[0]
         print(f"reusing the registry and the file in {folder}")
     else:
+        # Built by a child process: a forked command inherits its parent's peak RSS on Linux
+        # (the kernel keeps the pre-exec high-water mark), so a parent that had built a
+        # 1 M-person world in memory made `declare` look 2 GB large.
         started = time.perf_counter()
-        unit_id = _build_cli_world(folder, n_rows, n_persons, n_units)
+        subprocess.run(
+            [sys.executable, __file__, "--build", str(folder), *sizes.split()], check=True
+        )
+        unit_id = marker.read_text().splitlines()[0]
         print(f"built the registry and the file in {folder}: {time.perf_counter() - started:.0f} s")
     database = folder / "bench.duckdb"
     database.unlink(missing_ok=True)
@@ -290,6 +297,9 @@ def main_cli(
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]
+    if arguments[:1] == ["--build"]:  # the child process of main_cli that builds the world
+        _build_cli_world(Path(arguments[1]), *(int(arg) for arg in arguments[2:5]))
+        sys.exit(0)
     kept = None
     if "--dir" in arguments:
         at = arguments.index("--dir")
@@ -297,6 +307,8 @@ if __name__ == "__main__":
         del arguments[at : at + 2]
     numbers = [int(arg) for arg in arguments if arg != "--cli"]
     if "--cli" in arguments:
-        main_cli(*numbers, keep=kept)
+        defaults = (100_000, 1_000_000, 200)  # main_cli's own defaults, for missing sizes
+        rows, persons, units = [*numbers, *defaults[len(numbers) :]][:3]
+        main_cli(rows, persons, units, keep=kept)
     else:
         main(*numbers)
