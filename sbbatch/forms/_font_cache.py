@@ -154,30 +154,18 @@ class _CompiledOnce(Glyph):  # type: ignore[misc]
 
     compiled: _Compiled
 
-    def compile(
-        self,
-        glyfTable: Any,
-        recalcBBoxes: bool = True,
-        *,
-        boundsDone: Any = None,
-        optimizeSize: bool = True,
-    ) -> bytes:
+    def compile(self, glyfTable: Any, recalcBBoxes: bool = True, **options: Any) -> bytes:
+        # options (boundsDone, and optimizeSize since fontTools 4.5x) go to fontTools as
+        # given: the lower bound of fonttools has no optimizeSize
         data = self.__dict__.get("data")
         # a glyph's header opens with its number of contours; below 1: composite or empty
         if not data or not recalcBBoxes or int.from_bytes(data[:2], "big", signed=True) <= 0:
-            return bytes(
-                super().compile(
-                    glyfTable, recalcBBoxes, boundsDone=boundsDone, optimizeSize=optimizeSize
-                )
-            )
-        key = (bytes(data), bool(optimizeSize), bool(getattr(glyfTable, "extended", True)))
+            return bytes(super().compile(glyfTable, recalcBBoxes, **options))
+        optimize = bool(options.get("optimizeSize", True))
+        key = (bytes(data), optimize, bool(getattr(glyfTable, "extended", True)))
         known = self.compiled.get(key)
         if known is None:
-            packed = bytes(
-                super().compile(
-                    glyfTable, recalcBBoxes, boundsDone=boundsDone, optimizeSize=optimizeSize
-                )
-            )
+            packed = bytes(super().compile(glyfTable, recalcBBoxes, **options))
             unpacked = {k: v for k, v in vars(self).items() if k != "compiled"}
             self.compiled[key] = (packed, unpacked)
             return packed
