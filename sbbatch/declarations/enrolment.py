@@ -51,7 +51,7 @@ from sbbatch.spec import (
     Section,
     WidgetLayout,
 )
-from sbbatch.store import effects, registry
+from sbbatch.store import registry
 
 if TYPE_CHECKING:
     from sbbatch.store import Workspace
@@ -405,16 +405,16 @@ def _effects(ws: Workspace, approved: pl.DataFrame, header: dict[str, Any]) -> N
         approved.select("row_no", "person_id", "person_category", "month", "add_reason")
         .join(implied_insurances(approved), on="row_no")
         .select(
+            pl.lit(header["unit_id"]).alias("unit_id"),
             "person_id",
             "insurance",
             "person_category",
             pl.col("month").alias("from_month"),
             "add_reason",
+            pl.lit(declaration_id).alias("opened_by"),
         )
     )
-    opened = effects.open_insured_periods(
-        ws, periods, unit_id=header["unit_id"], declaration_id=declaration_id
-    )
+    opened = ws.insert_frame("insured_periods", periods)
     ws.log_effect(
         declaration_id,
         f"增员审核通过 {approved.height} 人：新登记人员 {added} 人，"

@@ -2,7 +2,7 @@
 
 - :func:`with_retirement_month` (one policy look-up per distinct gender, 个人身份 and
   birth month) equals the policy's expression row by row;
-- :func:`sbbatch.store.effects.open_insured_periods` (an ordered insert from Arrow)
+- ``Workspace.insert_frame`` (an ordered insert from the frame's Arrow stream)
   numbers the periods in the frame's order, as the plain insert did.
 """
 
@@ -14,7 +14,6 @@ import polars as pl
 
 from sbbatch.declarations._registry_review import retirement_month, with_retirement_month
 from sbbatch.store import Workspace
-from sbbatch.store.effects import open_insured_periods
 
 
 def test_retirement_month_once_per_kind_equals_the_row_by_row_expression() -> None:
@@ -40,7 +39,7 @@ def test_retirement_month_once_per_kind_equals_the_row_by_row_expression() -> No
     assert got["retirement_month"].null_count() > 0  # nulls and unknown genders go through
 
 
-def test_open_insured_periods_numbers_the_periods_in_the_frame_order() -> None:
+def test_insert_frame_numbers_the_periods_in_the_frame_order() -> None:
     ws = Workspace(today=dt.date(2026, 11, 26))
     periods = pl.DataFrame(
         {
@@ -50,9 +49,9 @@ def test_open_insured_periods_numbers_the_periods_in_the_frame_order() -> None:
             "from_month": [dt.date(2026, 12, 1)] * 5,
             "add_reason": ["111"] * 5,
         }
-    )
+    ).with_columns(pl.lit("U1").alias("unit_id"), pl.lit("ZY1").alias("opened_by"))
     with ws.transaction():
-        opened = open_insured_periods(ws, periods, unit_id="U1", declaration_id="ZY1")
+        opened = ws.insert_frame("insured_periods", periods)
     assert opened == 5
     stored = ws.sql(
         "SELECT person_id, insurance, unit_id, opened_by, person_category, from_month, "
@@ -61,4 +60,4 @@ def test_open_insured_periods_numbers_the_periods_in_the_frame_order() -> None:
     assert stored.select("person_id", "insurance").equals(periods.select("person_id", "insurance"))
     assert set(stored["unit_id"]) == {"U1"}
     assert set(stored["opened_by"]) == {"ZY1"}
-    assert open_insured_periods(ws, periods.clear(), unit_id="U1", declaration_id="ZY1") == 0
+    assert ws.insert_frame("insured_periods", periods.clear()) == 0
