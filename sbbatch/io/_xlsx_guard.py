@@ -25,12 +25,16 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import polars as pl
+
 from sbbatch.exceptions import UnusableInputError
+from sbbatch.io._xlsx_cells import cell_extent
 
 #: Refuse an xlsx whose worksheets and shared strings inflate to more than this.
 #: calamine holds a whole sheet in memory (≈ 1.7 bytes of RAM per byte of sheet XML,
@@ -57,15 +61,31 @@ EXCEL_MAX_COLUMNS = 16_384
 MIN_BYTES_PER_SHARED_STRING = 5
 
 _CHUNK = 1024 * 1024  # compressed bytes read at a time
-_OUT = 16 * 1024 * 1024  # inflated bytes produced at a time (bounds the buffer)
-_OVERLAP = 256  # bytes carried over between chunks so no reference is cut in two
-# a reference beyond column Z or at row 1,000,000 or more: only such a sheet can span
-# more than 26 × 999,999 cells (< MAX_CELLS_ANY_SHEET), so only then are all counted
-# (a plain space before ``r`` keeps the search fast; any other spelling of the
-# attribute sends the sheet to the full count)
-_FAR_REFERENCE = re.compile(rb' r="(?:[A-Z]{2}|[A-Z]?\d{7})')
-_ODD_REFERENCES = (b"\tr=", b"\nr=", b"\rr=", b"r='", b" r =")
-_REFERENCE = re.compile(rb'<(c|row)[\s/>][^>]*?r\s*=\s*["\']([A-Z]*)(\d+)["\']')
+_OUT = 4 * 1024 * 1024  # inflated bytes produced at a time (bounds the buffer)
+_OVERLAP = 256  # bytes carried over between chunks so no pattern is cut in two
+#: members compressed to more than this are inflated in a second thread, one chunk
+#: ahead of the scan (zlib and polars release the GIL), so the two overlap
+_PREFETCH_MIN_BYTES = 1024**2
+#: The fast pass proves that a sheet spans at most columns A–Z × rows 1–999,999
+#: (within MAX_CELLS_ANY_SHEET) unless one of these is seen. calamine places a cell
+#: by its attribute named exactly ``r`` (after whitespace or a quote; whitespace
+#: allowed around ``=``; either quote; letters in either case), else by counting the
+#: cells and rows before it. So the fast pass insists on the one spelling writers
+#: use — ``<c r="`` opening every cell, `` r="`` for every ``r`` — and escalates on
+#: any other spelling (``_IRREGULAR``) or a far value (``_FAR``). Each pattern is
+#: at most a dozen bytes long, well within the overlap between chunks.
+_IRREGULAR = (
+    r"r[ \t\n\r\x0C]+=|r=[ \t\n\r\x0C']|[\t\n\r\x0C\"']r="
+    r"|<c[\t\n\r\x0C>/]|<c (?:[^r]|r[^=]|r=[^\"])|:c[ \t\n\r\x0C>/]"
+)
+_FAR = r' r="(?:[A-Za-z]{2,}[0-9]|[A-Za-z]?[0-9]{7})'
+_NOTES = r"<f|hidden="
+_FAST_PATTERN = f"{_IRREGULAR}|{_FAR}|{_NOTES}"
+_IRREGULAR_BYTES = re.compile(_IRREGULAR.encode())
+_FAR_BYTES = re.compile(_FAR.encode())
+_FAST_BYTES = re.compile(_FAST_PATTERN.encode())
+#: every reference, once ``_IRREGULAR`` is absent (then this is its only spelling)
+_CANONICAL_REFERENCE = re.compile(rb' r="([A-Za-z]*)([0-9]+)"')
 _FORMULA_WITHOUT_VALUE = re.compile(
     rb"<c\b([^>]*)>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)?</c>"
 )
@@ -164,32 +184,125 @@ def _measure(
 ) -> tuple[int, bytes, _Extent]:
     """A member's real inflated size, its first bytes and (sheets) the cells it spans.
 
-    The first pass looks for far references only (cheap); if one is seen, a second
-    pass measures every reference. Without any, a sheet spans at most 26 × 999,999
-    cells, which is within :data:`MAX_CELLS_ANY_SHEET`.
+    Every byte of a sheet is looked at, in up to three passes that each stop at
+    what they cannot prove: the fast pass (one polars regex per chunk, see
+    :data:`_IRREGULAR`) proves the sheet near and regular; far references in a
+    regular sheet send it to a count of every reference; anything irregular sends it
+    to :func:`sbbatch.io._xlsx_cells.cell_extent`, which places every cell as
+    calamine does.
     """
-    size, head, tail, extent = 0, b"", b"", _Extent()
-    for chunk in _inflate(handle, member, name, budget):
-        size += len(chunk)
-        if len(head) < 4096:
-            head += chunk[: 4096 - len(head)]
-        if sheet:
-            text = tail + chunk
-            if _FAR_REFERENCE.search(text) or any(odd in text for odd in _ODD_REFERENCES):
-                break
-            _find_formulas(text, extent)
-            tail = text[-_OVERLAP:]
-    else:
-        return size, head, extent
+    if not sheet:
+        size, head = 0, b""
+        for chunk in _chunks(handle, member, name, budget):
+            size += len(chunk)
+            if len(head) < 4096:
+                head += chunk[: 4096 - len(head)]
+        return size, head, _Extent()
+    mode = "fast"
+    while True:
+        chunks = _chunks(handle, member, name, budget)
+        try:
+            if mode == "exact":
+                extent = _Extent()
+                size = cell_extent(chunks, extent, _find_formulas, name)
+            else:
+                size, extent = _scan(chunks, count=mode == "count")
+            return size, b"", extent
+        except _Escalate as escalate:
+            mode = escalate.mode
+        finally:
+            chunks.close()  # the worker thread is done with the file before it is reread
+
+
+class _Escalate(Exception):  # control flow, never leaves _measure
+    """The pass cannot prove the sheet's extent: run ``mode`` from the start."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(mode)
+        self.mode = mode
+
+
+def _scan(chunks: Iterator[bytes], *, count: bool) -> tuple[int, _Extent]:
+    """The fast pass (``count`` False) or the count of canonical references.
+
+    Raises:
+        _Escalate: ``count`` when a far reference is seen in the fast pass,
+            ``exact`` when anything irregular is.
+    """
     size, tail, extent = 0, b"", _Extent()
-    for chunk in _inflate(handle, member, name, budget):
+    for chunk in chunks:
         size += len(chunk)
-        text = tail + chunk  # a reference seen twice changes no minimum or maximum
-        for kind, letters, digits in _REFERENCE.findall(text):
-            _add(extent, kind, letters, digits)
-        _find_formulas(text, extent)
+        text = tail + chunk
+        matched = _any_match(text)
+        if matched and _IRREGULAR_BYTES.search(text):
+            raise _Escalate("exact")
+        if count:  # near references count too: they may hold a corner of the rectangle
+            for letters, digits in _CANONICAL_REFERENCE.findall(text):
+                _add_reference(extent, letters, digits)
+        elif matched and _FAR_BYTES.search(text):
+            raise _Escalate("count")
+        if matched:
+            _find_formulas(text, extent)
         tail = text[-_OVERLAP:]
-    return size, head, extent
+    return size, extent
+
+
+def _any_match(text: bytes) -> bool:
+    """Whether ``text`` holds anything of :data:`_FAST_PATTERN` (one Rust regex pass).
+
+    polars needs UTF-8: up to three bytes of a character cut at the chunk's end
+    are checked by ``re``; a chunk that is not UTF-8 at all is checked by ``re``.
+    """
+    end = len(text)
+    while end > len(text) - 4 and end > 0 and 0x80 <= text[end - 1] < 0xC0:
+        end -= 1
+    if end > 0 and text[end - 1] >= 0xC0:
+        end -= 1
+    if end < len(text) and _FAST_BYTES.search(text, max(end - 16, 0)):
+        return True
+    try:
+        found = pl.Series([text[:end]], dtype=pl.Binary).cast(pl.String).str.contains(_FAST_PATTERN)
+    except pl.exceptions.PolarsError:  # not UTF-8
+        return _FAST_BYTES.search(text) is not None
+    return bool(found.item())
+
+
+def _add_reference(extent: _Extent, letters: bytes, digits: bytes) -> None:
+    """Count one reference as calamine reads it (either case; leading zeros)."""
+    significant = digits.lstrip(b"0")
+    row = int(significant) - 1 if 0 < len(significant) <= 9 else (10**9 if significant else 0)
+    column = None
+    if letters:
+        column = 0
+        for letter in letters[:4].upper():
+            column = column * 26 + letter - 64
+        column -= 1
+    extent.add(max(row, 0), column)
+
+
+def _chunks(
+    handle: BinaryIO, member: zipfile.ZipInfo, name: str, budget: int
+) -> Generator[bytes, None, None]:
+    """The member's inflated chunks; a big member is inflated one chunk ahead in a thread."""
+    chunks = _inflate(handle, member, name, budget)
+    if member.compress_size < _PREFETCH_MIN_BYTES:
+        return chunks
+    return _prefetched(chunks)
+
+
+def _prefetched(chunks: Iterator[bytes]) -> Generator[bytes, None, None]:
+    """Yield ``chunks`` while the next one is produced in a worker thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(next, chunks, None)
+        try:
+            while True:
+                chunk = ahead.result()  # re-raises the inflater's refusal here
+                if chunk is None:
+                    return
+                ahead = pool.submit(next, chunks, None)
+                yield chunk
+        finally:
+            ahead.cancel()
 
 
 def _find_formulas(text: bytes, extent: _Extent) -> None:
@@ -210,7 +323,9 @@ def _find_formulas(text: bytes, extent: _Extent) -> None:
             extent.formulas.add((int(found.group(2)[:9]) - 1, column - 1))
 
 
-def _inflate(handle: BinaryIO, member: zipfile.ZipInfo, name: str, budget: int) -> Iterator[bytes]:
+def _inflate(
+    handle: BinaryIO, member: zipfile.ZipInfo, name: str, budget: int
+) -> Generator[bytes, None, None]:
     """Inflate one member in bounded chunks, refusing it as soon as it is too big.
 
     Too big: over ``budget`` bytes, or past :data:`RATIO_CHECK_MIN_BYTES` more than
@@ -267,18 +382,6 @@ def _inflate(handle: BinaryIO, member: zipfile.ZipInfo, name: str, budget: int) 
         yield chunk
         if inflater is not None and inflater.eof:
             return
-
-
-def _add(extent: _Extent, kind: bytes, letters: bytes, digits: bytes) -> None:
-    """Count one ``r="…"`` reference (a row's, or a cell's) into ``extent``."""
-    row = min(int(digits[:9]), 10**9) - 1
-    column = None
-    if kind == b"c" and letters:
-        column = 0
-        for letter in letters[:4]:
-            column = column * 26 + letter - 64
-        column -= 1
-    extent.add(max(row, 0), column)
 
 
 def _check_extent(name: str, member: str, size: int, extent: _Extent) -> None:

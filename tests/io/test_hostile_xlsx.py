@@ -148,6 +148,35 @@ CRAFTED: dict[str, tuple[dict[str, Callable[[bytes], bytes]], str]] = {
         r"超出 Excel 范围的单元格（第 99999999 行",
     ),
 }
+# Spellings calamine honours (each one, unguarded, aborted the reader: measured with
+# fastexcel 0.21 / calamine 0.36.1 in a child under a 3 GB ulimit) that the fast pass
+# once let through unmeasured or the full count misread.
+_FAR = "声称占用 1048576 行 × 16384 列"
+for _case, _cell in {
+    "far_cell_space_after_equals": '<c r= "XFD1048576"><v>1</v></c>',
+    "far_cell_newline_before_equals": '<c r\n="XFD1048576"><v>1</v></c>',
+    "far_cell_no_space_before_r": '<c s="0"r="XFD1048576"><v>1</v></c>',
+    "far_cell_lowercase": '<c r="xfd1048576"><v>1</v></c>',
+    "far_cell_prefixed_element": (
+        '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        ' r="XFD1048576"><v>1</v></x:c>'
+    ),
+    "far_cell_after_gt_in_a_value": '<c foo=">" r="XFD1048576"><v>1</v></c>',
+    "far_cell_after_another_r": '<c zr="A1" r="XFD1048576"><v>1</v></c>',
+    "far_cell_second_r": '<c r="A1" r="XFD1048576"><v>1</v></c>',
+    "far_cell_leading_zeros": '<c r="XFD00000000001048576"><v>1</v></c>',
+}.items():
+    CRAFTED[_case] = ({SHEET: add_cells(f"<row>{_cell}</row>")}, _FAR)
+# cells without ``r`` are placed after the one before: 3,000 of them (48 KB of XML)
+# after Z999999 spanned 3 GB of cells
+CRAFTED["cells_without_references"] = (
+    {
+        SHEET: add_cells(
+            '<row r="999999"><c r="Z999999"><v>1</v></c>' + "<c><v>1</v></c>" * 3000 + "</row>"
+        )
+    },
+    r"声称占用 999999 行 × 3026 列",
+)
 
 
 @pytest.mark.parametrize("case", sorted(CRAFTED))
@@ -329,3 +358,101 @@ def test_deflate_stream_that_never_ends(tmp_path: Path) -> None:
     (tmp_path / "cut.xlsx").write_bytes(bytes(data))
     with pytest.raises(UnusableInputError, match=r"「cut.xlsx」"):
         read_table(tmp_path / "cut.xlsx")
+
+
+def _sheet_xml(body: str) -> Callable[[bytes], bytes]:
+    return lambda data: re.sub(
+        rb"<sheetData>.*</sheetData>", f"<sheetData>{body}</sheetData>".encode(), data, flags=re.S
+    )
+
+
+IRREGULAR_SHEETS = {
+    # no references at all: calamine counts cells and rows
+    "no_references": "<row><c t='inlineStr'><is><t>姓名</t></is></c><c t='inlineStr'><is><t>社会保障号码</t></is></c></row>"
+    "<row><c t='inlineStr'><is><t>张三</t></is></c><c t='inlineStr'><is><t>370103198310135672</t></is></c></row>"
+    "<row/><row><c/><c><v>7</v></c></row>",
+    # references after other attributes, some cells without, rows set and counted
+    "mixed": '<row r="2"><c t="inlineStr" r="C2"><is><t>姓名</t></is></c><c t="inlineStr"><is><t>社会保障号码</t></is></c></row>'
+    '<row><c r="B4"><v>1</v></c><c><v>2</v></c><c><v>3</v></c></row>'
+    '<!-- <c r="XFD1"> a comment is no cell --><row r="9"><c><v>4</v></c></row>',
+    # pretty-printed, single quotes, spaces around =
+    "pretty": "<row r = '1'>\n  <c r = 'A1' t='inlineStr'><is><t>姓名</t></is></c>\n"
+    "  <c\n r='b1' t='inlineStr'><is><t>社会保障号码</t></is></c>\n</row>\n"
+    "<row r='3'>\n  <c r='A3' t='inlineStr'><is><t>张三</t></is></c>\n</row>\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(IRREGULAR_SHEETS))
+def test_irregular_sheets_are_measured_at_least_as_calamine_places_them(
+    tmp_path: Path, case: str
+) -> None:
+    """The exact pass's rectangle holds every cell calamine reads, and such sheets still read."""
+    import python_calamine
+
+    path = rewrite(
+        genuine(tmp_path / "genuine.xlsx"),
+        tmp_path / f"{case}.xlsx",
+        {SHEET: _sheet_xml(IRREGULAR_SHEETS[case])},
+    )
+    with zipfile.ZipFile(path) as archive, archive.open(SHEET) as member:
+        text = member.read()
+    from sbbatch.io import _xlsx_cells
+
+    extent = _xlsx_guard._Extent()
+    _xlsx_cells.cell_extent(iter([text]), extent, lambda _text, _extent: None, path.name)
+    with python_calamine.CalamineWorkbook.from_path(path) as workbook:
+        sheet = workbook.get_sheet_by_index(0)
+        start, end = sheet.start, sheet.end
+    assert start is not None and end is not None
+    assert extent.first_row <= start[0] and extent.first_column <= start[1]
+    assert extent.last_row >= end[0] and extent.last_column >= end[1]
+    assert _xlsx_guard.check_xlsx(path) == {}
+    read_table(path, known_headers=KNOWN)
+
+
+def test_exact_pass_places_cells_as_calamine_does() -> None:
+    from sbbatch.io import _xlsx_cells
+
+    def extent_of(xml: bytes, cut: int) -> tuple[int, int, int, int]:
+        extent = _xlsx_guard._Extent()
+        chunks = iter([xml[i : i + cut] for i in range(0, len(xml), cut)])
+        _xlsx_cells.cell_extent(chunks, extent, lambda _t, _e: None, "x.xlsx")
+        return extent.first_row, extent.last_row, extent.first_column, extent.last_column
+
+    xml = (
+        b'<sheetData><row r="5"><c><v>1</v></c><c r="D5"/><c/></row><row><c/></row>'
+        b"<row><c t=\"s\" r='c9'><v>1</v></c><c><v>1</v></c></row></sheetData>"
+    )
+    # row 5: A5, D5, E5; row 6: A6; then C9 (its own row), D9 (row 7, after C9)
+    assert extent_of(xml, len(xml)) == (4, 8, 0, 4)
+    for cut in (1, 2, 3, 7, 16):  # the same whatever the chunks
+        assert extent_of(xml, cut) == (4, 8, 0, 4)
+    with pytest.raises(UnusableInputError, match="文档类型声明"):
+        extent_of(b"<!DOCTYPE x [<!ENTITY e \"<c r='XFD1'>\">]><sheetData/>", 64)
+
+
+def test_fast_pass_sees_patterns_cut_by_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks cut inside a reference or a Chinese character change nothing."""
+    monkeypatch.setattr(_xlsx_guard, "_OUT", 97)
+    edits, message = CRAFTED["far_cell_space_after_equals"]
+    path = rewrite(genuine(tmp_path / "genuine.xlsx"), tmp_path / "far.xlsx", edits)
+    with pytest.raises(UnusableInputError, match=message):
+        _xlsx_guard.check_xlsx(path)
+    assert _xlsx_guard.check_xlsx(genuine(tmp_path / "fine.xlsx")) == {}
+
+
+def test_full_count_over_many_chunks_keeps_the_near_corner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Near references in other chunks than the far one still span the rectangle."""
+    sparse = tmp_path / "sparse.xlsx"
+    workbook = xlsxwriter.Workbook(sparse)
+    sheet = workbook.add_worksheet("人员")
+    sheet.write_row(0, 0, KNOWN)
+    sheet.write_string(1_000_001, 61, "李四")
+    workbook.close()
+    monkeypatch.setattr(_xlsx_guard, "_OUT", 300)
+    with pytest.raises(UnusableInputError, match=r"声称占用 1000002 行 × 62 列"):
+        _xlsx_guard.check_xlsx(sparse)
