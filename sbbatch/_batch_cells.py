@@ -166,10 +166,15 @@ def _typed_nulls(column: Column, facts: Sequence[pl.Expr], height: int) -> list[
 
 @cache
 def _typed_null(column: Column) -> pl.DataFrame:
-    """One empty cell of ``column`` typed (a row of nulls), with ``_reason`` for an ID."""
-    one = pl.DataFrame({"_text": [None]}, schema={"_text": pl.String}).select(
-        _typed(column, pl.col("_text")).alias(column.field)
-    )
+    """One empty cell of ``column`` typed (a row of nulls), with ``_reason`` for an ID.
+
+    A code is text: its table is not read (a code table costs ~8 ms to load) for a
+    column that holds nothing.
+    """
+    empty = pl.DataFrame({"_text": [None]}, schema={"_text": pl.String})
+    if column.type == "code":
+        return empty.select(pl.col("_text").alias(column.field))
+    one = empty.select(_typed(column, pl.col("_text")).alias(column.field))
     return _with_id_reason(one, column.field, dt.date.max) if column.type == "id" else one
 
 

@@ -11,13 +11,14 @@ and ``load`` process.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Final
 
 import polars as pl
-from stdnum import numdb
 
 __all__ = ["Regions", "region_codes", "regions"]
 
@@ -41,6 +42,8 @@ def _read_loc_dat() -> pl.DataFrame:
     codes: list[str] = []
     provinces: list[str] = []
     names: list[str] = []
+    from stdnum import numdb  # imports stdnum.util (pydoc, ssl): only when the table is built
+
     # numdb entries: (length, low, high, properties, children); a line may hold a range.
     for length, low, high, props, children in numdb.get("cn/loc").prefixes:
         if length != 2 or "province" not in props:
@@ -151,6 +154,21 @@ def regions() -> Regions:
     )
 
 
+def _loc_dat() -> str:
+    """The text of stdnum's ``cn/loc.dat``, found without importing stdnum.
+
+    Importing the package imports ``stdnum.util`` (pydoc, ssl: ~10 ms of every ``check``
+    and ``load``); its folder is found from the import system's spec instead, and an
+    install where the file is not a plain file (a zip) is read through the package.
+    """
+    spec = importlib.util.find_spec("stdnum")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "cn" / "loc.dat"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
+
+
 @cache
 def region_codes() -> pl.Series:
     """Return every address code (地址码) of ``loc.dat``, of any period, as a String Series.
@@ -165,7 +183,7 @@ def region_codes() -> pl.Series:
         >>> "370102" in region_codes().to_list()
         True
     """
-    text = resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
+    text = _loc_dat()
     codes: list[str] = []
     province = ""
     for line in text.splitlines():

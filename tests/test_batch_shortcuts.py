@@ -9,6 +9,8 @@ Each shortcut is compared here with the long way.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import polars as pl
 import pytest
@@ -138,3 +140,19 @@ def test_ids_in_their_shape_and_other_ids_type_alike() -> None:
     rules = sorted(f["rule"][0] for f in fast_found)
     assert rules == sorted(f["rule"][0] for f in slow_found)
     assert "id_checksum" in rules  # the shaped numbers fail too: the test can fail
+
+
+def test_checking_id_numbers_does_not_import_stdnum() -> None:
+    """The address codes are read from stdnum's loc.dat without importing stdnum (pydoc, ssl)."""
+    code = (
+        "import sys, datetime as dt, polars as pl\n"
+        "from sbbatch.batch import check_frame\n"
+        "batch = check_frame(pl.DataFrame({'身份证号码': ['370102199001011231', '379902197001011232'],\n"
+        "    '缴费工资': ['5000', '5000']}), 'wage_base', today=dt.date(2026, 11, 26))\n"
+        "print(sorted(set(batch.failures['rule'])), 'stdnum' in sys.modules, 'ssl' in sys.modules)\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert shown[-2:] == ["False", "False"]
+    assert shown[0] == "['id_region']"  # the region was checked: the codes were read
