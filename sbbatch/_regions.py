@@ -11,7 +11,7 @@ and ``load`` process.
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -158,12 +158,12 @@ def _loc_dat() -> str:
     """The text of stdnum's ``cn/loc.dat``, found without importing stdnum.
 
     Importing the package imports ``stdnum.util`` (pydoc, ssl: ~10 ms of every ``check``
-    and ``load``); its folder is found from the import system's spec instead, and an
-    install where the file is not a plain file (a zip) is read through the package.
+    and ``load``); the file is looked for where the import system looks first, the
+    folders of ``sys.path``, and an install found otherwise (a zip, another finder) is
+    read through the package.
     """
-    spec = importlib.util.find_spec("stdnum")
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / "cn" / "loc.dat"
+    for folder in sys.path:
+        path = Path(folder or ".") / "stdnum" / "cn" / "loc.dat"
         if path.is_file():
             return path.read_text(encoding="utf-8")
     return resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
