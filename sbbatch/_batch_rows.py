@@ -172,8 +172,12 @@ def rule_failures(
     raw_values = text.select(
         pl.col("_row"), *[pl.col(c.field).alias(f"{c.field}__raw") for c in declaration.columns]
     )
+    # typed rows are the text's rows in their order (typing adds columns): put side by side
+    same_rows = typed.get_column("_row").equals(raw_values.get_column("_row"))
     return evaluate(
-        typed.join(raw_values, on="_row", how="left"),
+        typed.hstack(raw_values.drop("_row"))
+        if same_rows
+        else typed.join(raw_values, on="_row", how="left"),
         declaration.rules,
         row="_row",
         headers=declaration.headers,
