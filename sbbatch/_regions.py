@@ -11,13 +11,14 @@ and ``load`` process.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Final
 
 import polars as pl
-from stdnum import numdb
 
 __all__ = ["Regions", "region_codes", "regions"]
 
@@ -41,6 +42,8 @@ def _read_loc_dat() -> pl.DataFrame:
     codes: list[str] = []
     provinces: list[str] = []
     names: list[str] = []
+    from stdnum import numdb  # imports stdnum.util (pydoc, ssl): only when the table is built
+
     # numdb entries: (length, low, high, properties, children); a line may hold a range.
     for length, low, high, props, children in numdb.get("cn/loc").prefixes:
         if length != 2 or "province" not in props:
@@ -151,36 +154,57 @@ def regions() -> Regions:
     )
 
 
+def _loc_dat() -> str:
+    """The text of stdnum's ``cn/loc.dat``, found without importing stdnum.
+
+    Importing the package imports ``stdnum.util`` (pydoc, ssl: ~10 ms of every ``check``
+    and ``load``); the file is looked for where the import system looks first, the
+    folders of ``sys.path``, and an install found otherwise (a zip, another finder) is
+    read through the package.
+    """
+    for folder in sys.path:
+        path = Path(folder or ".") / "stdnum" / "cn" / "loc.dat"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
+
+
 @cache
 def region_codes() -> pl.Series:
     """Return every address code (地址码) of ``loc.dat``, of any period, as a String Series.
 
     The same codes as ``regions().codes``, read straight from the file: ``loc.dat``
     holds a province line (``11 province="北京市"``) followed by its county lines
-    (``  0101 county="东城区"``), one code a line. A line of any other shape (a range,
-    another depth) sends the reading to :func:`regions`, which parses the file with
-    stdnum's own numdb reader.
+    (``  0101 county="东城区"``), one code a line (ASCII digits), read as one column of
+    lines. A line of any other shape (a range, another depth) sends the reading to
+    :func:`regions`, which parses the file with stdnum's own numdb reader.
 
     Example:
         >>> "370102" in region_codes().to_list()
         True
     """
-    text = resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
-    codes: list[str] = []
-    province = ""
-    for line in text.splitlines():
-        if not line or line[0] == "#":
-            continue
-        if line[:2].isdigit() and line[2:3] == " " and " province=" in line[2:]:
-            province = line[:2]
-        elif (
-            province
-            and line[:2] == "  "
-            and line[2:6].isdigit()
-            and line[6:7] == " "
-            and " county=" in line[6:]
-        ):
-            codes.append(province + line[2:6])
-        else:  # not the layout read above: let numdb read it
-            return regions().codes
-    return pl.Series("code", codes, dtype=pl.String).unique(maintain_order=True)
+    lines = pl.Series("line", _loc_dat().splitlines(), dtype=pl.String).to_frame()
+    line = pl.col("line")
+    read = (
+        lines.filter((line != "") & ~line.str.starts_with("#"))
+        .with_columns(
+            province=line.str.contains(r"^[0-9]{2} ")
+            & line.str.contains(" province=", literal=True),
+            county=line.str.contains(r"^  [0-9]{4} ")
+            & line.str.slice(6).str.contains(" county=", literal=True),
+        )
+        .with_columns(
+            pl.when("province").then(line.str.slice(0, 2)).forward_fill().alias("_province")
+        )
+    )
+    # a line of another shape, or a county before any province: let numdb read the file
+    if read.filter(
+        ~(pl.col("province") | (pl.col("county") & pl.col("_province").is_not_null()))
+    ).height:
+        return regions().codes
+    counties = read.filter("county")
+    return (
+        counties.select(pl.concat_str("_province", line.str.slice(2, 4)).alias("code"))
+        .to_series()
+        .unique(maintain_order=True)
+    )

@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from sbbatch import _batch_cells as cells
+from sbbatch import _batch_rows as row_checks
 from sbbatch import _progress
 from sbbatch._clock import system_now
 from sbbatch._money import yuan_expr
@@ -422,15 +423,15 @@ def _check_raw(
         ],
     )
     typed, failures = cells.type_columns(text, declaration, today)
-    failures.extend(cells.numeric_id_failures(raw, declaration, header_of))
-    failures.append(cells.formula_failures(raw, declaration, header_of))
-    failures.append(cells.hidden_row_failures(raw))
+    failures.extend(row_checks.numeric_id_failures(raw, declaration, header_of))
+    failures.append(row_checks.formula_failures(raw, declaration, header_of))
+    failures.append(row_checks.hidden_row_failures(raw))
     typed = cells.with_id_facts(typed)
-    failures.append(cells.duplicates(typed, declaration))
+    failures.append(row_checks.duplicates(typed, declaration))
     typed = cells.derive_from_id(typed, declaration)
-    failures.append(cells.rule_failures(typed, text, declaration))
-    failures.append(cells.required_failures(typed, declaration))
-    all_failures = cells.tidy_failures(
+    failures.append(row_checks.rule_failures(typed, text, declaration))
+    failures.append(row_checks.required_failures(typed, declaration))
+    all_failures = row_checks.tidy_failures(
         pl.concat([cells.as_failures(f) for f in failures], how="vertical"), raw
     )
     rows = typed.select(pl.col("_row").alias("source_row"), *[c.field for c in declaration.columns])

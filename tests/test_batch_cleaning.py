@@ -1,6 +1,6 @@
 """Typing a column by its distinct values gives what ``clean_text`` gives cell by cell.
 
-``check`` skips ``clean_text`` for a column of plain ASCII cells and cleans (and types) a
+``check`` skips ``clean_text`` for a column of clean text cells and cleans (and types) a
 column of repeated values once per distinct value (issue 11: a payment detail of
 824,570 lines).
 """

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from sbbatch import _batch_cells as cells
+from sbbatch import _batch_rows as row_checks
 from sbbatch.declarations import Declaration, registry
 from sbbatch.spec import FAILURE_SCHEMA
 from sbbatch.unit_files import LOAD_KINDS
@@ -71,7 +72,7 @@ def _typed(declaration: Declaration) -> pl.DataFrame:
 def test_required_failures_equal_the_pandera_shape(kind: str) -> None:
     declaration = KINDS[kind]
     typed = _typed(declaration)
-    ours = cells.required_failures(typed, declaration)
+    ours = row_checks.required_failures(typed, declaration)
     assert ours.to_dicts() == _pandera(typed, declaration).to_dicts()
     if declaration.required:  # the blank row fails every required column: the test can fail
         assert ours.filter(pl.col("row") == 3).height == len(declaration.required)

@@ -777,14 +777,9 @@ def test_region_codes_of_an_unknown_layout_come_from_numdb(
     """A loc.dat of another shape (here a range line) is read by numdb, not guessed at."""
     from sbbatch import _regions
 
-    class _File:
-        def joinpath(self, name: str) -> _File:
-            return self
-
-        def read_text(self, encoding: str) -> str:
-            return '11 province="北京市"\n  0101-0105 county="东城区"\n'
-
-    monkeypatch.setattr(_regions.resources, "files", lambda package: _File())
+    monkeypatch.setattr(
+        _regions, "_loc_dat", lambda: '11 province="北京市"\n  0101-0105 county="东城区"\n'
+    )
     _regions.region_codes.cache_clear()
     try:
         assert set(_regions.region_codes().to_list()) == set(_regions.regions().codes.to_list())
