@@ -356,11 +356,10 @@ class WorkspaceCore:
     def insert_frame(self, table: str, frame: pl.DataFrame) -> int:
         """Append a frame's rows to ``table`` matching columns by name; return the count.
 
-        The rows are inserted ``ORDER BY`` their position in the frame: defaults drawn
-        from a sequence (``period_id``) follow the frame's order, and DuckDB writes an
-        ordered insert of a large frame straight into the workspace file, where an
-        unordered one goes through the write-ahead log and is written again by the
-        checkpoint at commit (453,745 insured periods of a review: 0.6 s of CPU less).
+        The rows are inserted ``ORDER BY`` their position in the frame: a table scan
+        returns them in the frame's order, and DuckDB writes an ordered insert of a
+        large frame straight into the workspace file, where an unordered one goes
+        through the write-ahead log and is written again by the checkpoint at commit (453,745 insured periods of a review: 0.6 s of CPU less).
         """
         if table not in self._table_names():
             msg = f"工作区没有表 {table}。"
