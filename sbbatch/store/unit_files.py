@@ -132,7 +132,20 @@ def record_load(
         # keys loaded before, INSERT the others, in key order; the file and the time
         # stay in the loads row
         parameters = {"kind": kind, "unit": unit_id, "load": load_id}
+        known = ws.sql(
+            "SELECT EXISTS (SELECT 1 FROM loaded_rows WHERE kind = $kind AND unit_id = $unit) "
+            "AS known",
+            {"kind": kind, "unit": unit_id},
+        )["known"][0]
         with ws.registered(_sbbatch_provenance=provenance.sort("row_key")):
+            if not known:  # the first load of this kind and unit: every key is new
+                ws.execute(
+                    "INSERT INTO loaded_rows (kind, unit_id, row_key, row_hash, load_id, "
+                    "sheet_row) SELECT $kind, $unit, row_key, row_hash, $load, sheet_row "
+                    "FROM _sbbatch_provenance",
+                    parameters,
+                )
+                return load_id
             ws.execute(
                 "UPDATE loaded_rows SET row_hash = p.row_hash, load_id = $load, "
                 "sheet_row = p.sheet_row FROM _sbbatch_provenance p "
@@ -198,6 +211,12 @@ def _keyed_upsert(table: str, key: str, fields: tuple[str, ...]) -> tuple[Fragme
 # index is filled in order (half the CPU again, at insert and at commit).
 _UPDATE_UNITS, _INSERT_UNITS = _keyed_upsert("units", "unit_id", UNIT_FIELDS)
 _UPDATE_PERSONS, _INSERT_PERSONS = _keyed_upsert("persons", "person_id", PERSON_FIELDS)
+_INSERT_FIRST_PERSONS = compose(
+    "INSERT INTO persons ({cols}) SELECT {cols} FROM _sbbatch_upsert",
+    cols=join(
+        (ident(c, ("person_id", *PERSON_FIELDS)) for c in ("person_id", *PERSON_FIELDS)), ", "
+    ),
+)
 _UPDATE_PAYMENTS = compose(
     "UPDATE agency_payments SET {set} FROM _sbbatch_upsert s WHERE agency_payments.unit_id = $unit "
     "AND agency_payments.person_id = s.person_id AND agency_payments.month = s.month "
@@ -256,8 +275,11 @@ def upsert_units(ws: Workspace, units: pl.DataFrame) -> None:
 def upsert_persons(ws: Workspace, persons: pl.DataFrame) -> None:
     """Insert or update persons (``person_id`` and any of :data:`PERSON_FIELDS`)."""
     with ws.registered(_sbbatch_upsert=_with_columns(persons, _PERSON_DTYPES).sort("person_id")):
-        ws.execute(_UPDATE_PERSONS)
-        ws.execute(_INSERT_PERSONS)
+        if ws.sql("SELECT EXISTS (SELECT 1 FROM persons) AS known")["known"][0]:
+            ws.execute(_UPDATE_PERSONS)
+            ws.execute(_INSERT_PERSONS)
+        else:  # a new workspace's first persons: no key to look up (0.04 s, 10 MB less)
+            ws.execute(_INSERT_FIRST_PERSONS)
 
 
 def upsert_periods(ws: Workspace, periods: pl.DataFrame) -> None:
@@ -270,12 +292,26 @@ def upsert_periods(ws: Workspace, periods: pl.DataFrame) -> None:
             snapshot says); any other is opened.
     """
     with ws.registered(_sbbatch_periods=periods):
-        ws.execute(_UPDATE_PERIODS)
-        ws.execute(_INSERT_PERIODS)
+        known = ws.sql(
+            "SELECT EXISTS (SELECT 1 FROM insured_periods WHERE unit_id IN "
+            "(SELECT DISTINCT unit_id FROM _sbbatch_periods)) AS known"
+        )["known"][0]
+        if known:
+            ws.execute(_UPDATE_PERIODS)
+            ws.execute(_INSERT_PERIODS)
+        else:  # the unit's first periods: nothing to update, nothing to leave out
+            ws.execute(_INSERT_NEW_PERIODS)
 
 
 # The INSERT is an anti-join on the periods of the frame's unit(s), not a correlated
-# NOT EXISTS (0.31–0.36 s against 0.40–0.48 s of CPU for 500,000 periods).
+# NOT EXISTS (0.31–0.36 s against 0.40–0.48 s of CPU for 500,000 periods). A unit's
+# first periods are inserted without it (the join's state was 20 MB of peak memory).
+_INSERT_NEW_PERIODS = (
+    "INSERT INTO insured_periods (unit_id, person_id, insurance, person_category, "
+    "from_month, until_month, leave_reason) "
+    "SELECT unit_id, person_id, insurance, person_category, from_month, until_month, "
+    "leave_reason FROM _sbbatch_periods"
+)
 _UPDATE_PERIODS = (
     "UPDATE insured_periods p SET until_month = s.until_month, "
     "leave_reason = s.leave_reason, person_category = s.person_category "

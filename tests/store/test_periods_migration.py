@@ -219,3 +219,26 @@ def test_a_new_workspace_has_no_period_ids_and_no_provenance_index(ws: Workspace
     for _ in range(3):
         ws.insert_frame("insured_periods", frame)
     assert ws.table("insured_periods").height == 900
+
+
+def test_upgrading_a_workspace_shows_progress_and_creating_one_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sbbatch.store._core as core
+
+    shown: list[str] = []
+    real_task = core.task
+
+    def recording_task(message: str, **kwargs: object) -> object:
+        shown.append(message)
+        return real_task(message)
+
+    monkeypatch.setattr(core, "task", recording_task)
+    path = tmp_path / "old.duckdb"
+    _old_workspace(path, 16)
+    Workspace(path, today=TODAY).close()
+    assert shown == [f"正在升级工作区到版本 {n}" for n, _ in migrations() if n > 16]
+    shown.clear()
+    Workspace.create(tmp_path / "new.duckdb", today=TODAY).close()
+    Workspace(path, today=TODAY).close()
+    assert shown == []

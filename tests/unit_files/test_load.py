@@ -364,3 +364,38 @@ def test_without_a_unit_the_analyst_is_told_to_create_one(tmp_path: Path) -> Non
     path = _persons_file(tmp_path, [[ZHANG, "张三", "城镇制", "2019-04", "", "", ""]])
     with pytest.raises(UnusableInputError, match="sbbatch init"):
         load(Workspace(today=TODAY), "persons", path)
+
+
+def test_a_first_load_fast_path_writes_what_the_general_upsert_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # into an empty workspace persons, periods and provenance are inserted without the
+    # UPDATE and the anti-join; forced through them, the workspace ends the same
+    rows = [
+        [ZHANG, "张三", "城镇制", "2019-04", "", "", "6000.00"],
+        [LI, "李四", "城镇制", "2021-07", "2026-11", "在职人员解除劳动合同", ""],
+        [WANG, "王五", "城镇制", "2026-10", "", "", ""],
+    ]
+    path = _persons_file(tmp_path, rows)
+    fast = Workspace(today=TODAY)
+    load(fast, "unit", _unit_file(tmp_path))
+    fast_result = load(fast, "persons", path)
+
+    general = Workspace(today=TODAY)
+    load(general, "unit", _unit_file(tmp_path))
+    asked: list[str] = []
+    real_sql = Workspace.sql
+
+    def always_known(self: Workspace, query: str, params: object = None) -> pl.DataFrame:
+        if query.startswith("SELECT EXISTS"):
+            asked.append(query)
+            return pl.DataFrame({"known": [True]})
+        return real_sql(self, query, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Workspace, "sql", always_known)
+    general_result = load(general, "persons", path)
+    monkeypatch.undo()
+    assert len(asked) == 3  # persons, periods, provenance
+    assert (fast_result.added, general_result.added) == (3, 3)
+    assert _dump(fast) == _dump(general)
+    assert fast.table("insured_periods").height > 0
