@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _user_path import compile_package
+
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 
 MAKE = """
@@ -119,6 +121,7 @@ def _cli(*args: str) -> dict[str, float]:
 
 def main() -> None:
     """Make the file, run every step three times, print the medians."""
+    compile_package()
     with tempfile.TemporaryDirectory() as folder:
         xlsx = str(Path(folder) / "enrolment.xlsx")
         parquet = str(Path(folder) / "rows.parquet")

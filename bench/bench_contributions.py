@@ -45,6 +45,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+from _user_path import compile_package
 
 MONTHS = [dt.date(2026, m, 1) for m in range(1, 13)]
 INSURANCES = ["1", "2", "3", "4", "10"]
@@ -290,6 +291,7 @@ def city(directory: Path, persons: int, units: int, limit_gb: float | None) -> N
 
 
 def main() -> None:
+    compile_package()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--units", type=int, default=10_000)

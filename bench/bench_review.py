@@ -221,7 +221,10 @@ def main_cli(
     """
     import re
 
+    from _user_path import compile_package
     from bench_contributions import _run_measured
+
+    compile_package()
 
     folder = keep or Path(tempfile.mkdtemp(prefix="sbbatch-bench-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -74,3 +74,36 @@ def test_a_failing_write_stops_the_fetching(tmp_path: Path) -> None:
     with pytest.raises(pl.exceptions.ColumnNotFoundError):
         _split(parts(), tmp_path)
     assert len(fetched) <= 3  # the writer's failure is seen at the next batch or so
+
+
+def test_the_first_failure_is_reported_when_closing_fails_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+
+    opened = pa.ipc.new_stream
+
+    class _FullDisk:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self._writer = opened(*args, **kwargs)
+
+        def write_table(self, table: object) -> None:
+            self._writer.write_table(table)
+
+        def close(self) -> None:
+            self._writer.close()
+            msg = "No space left on device"
+            raise OSError(msg)
+
+    monkeypatch.setattr(pa.ipc, "new_stream", _FullDisk)
+
+    def parts() -> Iterator[tuple[str, pl.DataFrame]]:
+        yield _frames(rows=6, batches=1)[0]
+        msg = "DuckDB went away"
+        raise RuntimeError(msg)
+
+    with pytest.raises(RuntimeError, match="went away"):
+        _split(parts(), tmp_path)
+    # without a first failure, an error while closing is not swallowed
+    with pytest.raises(OSError, match="No space"):
+        _split(iter(_frames(rows=6, batches=1)), tmp_path)

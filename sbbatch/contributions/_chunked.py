@@ -24,6 +24,7 @@ import math
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,10 +179,15 @@ def _split(parts: Iterator[tuple[str, pl.DataFrame]], folder: Path) -> None:
                 pending = pool.submit(write, name, frame)
             if pending is not None:
                 pending.result()
-        finally:
+        except BaseException:
+            # the first failure is the one to report: the files are being given up, so
+            # an error while closing them (the same full disk, say) must not replace it
             if pending is not None:
                 wait([pending])
-            pool.submit(close).result()
+            with suppress(Exception):
+                pool.submit(close).result()
+            raise
+        pool.submit(close).result()
 
 
 def _read(folder: Path, name: str, bucket: int, schema: dict[str, pl.DataType]) -> pl.DataFrame:
