@@ -166,8 +166,6 @@ def test_columns_and_dtypes_equal_the_workspace_tables(world: SampleWorld) -> No
     assert counts == {name: frame.height for name, frame in world.frames().items()}
     for name, frame in world.frames().items():
         stored = ws.table(name)
-        if name == "insured_periods":
-            stored = stored.drop("period_id")
         assert stored.schema == frame.schema, name
         assert_frame_equal(
             stored.sort(stored.columns, nulls_last=True), frame.sort(frame.columns, nulls_last=True)

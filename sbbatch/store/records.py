@@ -69,8 +69,8 @@ def unit_insurance_facts(
         )
         SELECT w.person_id, s.name AS reg_name, s.gender AS reg_gender,
                s.birth_date AS reg_birth_date,
-               count(h.period_id) > 0 AS ever_here,
-               coalesce(bool_or(h.period_id IS NOT NULL AND h.until_month IS NULL), false) AS open_here,
+               count(h.from_month) > 0 AS ever_here,
+               coalesce(bool_or(h.from_month IS NOT NULL AND h.until_month IS NULL), false) AS open_here,
                coalesce(bool_or(h.from_month <= $month
                         AND (h.until_month IS NULL OR h.until_month > $month)), false)
                    AS insured_in_month,

@@ -224,7 +224,6 @@ def unit_column(ws: Workspace, unit_id: str, column: str) -> Any:
 #: The columns of ``insured_periods`` a look-up may pick (:func:`periods_of`).
 PERIOD_FIELDS = frozenset(
     {
-        "period_id",
         "unit_id",
         "person_id",
         "insurance",

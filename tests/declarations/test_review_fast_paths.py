@@ -3,7 +3,7 @@
 - :func:`with_retirement_month` (one policy look-up per distinct gender, 个人身份 and
   birth month) equals the policy's expression row by row;
 - ``Workspace.insert_frame`` (an ordered insert from the frame's Arrow stream)
-  numbers the periods in the frame's order, as the plain insert did.
+  stores the periods in the frame's order (``rowid``), as the plain insert did.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def test_retirement_month_once_per_kind_equals_the_row_by_row_expression() -> No
     assert got["retirement_month"].null_count() > 0  # nulls and unknown genders go through
 
 
-def test_insert_frame_numbers_the_periods_in_the_frame_order() -> None:
+def test_insert_frame_stores_the_periods_in_the_frame_order() -> None:
     ws = Workspace(today=dt.date(2026, 11, 26))
     periods = pl.DataFrame(
         {
@@ -55,7 +55,7 @@ def test_insert_frame_numbers_the_periods_in_the_frame_order() -> None:
     assert opened == 5
     stored = ws.sql(
         "SELECT person_id, insurance, unit_id, opened_by, person_category, from_month, "
-        "add_reason FROM insured_periods ORDER BY period_id"
+        "add_reason FROM insured_periods ORDER BY rowid"
     )
     assert stored.select("person_id", "insurance").equals(periods.select("person_id", "insurance"))
     assert set(stored["unit_id"]) == {"U1"}

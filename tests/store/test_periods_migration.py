@@ -1,4 +1,9 @@
-"""Migration 016: insured_periods without its primary-key index; the ids stay unique."""
+"""Migrations 016 and 017: insured_periods without its index, then without period_id;
+loaded_rows without its index and without the facts of the load (file, loaded_at).
+
+A workspace written before either opens, migrates and keeps every row and what
+``sbbatch query loads --id`` shows.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +15,31 @@ import polars as pl
 import pytest
 
 from sbbatch.store import Workspace, migrations
+from sbbatch.store.unit_files import row_provenance
+from sbbatch.unit_files import load
 
 UNIT = "0010118873"
+TODAY = dt.date(2026, 11, 26)
+PERIOD_COLUMNS = (
+    "unit_id, person_id, insurance, person_category, from_month, until_month, add_reason, "
+    "leave_reason, opened_by, closed_by"
+)
+# the provenance query of the sbbatch before migration 017 (file and time on every row)
+OLD_PROVENANCE = (
+    "SELECT kind, unit_id, row_key, file, sheet_row, loaded_at, load_id FROM loaded_rows "
+    "ORDER BY kind, row_key"
+)
 
 
-def _old_workspace(path: Path) -> None:
-    """A workspace written by the sbbatch before migration 016, with three periods in it."""
+def _old_workspace(path: Path, version: int) -> None:
+    """A workspace written by the sbbatch of schema ``version``, with periods and loads in it."""
     con = duckdb.connect(str(path))
     con.execute(
         "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
         "applied_at TIMESTAMP NOT NULL)"
     )
     for number, migration in migrations():
-        if number < 16:
+        if number <= version:
             con.execute(migration.read_text(encoding="utf-8"))
             con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [number, migration.name])
     con.execute(
@@ -30,44 +47,78 @@ def _old_workspace(path: Path) -> None:
         "VALUES (?, '济南测试', 1, '2')",
         [UNIT],
     )
-    con.execute(
-        "INSERT INTO insured_periods (unit_id, person_id, insurance, person_category, "
-        "from_month, until_month, leave_reason, opened_by) VALUES "
-        "(?, '370102199001011231', '1', '1', DATE '2020-01-01', NULL, NULL, 'D1'), "
-        "(?, '370102199001011231', '2', '1', DATE '2020-01-01', DATE '2024-05-01', '1', 'D1'), "
-        "(?, '37010219850505234X', '1', '1', DATE '2021-03-01', NULL, NULL, NULL)",
-        [UNIT, UNIT, UNIT],
+    # the periods' ids are not in the order of their insertion: the migration keeps the
+    # order of the ids
+    con.executemany(
+        "INSERT INTO insured_periods (period_id, unit_id, person_id, insurance, "
+        "person_category, from_month, until_month, leave_reason, opened_by) "
+        "VALUES (?, ?, ?, ?, '1', ?, ?, ?, ?)",
+        [
+            [3, UNIT, "37010219850505234X", "1", dt.date(2021, 3, 1), None, None, None],
+            [1, UNIT, "370102199001011231", "1", dt.date(2020, 1, 1), None, None, "D1"],
+            [
+                2,
+                UNIT,
+                "370102199001011231",
+                "2",
+                dt.date(2020, 1, 1),
+                dt.date(2024, 5, 1),
+                "1",
+                "D1",
+            ],
+        ],
     )
-    # an id taken out of the sequence and not used: the numbers go on after it
-    con.execute("SELECT nextval('period_seq')")
-    assert con.execute(
-        "SELECT count(*) FROM duckdb_constraints() "
-        "WHERE table_name = 'insured_periods' AND constraint_type = 'PRIMARY KEY'"
-    ).fetchall() == [(1,)]
+    con.execute("SELECT setval('period_seq', 4)")
+    for file, day in [("/data/人员.xlsx", 20), ("/data/人员_新.xlsx", 26)]:  # loads 1 and 2
+        con.execute(
+            "INSERT INTO loads (kind, unit_id, file, loaded_at, rows_read, added, changed, "
+            "unchanged, rejected) VALUES ('persons', ?, ?, ?, 2, 2, 0, 0, 0)",
+            [UNIT, file, dt.datetime(2026, 11, day)],
+        )
+    con.execute(
+        "INSERT INTO loaded_rows VALUES "
+        "('persons', ?, '370102199001011231', 'a1', 1, '/data/人员.xlsx', 3, ?), "
+        "('persons', ?, '37010219850505234X', 'b2', 2, '/data/人员_新.xlsx', 4, ?)",
+        [UNIT, dt.datetime(2026, 11, 20), UNIT, dt.datetime(2026, 11, 26)],
+    )
     con.close()
 
 
-def _primary_keys(ws: Workspace) -> int:
+def _constraints(ws: Workspace, table: str, kind: str) -> int:
     return int(
         ws.sql(
             "SELECT count(*) AS n FROM duckdb_constraints() "
-            "WHERE table_name = 'insured_periods' AND constraint_type = 'PRIMARY KEY'"
+            "WHERE table_name = ? AND constraint_type = ?",
+            [table, kind],
         )["n"][0]
     )
 
 
-def test_an_old_workspace_opens_with_its_periods_and_ids_kept(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [15, 16])
+def test_an_old_workspace_opens_with_its_periods_in_the_order_of_their_ids(
+    tmp_path: Path, version: int
+) -> None:
     path = tmp_path / "old.duckdb"
-    _old_workspace(path)
+    _old_workspace(path, version)
     con = duckdb.connect(str(path), read_only=True)
-    before = pl.DataFrame(con.sql("SELECT * FROM insured_periods ORDER BY period_id").pl())
-    columns = con.sql("SELECT * FROM insured_periods LIMIT 0").columns
+    assert con.execute(
+        "SELECT count(*) FROM duckdb_constraints() "
+        "WHERE table_name = 'insured_periods' AND constraint_type = 'PRIMARY KEY'"
+    ).fetchall() == [(1 if version < 16 else 0,)]
+    before = pl.DataFrame(
+        con.sql(f"SELECT {PERIOD_COLUMNS} FROM insured_periods ORDER BY period_id")
+    )
     con.close()
-    with Workspace(path, today=dt.date(2026, 11, 26)) as ws:
+    with Workspace(path, today=TODAY) as ws:
         assert ws.schema_version == max(n for n, _ in migrations())
-        assert _primary_keys(ws) == 0
-        after = ws.sql("SELECT * FROM insured_periods ORDER BY period_id")
-        assert after.columns == columns
+        assert _constraints(ws, "insured_periods", "PRIMARY KEY") == 0
+        assert "period_id" not in ws.table("insured_periods").columns
+        assert (
+            "period_seq"
+            not in ws.sql("SELECT sequence_name FROM duckdb_sequences()")["sequence_name"].to_list()
+        )
+        after = ws.sql(f"SELECT {PERIOD_COLUMNS} FROM insured_periods ORDER BY rowid")
+        assert after.columns == before.columns
         assert after.equals(before)
         # the CHECK of 001 is still there
         with pytest.raises(duckdb.ConstraintException):
@@ -77,31 +128,85 @@ def test_an_old_workspace_opens_with_its_periods_and_ids_kept(tmp_path: Path) ->
                 "DATE '2023-01-01')",
                 [UNIT],
             )
-        # new periods take new ids after the old ones (and after the numbers the sequence
-        # handed out and nobody kept)
-        ws.insert_frame(
-            "insured_periods",
-            pl.DataFrame(
-                {
-                    "unit_id": [UNIT] * 2,
-                    "person_id": ["370102197512121011"] * 2,
-                    "insurance": ["1", "2"],
-                    "person_category": ["1", "1"],
-                    "from_month": [dt.date(2026, 11, 1)] * 2,
-                }
-            ),
+        # new periods go after the old ones
+        new = pl.DataFrame(
+            {
+                "unit_id": [UNIT] * 2,
+                "person_id": ["370102197512121011"] * 2,
+                "insurance": ["1", "2"],
+                "person_category": ["1", "1"],
+                "from_month": [dt.date(2026, 11, 1)] * 2,
+            }
         )
-        ids = ws.sql("SELECT period_id FROM insured_periods ORDER BY period_id")["period_id"]
-        assert ids.to_list()[:3] == [1, 2, 3]
-        assert min(ids.to_list()[3:]) > 4
-        assert ids.n_unique() == ids.len() == 5
+        ws.insert_frame("insured_periods", new)
+        stored = ws.sql("SELECT person_id, insurance FROM insured_periods ORDER BY rowid")
+        assert stored.head(3).equals(before.select("person_id", "insurance"))
+        assert stored.tail(2).equals(new.select("person_id", "insurance"))
     # and the file opens again as it is (nothing applied twice)
-    with Workspace(path, today=dt.date(2026, 11, 26)) as ws:
+    with Workspace(path, today=TODAY) as ws:
         assert ws.table("insured_periods").height == 5
 
 
-def test_a_new_workspace_has_no_period_index_and_unique_ids(ws: Workspace) -> None:
-    assert _primary_keys(ws) == 0
+def test_a_workspace_of_version_16_keeps_the_provenance_it_showed(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    _old_workspace(path, 16)
+    con = duckdb.connect(str(path), read_only=True)
+    shown = pl.DataFrame(con.sql(OLD_PROVENANCE))
+    con.close()
+    with Workspace(path, today=TODAY) as ws:
+        assert _constraints(ws, "loaded_rows", "PRIMARY KEY") == 0
+        assert ws.table("loaded_rows").columns == [
+            "kind",
+            "unit_id",
+            "row_key",
+            "row_hash",
+            "load_id",
+            "sheet_row",
+        ]
+        assert row_provenance(ws).equals(shown)
+        li = shown.filter(pl.col("row_key") == "37010219850505234X")
+        assert li.height == 1
+        assert row_provenance(ws, "37010219850505234X").equals(li)
+
+
+def test_a_migrated_workspace_loads_and_reloads_with_one_row_per_key(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    _old_workspace(path, 16)
+    frame = pl.DataFrame(
+        {
+            "身份证号码": ["370102199001011231", "370102197512121011"],
+            "姓名": ["张三", "王五"],
+            "人员类别": ["城镇制", "城镇制"],
+            "参保年月": ["2020-01", "2026-10"],
+        }
+    )
+    with Workspace(path, today=TODAY) as ws:
+        first = load(ws, "persons", frame)
+        again = load(ws, "persons", frame)
+        assert (first.added, first.changed, first.unchanged) == (1, 1, 0)
+        assert (again.added, again.changed, again.unchanged) == (0, 0, 2)
+        stored = ws.table("loaded_rows")
+        assert stored.height == 3
+        assert stored.select("kind", "unit_id", "row_key").is_unique().all()
+        provenance = row_provenance(ws)
+        assert provenance.filter(pl.col("row_key") == "37010219850505234X")["file"].to_list() == [
+            "/data/人员_新.xlsx"
+        ]
+        assert set(provenance.filter(pl.col("load_id") == first.load_id)["row_key"]) == {
+            "370102199001011231",
+            "370102197512121011",
+        }
+        # the period of 2020-01 was there already: updated, not opened twice
+        zhang = ws.table("insured_periods").filter(
+            (pl.col("person_id") == "370102199001011231") & (pl.col("insurance") == "1")
+        )
+        assert zhang.height == 1
+
+
+def test_a_new_workspace_has_no_period_ids_and_no_provenance_index(ws: Workspace) -> None:
+    assert _constraints(ws, "insured_periods", "PRIMARY KEY") == 0
+    assert _constraints(ws, "loaded_rows", "PRIMARY KEY") == 0
+    assert "period_id" not in ws.table("insured_periods").columns
     frame = pl.DataFrame(
         {
             "unit_id": [UNIT] * 300,
@@ -113,6 +218,27 @@ def test_a_new_workspace_has_no_period_index_and_unique_ids(ws: Workspace) -> No
     )
     for _ in range(3):
         ws.insert_frame("insured_periods", frame)
-    ids = ws.table("insured_periods")["period_id"]
-    assert ids.null_count() == 0
-    assert ids.n_unique() == ids.len() == 900
+    assert ws.table("insured_periods").height == 900
+
+
+def test_upgrading_a_workspace_shows_progress_and_creating_one_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sbbatch.store._core as core
+
+    shown: list[str] = []
+    real_task = core.task
+
+    def recording_task(message: str, **kwargs: object) -> object:
+        shown.append(message)
+        return real_task(message)
+
+    monkeypatch.setattr(core, "task", recording_task)
+    path = tmp_path / "old.duckdb"
+    _old_workspace(path, 16)
+    Workspace(path, today=TODAY).close()
+    assert shown == [f"正在升级工作区到版本 {n}" for n, _ in migrations() if n > 16]
+    shown.clear()
+    Workspace.create(tmp_path / "new.duckdb", today=TODAY).close()
+    Workspace(path, today=TODAY).close()
+    assert shown == []

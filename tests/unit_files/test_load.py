@@ -11,6 +11,7 @@ import xlsxwriter
 
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.store import Workspace
+from sbbatch.store.unit_files import row_provenance
 from sbbatch.unit_files import load
 
 TODAY = dt.date(2026, 11, 26)
@@ -168,9 +169,52 @@ def test_a_newer_snapshot_updates_what_changed(ws: Workspace, tmp_path: Path) ->
     assert li.height == 5  # updated in place, not duplicated
     assert set(li["until_month"].to_list()) == {dt.date(2026, 11, 1)}
     assert set(li["leave_reason"].to_list()) == {"221"}  # 在职人员解除劳动合同
-    provenance = ws.table("loaded_rows").filter(pl.col("row_key") == LI).row(0, named=True)
+    provenance = row_provenance(ws, LI).row(0, named=True)
     assert provenance["file"].endswith("人员_新.xlsx")
     assert provenance["sheet_row"] == 4  # title row, header row, then 张三, 李四
+    assert provenance["load_id"] == newer.load_id
+    # an unchanged row keeps the provenance of the load that wrote it
+    assert row_provenance(ws, ZHANG)["file"].to_list()[0].endswith("人员.xlsx")
+
+
+def test_reloading_and_changing_keeps_one_provenance_row_per_key(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # loaded_rows has no primary key: record_load's UPDATE-then-ANTI-JOIN keeps the keys
+    # unique, through first loads, reloads, changes, additions and another kind
+    first = [
+        [ZHANG, "张三", "城镇制", "2019-04", "", "", ""],
+        [LI, "李四", "城镇制", "2021-07", "", "", ""],
+    ]
+    changed = [
+        [ZHANG, "张三", "城镇制", "2019-04", "", "", "6000.00"],
+        [LI, "李四", "城镇制", "2021-07", "2026-11", "在职人员解除劳动合同", ""],
+        [WANG, "王五", "城镇制", "2026-10", "", "", ""],
+    ]
+    results = []
+    for number, rows in enumerate([first, first, changed, changed, first, changed]):
+        results.append(
+            load(ws, "persons", _persons_file(tmp_path, rows, name=f"人员{number}.xlsx"))
+        )
+    load(ws, "unit", _unit_file(tmp_path))
+    assert [(r.added, r.changed, r.unchanged) for r in results] == [
+        (2, 0, 0),
+        (0, 0, 2),
+        (1, 2, 0),
+        (0, 0, 3),
+        (0, 2, 0),
+        (0, 2, 1),
+    ]
+    stored = ws.table("loaded_rows")
+    assert stored.height == 4  # 3 persons and the unit
+    assert stored.select("kind", "unit_id", "row_key").is_unique().all()
+    provenance = row_provenance(ws)
+    assert provenance.height == 4
+    by_key = {row["row_key"]: row for row in provenance.iter_rows(named=True)}
+    assert by_key[ZHANG]["load_id"] == by_key[LI]["load_id"] == results[5].load_id
+    assert by_key[WANG]["load_id"] == results[2].load_id
+    assert by_key[WANG]["file"].endswith("人员2.xlsx")
+    assert by_key[UNIT]["kind"] == "unit"
 
 
 def test_every_row_is_accepted_or_reported_with_its_sheet_row(
@@ -320,3 +364,38 @@ def test_without_a_unit_the_analyst_is_told_to_create_one(tmp_path: Path) -> Non
     path = _persons_file(tmp_path, [[ZHANG, "张三", "城镇制", "2019-04", "", "", ""]])
     with pytest.raises(UnusableInputError, match="sbbatch init"):
         load(Workspace(today=TODAY), "persons", path)
+
+
+def test_a_first_load_fast_path_writes_what_the_general_upsert_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # into an empty workspace persons, periods and provenance are inserted without the
+    # UPDATE and the anti-join; forced through them, the workspace ends the same
+    rows = [
+        [ZHANG, "张三", "城镇制", "2019-04", "", "", "6000.00"],
+        [LI, "李四", "城镇制", "2021-07", "2026-11", "在职人员解除劳动合同", ""],
+        [WANG, "王五", "城镇制", "2026-10", "", "", ""],
+    ]
+    path = _persons_file(tmp_path, rows)
+    fast = Workspace(today=TODAY)
+    load(fast, "unit", _unit_file(tmp_path))
+    fast_result = load(fast, "persons", path)
+
+    general = Workspace(today=TODAY)
+    load(general, "unit", _unit_file(tmp_path))
+    asked: list[str] = []
+    real_sql = Workspace.sql
+
+    def always_known(self: Workspace, query: str, params: object = None) -> pl.DataFrame:
+        if query.startswith("SELECT EXISTS"):
+            asked.append(query)
+            return pl.DataFrame({"known": [True]})
+        return real_sql(self, query, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Workspace, "sql", always_known)
+    general_result = load(general, "persons", path)
+    monkeypatch.undo()
+    assert len(asked) == 3  # persons, periods, provenance
+    assert (fast_result.added, general_result.added) == (3, 3)
+    assert _dump(fast) == _dump(general)
+    assert fast.table("insured_periods").height > 0
