@@ -3,7 +3,7 @@
 :func:`generate` builds, from a seed, a world of employers (单位), persons (人员), their
 insured periods (参保, one row per insurance) and monthly wage bases (缴费工资). Every frame
 has exactly the columns and dtypes of the workspace table of the same name
-(``schemas/ddl/001_registry.sql``; ``insured_periods`` without ``period_id``), so
+(``schemas/ddl/``), so
 :meth:`SampleWorld.load_into` fills a :class:`~sbbatch.store.Workspace` directly.
 :func:`write_sample` and :func:`read_sample` keep a world as UTF-8 CSV files; the example
 under ``sample_data/world/`` is ``generate()`` with the defaults.

@@ -31,7 +31,7 @@ class SampleWorld:
         units: 单位 (``units`` table).
         persons: 人员 (``persons`` table).
         insured_periods: 参保, one row per person, unit, insurance and run of months
-            (``insured_periods`` table without ``period_id``).
+            (``insured_periods`` table).
         wage_bases: 缴费工资, one row per person, unit and insured month.
     """
 
