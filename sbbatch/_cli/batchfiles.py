@@ -79,6 +79,9 @@ def _check(args: argparse.Namespace) -> int:
     report = report_path(args.report)
     source = Path(args.file)
     if not source.is_dir():
+        from sbbatch.io import check_ahead
+
+        check_ahead(source)  # the xlsx guard runs while the business is imported
         code, result = _check_one(args, source, report)
         if json_mode(args):
             print_json(result)

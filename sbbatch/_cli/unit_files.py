@@ -13,12 +13,16 @@ __all__ = ["register"]
 
 def _load(args: argparse.Namespace) -> int:
     from sbbatch._cli.batchfiles import _mask_failures, report_path
+    from sbbatch.io import check_ahead
+
+    report = report_path(args.report)  # a report that is not .xlsx is refused first
+    check_ahead(args.file)  # the xlsx guard runs while the rest is imported and opened
+
     from sbbatch.batch import level_label
     from sbbatch.store import Workspace
     from sbbatch.unit_files import _spec, load
 
     _spec(args.kind)  # an unknown kind is refused before the workspace is opened
-    report = report_path(args.report)  # and a report that is not .xlsx
     with Workspace(args.db, today=args.today) as ws:
         result = load(
             ws, args.kind, args.file, unit_id=args.unit, sheet=args.sheet, encoding=args.encoding
@@ -48,6 +52,10 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _roster(args: argparse.Namespace) -> int:
+    from sbbatch.io import check_ahead
+
+    check_ahead(args.file)  # the xlsx guard runs while the rest is imported and opened
+
     from sbbatch.declarations import departure, enrolment, wage_base
     from sbbatch.display import mask_text
     from sbbatch.roster import compare_roster, declare_roster, write_roster

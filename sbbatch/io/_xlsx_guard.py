@@ -21,12 +21,14 @@ may spend on one batch file), not policy.
 
 from __future__ import annotations
 
+import os
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -126,6 +128,58 @@ class _Extent:
 SheetNotes = _Extent
 
 
+#: A file's identity for :func:`check_ahead`: its size, time and inode.
+_FileKey = tuple[int, int, int]
+#: The checks started ahead and not yet taken, by the file's real path.
+_ahead: dict[str, tuple[_FileKey, Future[dict[str, _Extent]]]] = {}
+_ahead_lock = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple[str, _FileKey] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return os.path.realpath(path), (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def check_ahead(path: str | Path) -> None:
+    """Start :func:`check_xlsx` of ``path`` in a worker thread, if it is an xlsx.
+
+    A command that knows its file before it has imported what it needs and opened the
+    workspace (``sbbatch load``, ``check``, ``roster``) starts the check here, so the
+    two overlap (the check inflates and scans without the GIL). The next
+    :func:`check_xlsx` of the same, unchanged file (same size, time and inode) takes
+    the result, or raises the error; a file changed in between is checked again (and
+    the result started ahead is dropped).
+    Anything that is not an xlsx is left to the reader, which says what is wrong.
+    """
+    path = Path(path)
+    key = _file_key(path)
+    if key is None:
+        return
+    try:
+        with path.open("rb") as handle:
+            if handle.read(4) != b"PK\x03\x04":
+                return
+    except OSError:
+        return
+    future: Future[dict[str, _Extent]] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(_check(path))
+        except BaseException as exc:  # handed to the taker, which raises it
+            future.set_exception(exc)
+
+    where, identity = key
+    with _ahead_lock:
+        _ahead[where] = (identity, future)
+    # not a daemon: a command that ends before reading waits for the check to end
+    # (bounded, like the check itself) rather than stopping Rust code at shutdown
+    threading.Thread(target=run, name="sbbatch-xlsx-check").start()
+
+
 def check_xlsx(path: Path) -> dict[str, _Extent]:
     """Refuse an xlsx that is damaged, no workbook, a zip bomb, or claims absurd sizes.
 
@@ -138,6 +192,17 @@ def check_xlsx(path: Path) -> dict[str, _Extent]:
     Raises:
         UnusableInputError: With a Chinese message naming the file.
     """
+    key = _file_key(path)
+    if key is not None:
+        where, identity = key
+        with _ahead_lock:
+            started = _ahead.pop(where, None)
+        if started is not None and started[0] == identity:
+            return started[1].result()
+    return _check(path)  # not started ahead, or the file changed since
+
+
+def _check(path: Path) -> dict[str, _Extent]:
     name = path.name
     try:
         with zipfile.ZipFile(path) as archive:

@@ -61,6 +61,7 @@ from sbbatch.io._xlsx_guard import (
     MAX_COMPRESSION_RATIO,
     MAX_UNCOMPRESSED_BYTES,
     RATIO_CHECK_MIN_BYTES,
+    check_ahead,
     check_xlsx,
 )
 from sbbatch.spec import header_key
@@ -72,6 +73,7 @@ __all__ = [
     "RATIO_CHECK_MIN_BYTES",
     "ROW_COLUMN",
     "RawTable",
+    "check_ahead",
     "header_key",
     "read_table",
 ]
