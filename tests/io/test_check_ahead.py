@@ -47,10 +47,12 @@ def test_the_result_taken_is_the_result_of_checking_then(tmp_path: Path) -> None
     path = _workbook(tmp_path / "人员.xlsx", formula=True)
     expected = check_xlsx(path)
     assert expected  # a formula without its value and a hidden row
+    interval = sys.getswitchinterval()
     check_ahead(path)
     assert len(_xlsx_guard._ahead) == 1
     assert check_xlsx(path) == expected
     assert not _xlsx_guard._ahead  # taken once
+    assert sys.getswitchinterval() == interval  # lowered while the check ran, then restored
 
 
 def test_a_refusal_found_ahead_is_raised_when_reading(tmp_path: Path) -> None:
