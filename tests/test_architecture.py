@@ -76,7 +76,7 @@ STORE_FACES = frozenset(
 )
 BASE_PACKAGES = ("sbbatch.policy",)
 """Base packages: every module inside them is base too (``sbbatch.policy._rates`` …)."""
-TOP = ("sbbatch.cli", "sbbatch._cli", "sbbatch.demo", "sbbatch._demo")
+TOP = ("sbbatch.__main__", "sbbatch.cli", "sbbatch._cli", "sbbatch.demo", "sbbatch._demo")
 LAYER_NAMES = ("base", "store", "declarations", "engines", "top")
 
 
