@@ -71,6 +71,7 @@ __all__ = [
     "COLUMN_DTYPES",
     "FAILURE_SCHEMA",
     "ID_LENGTH",
+    "ID_SYNONYMS",
     "LEVEL_LABELS",
     "Column",
     "ColumnType",
@@ -122,6 +123,18 @@ COLUMN_DTYPES: dict[str, pl.DataType] = {
 
 #: Length of a resident ID number once checked (a 15-digit one is upgraded to 18).
 ID_LENGTH = 18
+
+#: The headers an ID-number column goes by (身份证号码 = 社会保障号码).
+ID_SYNONYMS = (
+    "身份证号码",
+    "社会保障号码",
+    "证件号码",
+    "公民身份号码",
+    "身份证号",
+    "身份证",
+    "社保号码",
+    "个人社保号",
+)
 
 #: The code table of a ``gender`` column (its typed value is the code, 1 or 2).
 _GENDER_TABLE = "gender"

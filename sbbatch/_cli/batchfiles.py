@@ -79,9 +79,11 @@ def _check(args: argparse.Namespace) -> int:
     report = report_path(args.report)
     source = Path(args.file)
     if not source.is_dir():
-        from sbbatch.io import check_ahead
+        from sbbatch.io import read_ahead
+        from sbbatch.spec import ID_SYNONYMS
 
-        check_ahead(source)  # the xlsx guard runs while the business is imported
+        # the xlsx is checked and its sheet loaded while the business is imported
+        read_ahead(source, sheet=args.sheet, id_headers=ID_SYNONYMS)
         code, result = _check_one(args, source, report)
         if json_mode(args):
             print_json(result)

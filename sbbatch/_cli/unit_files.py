@@ -13,10 +13,12 @@ __all__ = ["register"]
 
 def _load(args: argparse.Namespace) -> int:
     from sbbatch._cli.batchfiles import _mask_failures, report_path
-    from sbbatch.io import check_ahead
+    from sbbatch.io import read_ahead
+    from sbbatch.spec import ID_SYNONYMS
 
     report = report_path(args.report)  # a report that is not .xlsx is refused first
-    check_ahead(args.file)  # the xlsx guard runs while the rest is imported and opened
+    # the xlsx is checked and its sheet loaded while the rest is imported and opened
+    read_ahead(args.file, sheet=args.sheet, id_headers=ID_SYNONYMS)
 
     from sbbatch.batch import level_label
     from sbbatch.store import Workspace
@@ -52,9 +54,11 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _roster(args: argparse.Namespace) -> int:
-    from sbbatch.io import check_ahead
+    from sbbatch.io import read_ahead
+    from sbbatch.spec import ID_SYNONYMS
 
-    check_ahead(args.file)  # the xlsx guard runs while the rest is imported and opened
+    # the xlsx is checked and its sheet loaded while the rest is imported and opened
+    read_ahead(args.file, sheet=args.sheet, id_headers=ID_SYNONYMS)
 
     from sbbatch.declarations import departure, enrolment, wage_base
     from sbbatch.display import mask_text

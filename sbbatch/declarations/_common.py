@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from sbbatch.spec import (
+    ID_SYNONYMS,
     Column,
     FieldGrid,
     FormColumn,
@@ -25,16 +26,6 @@ __all__ = [
     "registry_form",
 ]
 
-ID_SYNONYMS = (
-    "身份证号码",
-    "社会保障号码",
-    "证件号码",
-    "公民身份号码",
-    "身份证号",
-    "身份证",
-    "社保号码",
-    "个人社保号",
-)
 NAME_SYNONYMS = ("姓名", "职工姓名", "员工姓名", "名字", "人员姓名")
 
 

@@ -8,8 +8,10 @@ ID-number columns that are not text listed (a second, typed pass).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 
 import fastexcel
@@ -34,9 +36,12 @@ from sbbatch.io._table import (
 )
 from sbbatch.io._xlsx_guard import (
     SheetNotes,
+    _file_key,
+    check_ahead,
 )
 from sbbatch.io._xlsx_peek import (
     _guess_id_columns,
+    _guess_id_columns_alone,
     _xlsx_sheets,
 )
 from sbbatch.spec import header_key
@@ -96,6 +101,81 @@ class _NoData(UnusableInputError):
         self.empty = empty
 
 
+_Loaded = tuple[pl.DataFrame, list[int], int]
+#: What a load ahead found: the file's identity, the sheet, and the sheet loaded with
+#: each set of inferred columns it tried (None: the inference failed).
+_LoadedAhead = tuple[tuple[int, int, int], str, dict[frozenset[int], _Loaded | None]]
+#: The loads started ahead and not yet taken, by the file's real path.
+_loads_ahead: dict[str, Future[_LoadedAhead | None]] = {}
+_loads_lock = threading.Lock()
+
+
+def read_ahead(
+    path: str | Path, *, sheet: str | int | None = None, id_headers: Collection[str] = ()
+) -> None:
+    """Start checking an xlsx and loading its sheet as text, in a worker thread.
+
+    :func:`sbbatch.io._xlsx_guard.check_ahead` first; once the file has passed, the sheet
+    (``sheet``, else the first visible one) is loaded in the same thread, its ID columns
+    (headers among ``id_headers``) with type inference as :func:`_read_sheet` would.
+    fastexcel loads without the GIL, so a command reads its file while it imports what
+    it needs and opens the workspace. :func:`_read_sheet` of the same unchanged file
+    and sheet takes the load when it would have made the same one; otherwise it loads
+    the sheet itself. A failure here only means the reader loads the sheet itself.
+    """
+    path = Path(path)
+    key = _file_key(path)
+    if key is None:
+        return
+    where, identity = key
+    id_keys = {k for k in map(header_key, id_headers) if k}
+    future: Future[_LoadedAhead | None] = Future()
+
+    def load(passed: bool) -> None:
+        found: _LoadedAhead | None = None
+        try:
+            if passed:
+                reader = fastexcel.read_excel(path)
+                chosen = _choose_sheet(path, "xlsx", reader.sheet_names, sheet)
+                loads: dict[frozenset[int], _Loaded | None] = {}
+                guessed = frozenset(_guess_id_columns_alone(path, chosen, id_keys))
+                if guessed:
+                    loads[guessed] = _load_sheet(
+                        reader, chosen, path.name, "xlsx", infer=set(guessed)
+                    )
+                if not guessed or loads[guessed] is None:
+                    loads[frozenset()] = _load_sheet(reader, chosen, path.name, "xlsx", infer=set())
+                found = (identity, chosen, loads)
+        except Exception:  # the reader loads the sheet itself and says what is wrong
+            found = None
+        future.set_result(found)
+
+    with _loads_lock:
+        _loads_ahead[where] = future
+    if not check_ahead(path, then=load):
+        with _loads_lock:
+            _loads_ahead.pop(where, None)
+
+
+def _loader(
+    path: Path, reader: fastexcel.ExcelReader, sheet_name: str, fmt: str
+) -> Callable[[set[int]], _Loaded | None]:
+    """:func:`_load_sheet` of this sheet, taking what :func:`read_ahead` loaded of it."""
+    key = _file_key(path) if fmt == "xlsx" else None
+    with _loads_lock:
+        future = _loads_ahead.pop(key[0], None) if key is not None else None
+    found = future.result() if future is not None else None
+    if found is None or key is None or found[:2] != (key[1], sheet_name):
+        found = None
+
+    def load(infer: set[int]) -> _Loaded | None:
+        if found is not None and frozenset(infer) in found[2]:
+            return found[2][frozenset(infer)]
+        return _load_sheet(reader, sheet_name, path.name, fmt, infer=infer)
+
+    return load
+
+
 def _read_sheet(
     path: Path,
     fmt: Format,
@@ -109,14 +189,15 @@ def _read_sheet(
     name = path.name
     proven_text: set[int] = set()  # absolute columns proven to hold text cells only
     loaded = None
+    load = _loader(path, reader, sheet_name, fmt)
     if fmt == "xlsx" and id_keys:
         guessed = _guess_id_columns(path, sheet_name, known, id_keys)
         if guessed:
-            loaded = _load_sheet(reader, sheet_name, name, fmt, infer=guessed)
+            loaded = load(guessed)
             if loaded is not None:
                 proven_text = guessed
     if loaded is None:
-        loaded = _load_sheet(reader, sheet_name, name, fmt, infer=set())
+        loaded = load(set())
     if loaded is None:  # pragma: no cover - a string load does not infer anything
         raise _damaged(name, fmt)
     raw_text, absolute, sheet_height = loaded

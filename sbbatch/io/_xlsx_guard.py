@@ -28,7 +28,7 @@ import sys
 import threading
 import zipfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,7 +161,7 @@ def _file_key(path: Path) -> tuple[str, _FileKey] | None:
     return os.path.realpath(path), (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
-def check_ahead(path: str | Path) -> None:
+def check_ahead(path: str | Path, then: Callable[[bool], None] | None = None) -> bool:
     """Start :func:`check_xlsx` of ``path`` in a worker thread, if it is an xlsx.
 
     A command that knows its file before it has imported what it needs and opened the
@@ -171,34 +171,45 @@ def check_ahead(path: str | Path) -> None:
     the result, or raises the error; a file changed in between is checked again (and
     the result started ahead is dropped).
     Anything that is not an xlsx is left to the reader, which says what is wrong.
+
+    Args:
+        then: Called in the same thread once the result is handed over, with whether
+            the file passed (the sheet's load ahead, :func:`sbbatch.io._sheets.read_ahead`).
+
+    Returns:
+        Whether a check was started.
     """
     path = Path(path)
     key = _file_key(path)
     if key is None:
-        return
+        return False
     try:
         with path.open("rb") as handle:
             if handle.read(4) != b"PK\x03\x04":
-                return
+                return False
     except OSError:
-        return
+        return False
     future: Future[dict[str, _Extent]] = Future()
 
     def run() -> None:
-        result: dict[str, _Extent] | None = None
+        result: dict[str, _Extent] = {}
         error: BaseException | None = None
         try:
             result = _check(path)
         except BaseException as exc:  # handed to the taker, which raises it
             error = exc
-        with _ahead_lock:  # the interval is back before the taker gets the result
-            _running_ahead.checks -= 1
-            if not _running_ahead.checks:
-                sys.setswitchinterval(_running_ahead.interval)
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result if result is not None else {})
+        try:
+            if then is None:
+                _end_ahead()  # the interval is back before the taker gets the result
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+            if then is not None:
+                then(error is None)
+        finally:
+            if then is not None:
+                _end_ahead()
 
     where, identity = key
     with _ahead_lock:
@@ -210,6 +221,15 @@ def check_ahead(path: str | Path) -> None:
     # not a daemon: a command that ends before reading waits for the check to end
     # (bounded, like the check itself) rather than stopping Rust code at shutdown
     threading.Thread(target=run, name="sbbatch-xlsx-check").start()
+    return True
+
+
+def _end_ahead() -> None:
+    """One check ahead is done: after the last, the switch interval is as it was."""
+    with _ahead_lock:
+        _running_ahead.checks -= 1
+        if not _running_ahead.checks:
+            sys.setswitchinterval(_running_ahead.interval)
 
 
 def check_xlsx(path: Path) -> dict[str, _Extent]:

@@ -155,3 +155,21 @@ def _guess_id_columns(path: Path, sheet_name: str, known: _Known, id_keys: set[s
     header = _find_header(ordered, known)
     cells = next((c for r, c in peek if r == header), {})
     return {column for column, text in cells.items() if header_key(text) in id_keys}
+
+
+def _guess_id_columns_alone(path: Path, sheet_name: str, id_keys: set[str]) -> set[int]:
+    """Absolute columns of the ID headers in the first peeked row that has any.
+
+    For a load started before the business is known (:func:`sbbatch.io._sheets.read_ahead`):
+    the reader uses that load only when :func:`_guess_id_columns` with the business's
+    headers guesses the same columns.
+    """
+    try:
+        peek = _peek_xlsx(path, sheet_name)
+    except Exception:
+        return set()
+    for _row, cells in peek:
+        found = {column for column, text in cells.items() if header_key(text) in id_keys}
+        if found:
+            return found
+    return set()

@@ -41,7 +41,7 @@ from pathlib import Path
 import polars as pl
 
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.io._sheets import _read_excel
+from sbbatch.io._sheets import _read_excel, read_ahead
 from sbbatch.io._table import (
     _CSV_PEEK_CHARS,
     _HINT_RESAVE,
@@ -75,6 +75,7 @@ __all__ = [
     "RawTable",
     "check_ahead",
     "header_key",
+    "read_ahead",
     "read_table",
 ]
 
