@@ -2,7 +2,7 @@
 
 :mod:`sbbatch.unit_files` checks a file and hands the accepted rows here as a frame;
 these functions classify them against what was loaded before (added / changed /
-unchanged, by each row's key and the md5 of its values), write the changed ones into
+unchanged, by each row's key and the md5 of its values, kept as a number), write the changed ones into
 the registry tables and keep the provenance of every row (``loads``, ``loaded_rows``).
 They run inside the caller's transaction. Table and column names come only from the
 constants of this module; values only as parameters or registered frames.
@@ -81,9 +81,10 @@ def classify(ws: Workspace, kind: str, unit_id: str, keyed: pl.DataFrame) -> pl.
     """
     with ws.registered(_sbbatch_keyed=keyed.select("row_key", "content", "sheet_row")):
         return ws.sql(
-            "SELECT k.row_key, md5(k.content) AS row_hash, "
+            "SELECT k.row_key, md5_number_lower(k.content) AS row_hash, "
             "CASE WHEN l.row_hash IS NULL THEN 'added' "
-            "     WHEN l.row_hash = md5(k.content) THEN 'unchanged' ELSE 'changed' END AS state "
+            "     WHEN l.row_hash = md5_number_lower(k.content) THEN 'unchanged' "
+            "     ELSE 'changed' END AS state "
             "FROM _sbbatch_keyed k LEFT JOIN loaded_rows l "
             "ON l.kind = $kind AND l.unit_id = $unit AND l.row_key = k.row_key "
             "ORDER BY k.sheet_row",
