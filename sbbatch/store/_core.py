@@ -267,8 +267,11 @@ class WorkspaceCore:
 
     def _check_version(self) -> None:
         known = max(number for number, _ in migrations())
+        # duckdb_tables(), not information_schema: its first query binds the catalog's
+        # views, 15 ms of every command's opening
         has_table = self._con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_version' "
+            "AND database_name = current_database() AND schema_name = 'main'"
         ).fetchall()[0][0]
         if has_table and self.schema_version > known:
             msg = (
