@@ -293,9 +293,11 @@ def upsert_periods(ws: Workspace, periods: pl.DataFrame) -> None:
             snapshot says); any other is opened.
     """
     with ws.registered(_sbbatch_periods=periods):
+        # the units as a parameter: DuckDB would read the frame's 500,000 unit ids for it
         known = ws.sql(
             "SELECT EXISTS (SELECT 1 FROM insured_periods WHERE unit_id IN "
-            "(SELECT DISTINCT unit_id FROM _sbbatch_periods)) AS known"
+            "(SELECT unnest($units))) AS known",
+            {"units": periods["unit_id"].unique().to_list()},
         )["known"][0]
         if known:
             ws.execute(_UPDATE_PERIODS)
