@@ -133,7 +133,7 @@ def read_ahead(
 
     def load(passed: bool) -> None:
         found: _LoadedAhead | None = None
-        try:
+        try:  # the future is always set: the reader waits for it
             if passed:
                 reader = fastexcel.read_excel(path)
                 chosen = _choose_sheet(path, "xlsx", reader.sheet_names, sheet)
@@ -148,7 +148,8 @@ def read_ahead(
                 found = (identity, chosen, loads)
         except Exception:  # the reader loads the sheet itself and says what is wrong
             found = None
-        future.set_result(found)
+        finally:
+            future.set_result(found)
 
     with _loads_lock:
         _loads_ahead[where] = future
