@@ -4,10 +4,9 @@ as checking when reading, and a file changed in between is checked again."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,9 @@ import xlsxwriter
 from sbbatch.exceptions import UnusableInputError
 from sbbatch.io import _xlsx_guard, check_ahead
 from sbbatch.io._xlsx_guard import check_xlsx
+
+#: the ``crafted_xlsx`` fixture (tests/io/conftest.py)
+Crafted = Callable[[Path], Path]
 
 
 def _workbook(path: Path, *, formula: bool = False) -> Path:
@@ -31,18 +33,6 @@ def _workbook(path: Path, *, formula: bool = False) -> Path:
     return path
 
 
-def _crafted(path: Path) -> Path:
-    """A workbook whose shared strings claim 2,147,483,647 entries (calamine would abort)."""
-    src = _workbook(path.with_name("src.xlsx"))
-    with zipfile.ZipFile(src) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            data = old.read(info)
-            if info.filename == "xl/sharedStrings.xml":
-                data = re.sub(rb'uniqueCount="\d+"', b'uniqueCount="2147483647"', data)
-            new.writestr(info.filename, data)
-    return path
-
-
 def test_the_result_taken_is_the_result_of_checking_then(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "人员.xlsx", formula=True)
     expected = check_xlsx(path)
@@ -55,8 +45,10 @@ def test_the_result_taken_is_the_result_of_checking_then(tmp_path: Path) -> None
     assert sys.getswitchinterval() == interval  # lowered while the check ran, then restored
 
 
-def test_a_refusal_found_ahead_is_raised_when_reading(tmp_path: Path) -> None:
-    path = _crafted(tmp_path / "crafted.xlsx")
+def test_a_refusal_found_ahead_is_raised_when_reading(
+    tmp_path: Path, crafted_xlsx: Crafted
+) -> None:
+    path = crafted_xlsx(tmp_path / "crafted.xlsx")
     with pytest.raises(UnusableInputError) as direct:
         check_xlsx(path)
     check_ahead(path)
@@ -67,14 +59,14 @@ def test_a_refusal_found_ahead_is_raised_when_reading(tmp_path: Path) -> None:
 
 
 def test_a_file_changed_after_the_check_started_is_checked_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crafted_xlsx: Crafted
 ) -> None:
     path = _workbook(tmp_path / "人员.xlsx")
     check_ahead(path)
     with _xlsx_guard._ahead_lock:
         ((_, future),) = _xlsx_guard._ahead.values()
     assert set(future.result()) == {"xl/worksheets/sheet1.xml"}  # the hidden row
-    _crafted(tmp_path / "crafted.xlsx").replace(path)  # the user saved another file there
+    crafted_xlsx(tmp_path / "crafted.xlsx").replace(path)  # the user saved another file there
     with pytest.raises(UnusableInputError, match=r"人员\.xlsx"):
         check_xlsx(path)
     # the same bytes with another modification time are another file, too
@@ -102,8 +94,8 @@ def test_what_is_not_an_xlsx_is_left_to_the_reader(tmp_path: Path, content: byte
     assert not _xlsx_guard._ahead
 
 
-def test_load_of_a_crafted_file_through_the_cli(tmp_path: Path) -> None:
-    path = _crafted(tmp_path / "crafted.xlsx")
+def test_load_of_a_crafted_file_through_the_cli(tmp_path: Path, crafted_xlsx: Crafted) -> None:
+    path = crafted_xlsx(tmp_path / "crafted.xlsx")
     workspace = tmp_path / "ws.duckdb"
     command = [sys.executable, "-c", "import sys; from sbbatch.cli import main; sys.exit(main())"]
     made = subprocess.run(

@@ -8,6 +8,7 @@ A workspace written before either opens, migrates and keeps every row and what
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,8 @@ from sbbatch.store.unit_files import row_provenance
 from sbbatch.unit_files import load
 
 UNIT = "0010118873"
+#: the ``old_workspace`` fixture (tests/store/conftest.py)
+OldWorkspace = Callable[[Path, int], duckdb.DuckDBPyConnection]
 TODAY = dt.date(2026, 11, 26)
 PERIOD_COLUMNS = (
     "unit_id, person_id, insurance, person_category, from_month, until_month, add_reason, "
@@ -31,17 +34,9 @@ OLD_PROVENANCE = (
 )
 
 
-def _old_workspace(path: Path, version: int) -> None:
+def _old_workspace(old_workspace: OldWorkspace, path: Path, version: int) -> None:
     """A workspace written by the sbbatch of schema ``version``, with periods and loads in it."""
-    con = duckdb.connect(str(path))
-    con.execute(
-        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-        "applied_at TIMESTAMP NOT NULL)"
-    )
-    for number, migration in migrations():
-        if number <= version:
-            con.execute(migration.read_text(encoding="utf-8"))
-            con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [number, migration.name])
+    con = old_workspace(path, version)
     con.execute(
         "INSERT INTO units (unit_id, name, risk_class, payment_method) "
         "VALUES (?, '济南测试', 1, '2')",
@@ -96,10 +91,10 @@ def _constraints(ws: Workspace, table: str, kind: str) -> int:
 
 @pytest.mark.parametrize("version", [15, 16])
 def test_an_old_workspace_opens_with_its_periods_in_the_order_of_their_ids(
-    tmp_path: Path, version: int
+    tmp_path: Path, version: int, old_workspace: OldWorkspace
 ) -> None:
     path = tmp_path / "old.duckdb"
-    _old_workspace(path, version)
+    _old_workspace(old_workspace, path, version)
     con = duckdb.connect(str(path), read_only=True)
     assert con.execute(
         "SELECT count(*) FROM duckdb_constraints() "
@@ -147,9 +142,11 @@ def test_an_old_workspace_opens_with_its_periods_in_the_order_of_their_ids(
         assert ws.table("insured_periods").height == 5
 
 
-def test_a_workspace_of_version_16_keeps_the_provenance_it_showed(tmp_path: Path) -> None:
+def test_a_workspace_of_version_16_keeps_the_provenance_it_showed(
+    tmp_path: Path, old_workspace: OldWorkspace
+) -> None:
     path = tmp_path / "old.duckdb"
-    _old_workspace(path, 16)
+    _old_workspace(old_workspace, path, 16)
     con = duckdb.connect(str(path), read_only=True)
     shown = pl.DataFrame(con.sql(OLD_PROVENANCE))
     con.close()
@@ -169,9 +166,11 @@ def test_a_workspace_of_version_16_keeps_the_provenance_it_showed(tmp_path: Path
         assert row_provenance(ws, "37010219850505234X").equals(li)
 
 
-def test_a_migrated_workspace_loads_and_reloads_with_one_row_per_key(tmp_path: Path) -> None:
+def test_a_migrated_workspace_loads_and_reloads_with_one_row_per_key(
+    tmp_path: Path, old_workspace: OldWorkspace
+) -> None:
     path = tmp_path / "old.duckdb"
-    _old_workspace(path, 16)
+    _old_workspace(old_workspace, path, 16)
     frame = pl.DataFrame(
         {
             "身份证号码": ["370102199001011231", "370102197512121011"],
@@ -222,7 +221,7 @@ def test_a_new_workspace_has_no_period_ids_and_no_provenance_index(ws: Workspace
 
 
 def test_upgrading_a_workspace_shows_progress_and_creating_one_does_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old_workspace: OldWorkspace
 ) -> None:
     import sbbatch.store._core as core
 
@@ -235,7 +234,7 @@ def test_upgrading_a_workspace_shows_progress_and_creating_one_does_not(
 
     monkeypatch.setattr(core, "task", recording_task)
     path = tmp_path / "old.duckdb"
-    _old_workspace(path, 16)
+    _old_workspace(old_workspace, path, 16)
     Workspace(path, today=TODAY).close()
     assert shown == [f"正在升级工作区到版本 {n}" for n, _ in migrations() if n > 16]
     shown.clear()

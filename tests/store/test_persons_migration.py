@@ -9,6 +9,7 @@ again and a newer snapshot.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,8 @@ from sbbatch.store import Workspace, migrations
 from sbbatch.unit_files import load
 
 UNIT = "0010118873"
+#: the ``old_workspace`` fixture (tests/store/conftest.py)
+OldWorkspace = Callable[[Path, int], duckdb.DuckDBPyConnection]
 TODAY = dt.date(2026, 11, 26)
 # not in the order of their ids: the migration keeps the rows' order
 PERSONS = [
@@ -28,17 +31,9 @@ PERSONS = [
 ]
 
 
-def _workspace_of_version(path: Path, version: int) -> None:
+def _workspace_of_version(old_workspace: OldWorkspace, path: Path, version: int) -> None:
     """A workspace written by the sbbatch of schema ``version``, with persons in it."""
-    con = duckdb.connect(str(path))
-    con.execute(
-        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-        "applied_at TIMESTAMP NOT NULL)"
-    )
-    for number, migration in migrations():
-        if number <= version:
-            con.execute(migration.read_text(encoding="utf-8"))
-            con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [number, migration.name])
+    con = old_workspace(path, version)
     con.execute(
         "INSERT INTO units (unit_id, name, risk_class, payment_method) "
         "VALUES (?, '济南测试', 1, '2')",
@@ -61,9 +56,11 @@ def _primary_keys(ws: Workspace, table: str) -> int:
     )
 
 
-def test_a_workspace_of_version_17_keeps_its_persons_in_their_order(tmp_path: Path) -> None:
+def test_a_workspace_of_version_17_keeps_its_persons_in_their_order(
+    tmp_path: Path, old_workspace: OldWorkspace
+) -> None:
     path = tmp_path / "old.duckdb"
-    _workspace_of_version(path, 17)
+    _workspace_of_version(old_workspace, path, 17)
     con = duckdb.connect(str(path), read_only=True)
     assert con.execute(
         "SELECT count(*) FROM duckdb_constraints() "

@@ -4,29 +4,24 @@ characters, converted so that a file loaded before still counts as unchanged."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from sbbatch.store import Workspace, migrations
+from sbbatch.store import Workspace
 from sbbatch.unit_files import load
 
 UNIT = "0010118873"
+#: the ``old_workspace`` fixture (tests/store/conftest.py)
+OldWorkspace = Callable[[Path, int], duckdb.DuckDBPyConnection]
 TODAY = dt.date(2026, 11, 26)
 CONTENTS = ["张三|1|1990-01-01", "", "x" * 500, "李四|2|1985-05-05|13800000001"]
 
 
-def _workspace_of_version(path: Path, version: int) -> None:
-    con = duckdb.connect(str(path))
-    con.execute(
-        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-        "applied_at TIMESTAMP NOT NULL)"
-    )
-    for number, migration in migrations():
-        if number <= version:
-            con.execute(migration.read_text(encoding="utf-8"))
-            con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [number, migration.name])
+def _workspace_of_version(old_workspace: OldWorkspace, path: Path, version: int) -> None:
+    con = old_workspace(path, version)
     for i, content in enumerate(CONTENTS):  # the hash as the sbbatch of version 18 kept it
         con.execute(
             "INSERT INTO loaded_rows VALUES ('persons', ?, ?, md5(?), 1, ?)",
@@ -38,9 +33,11 @@ def _workspace_of_version(path: Path, version: int) -> None:
     con.close()
 
 
-def test_the_hashes_become_the_numbers_of_the_same_values(tmp_path: Path) -> None:
+def test_the_hashes_become_the_numbers_of_the_same_values(
+    tmp_path: Path, old_workspace: OldWorkspace
+) -> None:
     path = tmp_path / "old.duckdb"
-    _workspace_of_version(path, 18)
+    _workspace_of_version(old_workspace, path, 18)
     with Workspace(path, today=TODAY) as ws:
         stored = ws.sql("SELECT row_key, row_hash, sheet_row FROM loaded_rows ORDER BY rowid")
         assert stored.schema["row_hash"] == pl.UInt64
