@@ -74,6 +74,11 @@ def create_file(
         wal.unlink(missing_ok=True)
 
 
+#: The keys that the writers keep unique in tables without a primary-key index
+#: (migration 018): :meth:`WorkspaceCore.insert_frame` refuses a row that would repeat one.
+KEPT_UNIQUE: dict[str, str] = {"persons": "person_id"}
+
+
 def _source(frame: pl.DataFrame) -> object:
     """What :meth:`WorkspaceCore.registered` hands DuckDB for ``frame`` (no copy either way)."""
     if _ArrowScanSource is None or any("Null" in str(dtype) for dtype in frame.dtypes):
@@ -380,6 +385,7 @@ class WorkspaceCore:
         if unknown:
             msg = f"表 {table} 没有这些字段：{'、'.join(unknown)}。"
             raise UnusableInputError(msg)
+        self._refuse_repeated_keys(table, frame)
         columns = join([ident(name, allowed) for name in frame.columns], ", ")
         numbered = frame.with_columns(
             pl.int_range(pl.len(), dtype=pl.Int64).alias("_sbbatch_position")
@@ -394,6 +400,34 @@ class WorkspaceCore:
                 )
             )
         return frame.height
+
+    def _refuse_repeated_keys(self, table: str, frame: pl.DataFrame) -> None:
+        """Refuse rows whose key the table holds already or that repeat it among themselves.
+
+        The tables of :data:`KEPT_UNIQUE` have no primary-key index (migration 018), so
+        this is where an insert is refused as the index refused it; the ID numbers are
+        not named (personal data), only counted.
+        """
+        key = KEPT_UNIQUE.get(table)
+        if key is None or key not in frame.columns:
+            return
+        repeated = frame.get_column(key).is_duplicated().sum()
+        with self.registered(_sbbatch_keys=frame.select(key).unique()):
+            stored = self._con.execute(
+                compose(
+                    "SELECT count(*) FROM _sbbatch_keys k SEMI JOIN {table} t ON t.{key} = k.{key}",
+                    table=ident(table, KEPT_UNIQUE),
+                    key=ident(key, (key,)),
+                )
+            ).fetchall()[0][0]
+        if repeated or stored:
+            what = []
+            if stored:
+                what.append(f"{stored} 个已在工作区中")
+            if repeated:
+                what.append(f"{repeated} 行在要装入的数据中重复")
+            msg = f"表 {table} 的 {key} 每个只能有一行：{'，'.join(what)}，未装入任何一行。"
+            raise UnusableInputError(msg)
 
     def _table_names(self) -> set[str]:
         rows = self._con.execute("SELECT table_name FROM information_schema.tables").fetchall()

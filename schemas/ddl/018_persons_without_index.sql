@@ -4,7 +4,9 @@
 -- a frame of ID numbers (a hash join, registry.asked_persons), and every writer keeps
 -- one row per person_id itself (unit_files.upsert_persons: UPDATE of the known, INSERT
 -- … ANTI JOIN of the others; enrolment inserts only the persons not yet registered;
--- a sample world is generated with unique ids). DuckDB maintained the index on every
+-- a sample world is generated with unique ids), and WorkspaceCore.insert_frame (the
+-- path of Workspace.load and of enrolment) refuses a row whose person_id is stored
+-- already or repeated in the frame, as the index did. DuckDB maintained the index on every
 -- insert and wrote it again at every checkpoint: 0.25 s of the 100,000 persons of a
 -- unit's first `sbbatch load persons` (0.1 s inserting, 0.15 s at commit), a third of
 -- writing them. tests/store/test_persons_migration.py holds the one-row-per-person

@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from sbbatch.exceptions import UnusableInputError
 from sbbatch.store import Workspace, migrations
 from sbbatch.unit_files import load
 
@@ -124,3 +125,29 @@ def test_loads_keep_one_row_per_person_without_the_index(tmp_path: Path) -> None
             assert persons["person_id"].is_unique().all()
         assert counts == [(2, 0, 0), (0, 0, 2), (1, 1, 1), (0, 0, 3)]
         assert persons.sort("person_id")["name"].to_list() == ["王小五", "李四", "张三"]
+
+
+def test_an_insert_that_would_repeat_a_person_is_refused_whole(tmp_path: Path) -> None:
+    people = pl.DataFrame(
+        {
+            "person_id": [p[0] for p in PERSONS],
+            "name": [p[1] for p in PERSONS],
+            "gender": [p[2] for p in PERSONS],
+            "birth_date": [p[3] for p in PERSONS],
+        }
+    )
+    with Workspace.create(tmp_path / "ws.duckdb", today=TODAY) as ws:
+        assert ws.load(persons=people) == {"persons": 3}
+        before = ws.table("persons")
+        # the same persons again (as a second load of a world would): refused, as the
+        # primary key refused it before migration 018
+        with pytest.raises(UnusableInputError, match="3 个已在工作区中"):
+            ws.load(persons=people)
+        newcomer = people.head(1).with_columns(pl.lit("370102200001011236").alias("person_id"))
+        with pytest.raises(UnusableInputError, match="2 行在要装入的数据中重复"):
+            ws.insert_frame("persons", pl.concat([newcomer, newcomer]))
+        with pytest.raises(UnusableInputError, match="1 个已在工作区中"):
+            ws.insert_frame("persons", pl.concat([newcomer, people.tail(1)]))
+        assert ws.table("persons").equals(before)
+        assert ws.insert_frame("persons", newcomer) == 1
+        assert ws.table("persons")["person_id"].is_unique().all()
