@@ -160,12 +160,17 @@ def _loc_dat() -> str:
     Importing the package imports ``stdnum.util`` (pydoc, ssl: ~10 ms of every ``check``
     and ``load``); the file is looked for where the import system looks first, the
     folders of ``sys.path``, and an install found otherwise (a zip, another finder) is
-    read through the package.
+    read through the package. The first folder that holds the ``stdnum`` package is
+    the one its import would use; a ``stdnum/cn/loc.dat`` that is no package's is
+    passed over.
     """
     for folder in sys.path:
-        path = Path(folder or ".") / "stdnum" / "cn" / "loc.dat"
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
+        package = Path(folder or ".") / "stdnum"
+        if (package / "__init__.py").is_file():
+            path = package / "cn" / "loc.dat"
+            if path.is_file():
+                return path.read_text(encoding="utf-8")
+            break
     return resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
 
 

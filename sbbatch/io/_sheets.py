@@ -134,7 +134,8 @@ def read_ahead(
     def load(passed: bool) -> None:
         found: _LoadedAhead | None = None
         try:  # the future is always set: the reader waits for it
-            if passed:
+            # the file the guard passed, not one saved over it since
+            if passed and _file_key(path) == key:
                 reader = fastexcel.read_excel(path)
                 chosen = _choose_sheet(path, "xlsx", reader.sheet_names, sheet)
                 loads: dict[frozenset[int], _Loaded | None] = {}
@@ -153,9 +154,14 @@ def read_ahead(
 
     with _loads_lock:
         _loads_ahead[where] = future
-    if not check_ahead(path, then=load):
-        with _loads_lock:
-            _loads_ahead.pop(where, None)
+    started = False
+    try:
+        started = check_ahead(path, then=load)
+    finally:
+        if not started:
+            with _loads_lock:
+                if _loads_ahead.get(where) is future:
+                    del _loads_ahead[where]
 
 
 def _loader(

@@ -218,9 +218,17 @@ def check_ahead(path: str | Path, then: Callable[[bool], None] | None = None) ->
             _running_ahead.interval = sys.getswitchinterval()
             sys.setswitchinterval(min(_AHEAD_SWITCH_INTERVAL, _running_ahead.interval))
         _running_ahead.checks += 1
-    # not a daemon: a command that ends before reading waits for the check to end
-    # (bounded, like the check itself) rather than stopping Rust code at shutdown
-    threading.Thread(target=run, name="sbbatch-xlsx-check").start()
+    # a daemon: a command that stops before reading (an unknown kind, a locked
+    # workspace, Ctrl-C) exits at once instead of waiting for the check and the load;
+    # what the thread does is read-only
+    try:
+        threading.Thread(target=run, name="sbbatch-xlsx-check", daemon=True).start()
+    except RuntimeError:  # no thread to be had: the reader checks the file itself
+        with _ahead_lock:
+            if _ahead.get(where, (None, None))[1] is future:
+                del _ahead[where]
+        _end_ahead()
+        return False
     return True
 
 

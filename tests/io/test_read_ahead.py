@@ -3,6 +3,8 @@ loaded the same, and reads exactly as without it."""
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -137,3 +139,45 @@ def test_a_csv_is_not_read_ahead(tmp_path: Path) -> None:
     read_ahead(path, id_headers=ID_SYNONYMS)
     assert not _sheets._loads_ahead
     assert not guard._ahead
+
+
+def test_without_a_thread_the_reader_reads_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _workbook(tmp_path / "人员.xlsx")
+    expected = _read(path)
+    interval = sys.getswitchinterval()
+    real = threading.Thread.start
+
+    def refused(thread: threading.Thread) -> None:
+        if thread.name == "sbbatch-xlsx-check":
+            raise RuntimeError("can't start new thread")
+        real(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    read_ahead(path, id_headers=ID_SYNONYMS)
+    assert not _sheets._loads_ahead
+    assert not guard._ahead
+    assert sys.getswitchinterval() == interval
+    _same(_read(path), expected)
+
+
+def test_a_file_saved_over_after_the_check_is_not_loaded_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crafted_xlsx: Callable[[Path], Path]
+) -> None:
+    path = _workbook(tmp_path / "人员.xlsx")
+    real = guard._check
+
+    def check_then_swap(checked: Path) -> object:
+        found = real(checked)
+        crafted_xlsx(tmp_path / "crafted.xlsx").replace(checked)  # saved over meanwhile
+        return found
+
+    monkeypatch.setattr(guard, "_check", check_then_swap)
+    opened: list[object] = []
+    monkeypatch.setattr(_sheets.fastexcel, "read_excel", lambda *a: opened.append(a))
+    read_ahead(path, id_headers=ID_SYNONYMS)
+    _wait_for_the_load(path)
+    assert opened == []  # the crafted file was never handed to the Rust reader
+    _sheets._loads_ahead.clear()
+    guard._ahead.clear()
