@@ -3,9 +3,9 @@
 :func:`read_table` reads an xlsx, xls, csv or parquet batch file (报盘) with every
 cell as text and the sheet's own row numbers; the expressions of
 :mod:`sbbatch.io.normalise` turn that text into typed values, null where a value
-cannot be parsed. :func:`check_ahead` starts the xlsx guard of a file early and
-:func:`read_ahead` its guard and the load of its sheet (a command does while it starts
-up); ``read_table`` of that file takes what they found.
+cannot be parsed. :func:`read_ahead` starts the xlsx guard of a file and the load of its
+sheet in a worker thread (a command does while it starts up); ``read_table`` of that
+file takes what they found.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from sbbatch.io.normalise import (
     parse_month,
     to_halfwidth,
 )
-from sbbatch.io.read import RawTable, check_ahead, header_key, read_ahead, read_table
+from sbbatch.io.read import RawTable, header_key, read_ahead, read_table
 
 __all__ = [
     "RawTable",
-    "check_ahead",
     "clean_text",
     "header_key",
     "is_excel_serial",

@@ -61,7 +61,6 @@ from sbbatch.io._xlsx_guard import (
     MAX_COMPRESSION_RATIO,
     MAX_UNCOMPRESSED_BYTES,
     RATIO_CHECK_MIN_BYTES,
-    check_ahead,
     check_xlsx,
 )
 from sbbatch.spec import header_key
@@ -73,7 +72,6 @@ __all__ = [
     "RATIO_CHECK_MIN_BYTES",
     "ROW_COLUMN",
     "RawTable",
-    "check_ahead",
     "header_key",
     "read_ahead",
     "read_table",

@@ -13,8 +13,8 @@ import pytest
 import xlsxwriter
 
 from sbbatch.exceptions import UnusableInputError
-from sbbatch.io import _xlsx_guard, check_ahead
-from sbbatch.io._xlsx_guard import check_xlsx
+from sbbatch.io import _xlsx_guard
+from sbbatch.io._xlsx_guard import check_ahead, check_xlsx
 
 #: the ``crafted_xlsx`` fixture (tests/io/conftest.py)
 Crafted = Callable[[Path], Path]
