@@ -31,6 +31,18 @@ def _mask_failures(failures: pl.DataFrame, declaration: Declaration) -> pl.DataF
 BATCH_SUFFIXES = (".xlsx", ".xls", ".csv", ".parquet")
 
 
+def read_file_ahead(file: str | Path, sheet: str | None) -> None:
+    """Start checking a command's xlsx and loading its sheet while the command starts up.
+
+    The ID columns are guessed by the ID headers alone (``ID_SYNONYMS``): the reader
+    uses the load only when the business's headers guess the same (``io.read_ahead``).
+    """
+    from sbbatch.io import read_ahead
+    from sbbatch.spec import ID_SYNONYMS
+
+    read_ahead(file, sheet=sheet, id_headers=ID_SYNONYMS)
+
+
 def report_path(report: str | None) -> Path | None:
     """The ``--report`` path; anything but ``.xlsx`` is refused before any work is done."""
     if report is None:
@@ -79,11 +91,7 @@ def _check(args: argparse.Namespace) -> int:
     report = report_path(args.report)
     source = Path(args.file)
     if not source.is_dir():
-        from sbbatch.io import read_ahead
-        from sbbatch.spec import ID_SYNONYMS
-
-        # the xlsx is checked and its sheet loaded while the business is imported
-        read_ahead(source, sheet=args.sheet, id_headers=ID_SYNONYMS)
+        read_file_ahead(source, args.sheet)  # while the business is imported
         code, result = _check_one(args, source, report)
         if json_mode(args):
             print_json(result)

@@ -12,13 +12,10 @@ __all__ = ["register"]
 
 
 def _load(args: argparse.Namespace) -> int:
-    from sbbatch._cli.batchfiles import _mask_failures, report_path
-    from sbbatch.io import read_ahead
-    from sbbatch.spec import ID_SYNONYMS
+    from sbbatch._cli.batchfiles import _mask_failures, read_file_ahead, report_path
 
     report = report_path(args.report)  # a report that is not .xlsx is refused first
-    # the xlsx is checked and its sheet loaded while the rest is imported and opened
-    read_ahead(args.file, sheet=args.sheet, id_headers=ID_SYNONYMS)
+    read_file_ahead(args.file, args.sheet)  # while the rest is imported and opened
 
     from sbbatch.batch import level_label
     from sbbatch.store import Workspace
@@ -54,11 +51,9 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _roster(args: argparse.Namespace) -> int:
-    from sbbatch.io import read_ahead
-    from sbbatch.spec import ID_SYNONYMS
+    from sbbatch._cli.batchfiles import read_file_ahead
 
-    # the xlsx is checked and its sheet loaded while the rest is imported and opened
-    read_ahead(args.file, sheet=args.sheet, id_headers=ID_SYNONYMS)
+    read_file_ahead(args.file, args.sheet)  # while the rest is imported and opened
 
     from sbbatch.declarations import departure, enrolment, wage_base
     from sbbatch.display import mask_text
