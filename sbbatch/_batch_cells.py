@@ -178,14 +178,22 @@ def _typed_null(column: Column) -> pl.DataFrame:
 
 
 def _with_id_reason(work: pl.DataFrame, field: str, today: dt.date) -> pl.DataFrame:
-    """Add ``_reason`` (``ids.failure_reason`` of the typed number on ``today``) and
-    ``_id_valid`` (valid but for a birth date after ``today``, what the facts of an ID
-    need), both from one ``failure_reason`` on ``date.max`` (:func:`ids.failure_reason_at`).
+    """Add ``_reason`` (``ids.failure_reason`` of the typed number) and ``_id_valid``.
+
+    ``_id_valid`` tells a number valid but for a birth date after ``today``
+    (``failure_reason`` on ``date.max`` is null), what the facts of an ID need. Both
+    come from one ``failure_reason`` on ``date.max``: it never gives ``future`` (a real
+    date is never after 9999-12-31), and ``future`` is checked after ``missing``,
+    ``format`` and ``birth_date`` and before ``region`` and ``checksum``, so on
+    ``today`` the reason is ``future`` exactly where it is null, ``region`` or
+    ``checksum`` on ``date.max`` and the birth date is after ``today``.
     """
     number = pl.col(field)
     work = work.with_columns(ids.failure_reason(number, dt.date.max).alias("_reason"))
+    later = pl.col("_reason").is_null() | pl.col("_reason").is_in(["region", "checksum"])
+    future = later & (number.str.slice(6, 8) > pl.lit(today.strftime("%Y%m%d")))
     return work.with_columns(
-        ids.failure_reason_at(number, pl.col("_reason"), today).alias("_reason"),
+        pl.when(future).then(pl.lit("future")).otherwise(pl.col("_reason")).alias("_reason"),
         pl.col("_reason").is_null().alias("_id_valid"),
     )
 
@@ -398,14 +406,20 @@ def _id_facts() -> list[pl.Expr]:
 
     Evaluated in turn (the label reads ``id_gender``) on a frame holding ``_id_valid``
     (:func:`_with_id_reason`): valid but for a birth date after the agency's today.
-    A valid number's shape is not tested again (``ids.gender_of_valid``,
-    ``ids.birth_date_of_valid``; the test compares with ``ids.gender``/``birth_date``).
+    A valid number has the 18-character shape and a real birth date from 1900 on, so
+    :func:`ids.gender` and :func:`ids.birth_date` are its 17th digit's parity and its
+    digits 7–14 read as a date, without testing the shape again (the test compares).
     """
     person = pl.col("person_id")
     valid = pl.col("_id_valid")
+    odd = person.str.slice(16, 1).cast(pl.Int8, strict=False) % 2 == 1
     return [
-        pl.when(valid).then(ids.gender_of_valid(person)).alias("id_gender"),
-        pl.when(valid).then(ids.birth_date_of_valid(person)).alias("id_birth_date"),
+        pl.when(valid)
+        .then(pl.when(odd).then(pl.lit("1")).otherwise(pl.lit("2")))
+        .alias("id_gender"),
+        pl.when(valid)
+        .then(person.str.slice(6, 8).str.to_date("%Y%m%d", strict=False))
+        .alias("id_birth_date"),
         pl.col("id_gender")
         .replace_strict(_gender_labels(), default=None, return_dtype=pl.String)
         .alias("id_gender_label"),

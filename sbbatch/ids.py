@@ -51,15 +51,12 @@ __all__ = [
     "REASON_CODES",
     "age_at",
     "birth_date",
-    "birth_date_of_valid",
     "check_char",
     "city_name",
     "county_name",
     "expected_check_char",
     "failure_reason",
-    "failure_reason_at",
     "gender",
-    "gender_of_valid",
     "is_upgraded_15",
     "is_valid",
     "normalise",
@@ -360,27 +357,6 @@ def failure_reason(expr: pl.Expr, today: date | pl.Expr) -> pl.Expr:
     )
 
 
-def failure_reason_at(expr: pl.Expr, latest: pl.Expr, today: date) -> pl.Expr:
-    """Return :func:`failure_reason` on ``today``, given it on ``date.max`` (``latest``).
-
-    ``future`` is the only reason that depends on the day, and it is checked after
-    ``missing``, ``format`` and ``birth_date`` and before ``region`` and ``checksum``;
-    on ``date.max`` it never occurs (no real date is after 9999-12-31). So the reason on
-    ``today`` is ``future`` where ``latest`` is null, ``region`` or ``checksum`` and the
-    birth date is after ``today``, and ``latest`` elsewhere: one :func:`failure_reason`
-    serves both the day's failures and whether a number is valid but for its date.
-
-    Example:
-        >>> df = pl.DataFrame({"id": ["370102197001011232", "370102203001011232"]})
-        >>> latest = failure_reason(pl.col("id"), date.max)
-        >>> df.select(failure_reason_at(pl.col("id"), latest, date(2026, 11, 26))).to_series().to_list()
-        [None, 'future']
-    """
-    later = latest.is_null() | latest.is_in(["region", "checksum"])
-    future = later & (expr.str.slice(6, 8) > pl.lit(today.strftime("%Y%m%d")))
-    return pl.when(future).then(pl.lit("future")).otherwise(latest)
-
-
 def is_valid(expr: pl.Expr, today: date | pl.Expr) -> pl.Expr:
     """Return whether a normalised ID number passes every check of :func:`failure_reason`.
 
@@ -473,15 +449,6 @@ def birth_date(expr: pl.Expr) -> pl.Expr:
     return pl.when(_has_format(expr) & has_year).then(_parse_ymd(expr.str.slice(6, 8)))
 
 
-def birth_date_of_valid(expr: pl.Expr) -> pl.Expr:
-    """:func:`birth_date` of numbers known valid (:func:`failure_reason` null on some day).
-
-    A valid number has the 18-character format and a real birth date from 1900 on, so
-    the format and the year 0000 are not tested again (a batch types 100,000 at once).
-    """
-    return _parse_ymd(expr.str.slice(6, 8))
-
-
 def gender(expr: pl.Expr) -> pl.Expr:
     """Return the gender code (性别) of a normalised ID number: ``'1'`` 男, ``'2'`` 女.
 
@@ -499,13 +466,8 @@ def gender(expr: pl.Expr) -> pl.Expr:
         >>> df.select(gender(pl.col("id"))).to_series().to_list()
         ['1', '2']
     """
-    return pl.when(_has_format(expr)).then(gender_of_valid(expr))
-
-
-def gender_of_valid(expr: pl.Expr) -> pl.Expr:
-    """:func:`gender` of numbers known to have the 18-character format (not tested again)."""
     odd = expr.str.slice(16, 1).cast(pl.Int8, strict=False) % 2 == 1
-    return pl.when(odd).then(pl.lit("1")).otherwise(pl.lit("2"))
+    return pl.when(_has_format(expr)).then(pl.when(odd).then(pl.lit("1")).otherwise(pl.lit("2")))
 
 
 def age_at(expr: pl.Expr, at: pl.Expr | date) -> pl.Expr:
